@@ -1,0 +1,122 @@
+#include "compiler/apply.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "compiler/ddl.hpp"
+
+namespace schemac {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string first_line(std::string s) {
+  auto nl = s.find('\n');
+  if (nl != std::string::npos) s.erase(nl);
+  return s;
+}
+
+// Who holds the locks a timed-out statement wanted, for the error message.
+std::string blockers(Db& db, const std::string& table) {
+  if (table.empty()) return {};
+  try {
+    auto rows = db.query(fmt::format(
+        "SELECT a.pid, a.state, now() - a.xact_start, left(a.query, 120) FROM pg_locks l "
+        "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.relation = to_regclass({}) AND a.pid <> pg_backend_pid() "
+        "AND l.granted ORDER BY a.xact_start LIMIT 5",
+        quote_literal(table)));
+    std::string out;
+    for (const auto& r : rows)
+      out += fmt::format("\n  pid {} ({}, in transaction for {}): {}", r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str());
+    return out;
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+}  // namespace
+
+std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, std::ostream& log) {
+  const std::string lock_timeout = options.lock_timeout.empty() ? plan.lock_timeout : options.lock_timeout;
+  const int retries = options.retries >= 0 ? options.retries : plan.retries;
+
+  if (options.wait) db.exec(fmt::format("SELECT pg_advisory_lock({})", kApplyLockKey));
+  else if (db.scalar(fmt::format("SELECT pg_try_advisory_lock({})", kApplyLockKey)) != "t")
+    throw ApplyError("another schemac apply is running against this database; run again when it is done, or pass --wait");
+  db.exec(ddl::search_path(plan.search_path));
+
+  std::mt19937 rng(std::random_device{}());
+  std::size_t executed = 0;
+  std::size_t i = 0;
+  const auto total = plan.steps.size();
+  while (i < total) {
+    // A group: consecutive steps sharing one transaction; a CONCURRENTLY step alone.
+    std::size_t end = i + 1;
+    if (plan.steps[i].transactional)
+      while (end < total && plan.steps[end].transactional && plan.steps[end].group == plan.steps[i].group) ++end;
+    for (int attempt = 0;; ++attempt) {
+      auto started = Clock::now();
+      std::size_t current = i;
+      try {
+        if (plan.steps[i].transactional) {
+          db.exec("BEGIN");
+          db.exec(fmt::format("SET LOCAL lock_timeout = {}", quote_literal(lock_timeout)));
+        }
+        for (current = i; current < end; ++current) {
+          const auto& s = plan.steps[current];
+          if (!options.quiet) log << fmt::format("[{}/{}] {}{}\n", current + 1, total, s.table.empty() ? "" : s.table + ": ", s.summary);
+          db.exec(s.sql);
+        }
+        if (plan.steps[i].transactional) db.exec("COMMIT");
+        executed += end - i;
+        if (!options.quiet)
+          log << fmt::format("      done in {:.2f}s\n", std::chrono::duration<double>(Clock::now() - started).count());
+        break;
+      } catch (const pqxx::sql_error& e) {
+        if (plan.steps[i].transactional) {
+          try { db.exec("ROLLBACK"); } catch (const std::exception&) {}
+        }
+        const auto& s = plan.steps[std::min(current, end - 1)];
+        if (e.sqlstate() == "55P03" && attempt < retries) {
+          auto base = std::chrono::milliseconds(200 * (1 << std::min(attempt, 6)));
+          auto jitter = std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 200)(rng));
+          if (!options.quiet)
+            log << fmt::format("      lock_timeout ({}) waiting for {}; retry {}/{} in {}ms\n", lock_timeout, s.table,
+                               attempt + 1, retries, (base + jitter).count());
+          std::this_thread::sleep_for(base + jitter);
+          continue;
+        }
+        if (!s.transactional && s.sql.rfind("CREATE", 0) == 0 && s.sql.find(" CONCURRENTLY ") != std::string::npos) {
+          // A failed concurrent build leaves an INVALID index behind: remove it so
+          // the next run builds it again instead of finding a broken one.
+          auto on = s.sql.find(" ON ");
+          auto name_start = s.sql.find("CONCURRENTLY ") + 13;
+          auto index_name = s.sql.substr(name_start, on - name_start);
+          auto schema = s.table.substr(0, s.table.find('.'));
+          try {
+            db.exec(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}.{}", quote_ident(schema), index_name));
+          } catch (const std::exception&) {
+          }
+        }
+        std::string msg = fmt::format("step {} failed ({}{}): {}", std::min(current, end - 1) + 1,
+                                      s.table.empty() ? "" : s.table + ": ", s.summary, first_line(e.what()));
+        if (e.sqlstate() == "55P03")
+          msg += fmt::format("\nthe lock ({}) was not granted within lock_timeout {} after {} retries; holding locks on {}:{}",
+                             s.lock, lock_timeout, retries, s.table, blockers(db, s.table));
+        msg += fmt::format("\n{} of {} statements were applied; every finished transaction is committed, "
+                           "and running apply again continues from where this stopped",
+                           executed, total);
+        throw ApplyError(msg);
+      }
+    }
+    i = end;
+  }
+  db.exec(fmt::format("SELECT pg_advisory_unlock({})", kApplyLockKey));
+  return executed;
+}
+
+}  // namespace schemac

@@ -1,0 +1,133 @@
+#include "compiler/ddl.hpp"
+
+#include <fmt/format.h>
+
+#include "schema/sql_syntax.hpp"
+
+namespace schemac::ddl {
+
+namespace {
+std::string join_idents(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + quote_ident(names[i]);
+  return out;
+}
+std::string join(const std::vector<std::string>& items, const char* sep) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
+  return out;
+}
+}  // namespace
+
+std::string column_definition(const Column& c) {
+  std::string out = fmt::format("{} {}", quote_ident(c.name), c.type);
+  if (!c.nullable) out += " NOT NULL";
+  if (c.default_expr) out += fmt::format(" DEFAULT ({})", *c.default_expr);
+  return out;
+}
+
+std::string constraint_clause(const Constraint& c) {
+  switch (c.kind) {
+    case ConstraintKind::PrimaryKey:
+      return fmt::format("CONSTRAINT {} PRIMARY KEY ({})", quote_ident(c.name), join_idents(c.columns));
+    case ConstraintKind::Unique:
+      return fmt::format("CONSTRAINT {} UNIQUE ({})", quote_ident(c.name), join_idents(c.columns));
+    case ConstraintKind::Check:
+      return fmt::format("CONSTRAINT {} CHECK ({})", quote_ident(c.name), c.expression);
+    case ConstraintKind::ForeignKey: {
+      std::string out = fmt::format("CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {}", quote_ident(c.name),
+                                    join_idents(c.columns), c.ref_table.sql());
+      if (!c.ref_columns.empty()) out += fmt::format(" ({})", join_idents(c.ref_columns));
+      if (!c.on_delete.empty()) out += " ON DELETE " + c.on_delete;
+      return out;
+    }
+  }
+  return {};
+}
+
+std::string create_table(const Table& t, const std::set<QualifiedName>& ready) {
+  std::vector<std::string> lines;
+  for (const auto& c : t.columns) lines.push_back(column_definition(c));
+  for (const auto& c : t.constraints) {
+    if (c.kind == ConstraintKind::ForeignKey && !ready.count(c.ref_table)) continue;
+    lines.push_back(constraint_clause(c));
+  }
+  return fmt::format("CREATE TABLE {} (\n  {}\n)", t.name.sql(), join(lines, ",\n  "));
+}
+
+std::string add_constraint(const QualifiedName& table, const Constraint& c, bool not_valid) {
+  return fmt::format("ALTER TABLE {} ADD {}{}", table.sql(), constraint_clause(c), not_valid ? " NOT VALID" : "");
+}
+
+std::string index_key(const std::string& key) {
+  // A plain column is quoted by us; an expression is the user's SQL, as written.
+  auto col = plain_index_column(key);
+  if (!col) return key;
+  std::size_t i = key.find_first_not_of(" \t");
+  std::size_t end = key[i] == '"' ? key.find('"', i + 1) + 1 : key.find_first_of(" \t", i);
+  return quote_ident(*col) + (end == std::string::npos ? "" : key.substr(end));
+}
+
+std::string create_index(const QualifiedName& table, const Index& i, bool concurrently, const std::string& name_override) {
+  std::vector<std::string> keys;
+  for (const auto& k : i.keys) keys.push_back(index_key(k));
+  std::string out = fmt::format("CREATE {}INDEX {}{} ON {}", i.unique ? "UNIQUE " : "", concurrently ? "CONCURRENTLY " : "",
+                                quote_ident(name_override.empty() ? i.name : name_override), table.sql());
+  if (i.method != "btree") out += " USING " + i.method;
+  out += fmt::format(" ({})", join(keys, ", "));
+  if (!i.include.empty()) out += fmt::format(" INCLUDE ({})", join_idents(i.include));
+  if (!i.where.empty()) out += fmt::format(" WHERE ({})", i.where);
+  return out;
+}
+
+std::string create_trigger(const QualifiedName& table, const Trigger& t, bool or_replace) {
+  std::string out = fmt::format("CREATE {}TRIGGER {} {} {} ON {}", or_replace ? "OR REPLACE " : "", quote_ident(t.name),
+                                t.timing, t.events, table.sql());
+  if (!t.referencing.empty()) out += " " + t.referencing;
+  out += fmt::format(" FOR EACH {}", t.level);
+  if (!t.when.empty()) out += fmt::format(" WHEN ({})", t.when);
+  std::vector<std::string> args;
+  for (const auto& a : t.args) args.push_back(quote_literal(a));
+  out += fmt::format(" EXECUTE FUNCTION {}({})", t.function.sql(), join(args, ", "));
+  return out;
+}
+
+std::string policy_roles(const std::vector<std::string>& roles) {
+  std::vector<std::string> out;
+  for (const auto& r : roles) out.push_back(r == "public" ? "PUBLIC" : quote_ident(r));
+  return join(out, ", ");
+}
+
+std::string create_policy(const QualifiedName& table, const Policy& p, bool with_roles) {
+  std::string out = fmt::format("CREATE POLICY {} ON {} AS {} FOR {}", quote_ident(p.name), table.sql(),
+                                p.permissive ? "PERMISSIVE" : "RESTRICTIVE", p.command);
+  if (with_roles) out += " TO " + policy_roles(p.roles);
+  if (!p.using_expr.empty()) out += fmt::format(" USING ({})", p.using_expr);
+  if (!p.check_expr.empty()) out += fmt::format(" WITH CHECK ({})", p.check_expr);
+  return out;
+}
+
+std::string comment_on_table(const Table& t) {
+  return fmt::format("COMMENT ON TABLE {} IS {}", t.name.sql(), t.comment ? quote_literal(*t.comment) : "NULL");
+}
+
+std::string comment_on_column(const QualifiedName& table, const Column& c) {
+  return fmt::format("COMMENT ON COLUMN {}.{} IS {}", table.sql(), quote_ident(c.name),
+                     c.comment ? quote_literal(*c.comment) : "NULL");
+}
+
+std::string grant(const QualifiedName& table, const std::set<std::string>& privileges, const std::string& role) {
+  return fmt::format("GRANT {} ON TABLE {} TO {}", join({privileges.begin(), privileges.end()}, ", "), table.sql(),
+                     quote_ident(role));
+}
+
+std::string revoke(const QualifiedName& table, const std::set<std::string>& privileges, const std::string& role) {
+  return fmt::format("REVOKE {} ON TABLE {} FROM {}", join({privileges.begin(), privileges.end()}, ", "), table.sql(),
+                     quote_ident(role));
+}
+
+std::string search_path(const std::vector<std::string>& schemas) {
+  return fmt::format("SET search_path = {}", join_idents(schemas));
+}
+
+}  // namespace schemac::ddl

@@ -1,0 +1,29 @@
+#pragma once
+// SQL text for model objects. Identifiers go through quote_ident; user-written
+// expressions are emitted inside parentheses.
+#include <set>
+#include <string>
+
+#include "schema/model.hpp"
+
+namespace schemac::ddl {
+
+std::string column_definition(const Column& c);
+std::string constraint_clause(const Constraint& c);
+// CREATE TABLE with columns and every constraint except the foreign keys whose
+// target is not in `ready` (those are added by ALTER TABLE after).
+std::string create_table(const Table& t, const std::set<QualifiedName>& ready);
+std::string add_constraint(const QualifiedName& table, const Constraint& c, bool not_valid);
+std::string index_key(const std::string& key);
+std::string create_index(const QualifiedName& table, const Index& i, bool concurrently,
+                         const std::string& name_override = {});
+std::string create_trigger(const QualifiedName& table, const Trigger& t, bool or_replace);
+std::string policy_roles(const std::vector<std::string>& roles);
+std::string create_policy(const QualifiedName& table, const Policy& p, bool with_roles = true);
+std::string comment_on_table(const Table& t);
+std::string comment_on_column(const QualifiedName& table, const Column& c);
+std::string grant(const QualifiedName& table, const std::set<std::string>& privileges, const std::string& role);
+std::string revoke(const QualifiedName& table, const std::set<std::string>& privileges, const std::string& role);
+std::string search_path(const std::vector<std::string>& schemas);
+
+}  // namespace schemac::ddl

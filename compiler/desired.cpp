@@ -1,0 +1,89 @@
+#include "compiler/desired.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "runtime/runtime.hpp"
+
+namespace schemac {
+
+namespace {
+void add_unique(std::vector<std::string>& v, const std::string& s) {
+  if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+}
+}  // namespace
+
+IntrospectScope Desired::scope() const {
+  IntrospectScope s;
+  s.schemas = settings.schemas;
+  add_unique(s.schemas, settings.runtime_schema);
+  add_unique(s.schemas, settings.audit_table().schema);
+  std::sort(s.schemas.begin(), s.schemas.end());
+  for (const auto& f : catalog.functions) s.functions.push_back(f.name);
+  return s;
+}
+
+std::string function_sql(const Function& f) { return f.create_sql; }
+
+Desired desired_state(const CompiledSchema& schema) {
+  Desired d;
+  d.settings = schema.settings;
+  d.catalog = schema.catalog;
+  d.files = schema.files;
+  const auto& s = d.settings;
+  const std::map<std::string, std::string> vars = {{"runtime", quote_ident(s.runtime_schema)},
+                                                   {"audit_table", s.audit_table().sql()}};
+
+  std::set<std::string> used;
+  for (const auto& t : d.catalog.tables)
+    for (const auto& tr : t.triggers)
+      if (tr.function.schema == s.runtime_schema) used.insert(tr.function.name);
+  for (const char* name : {"touch_updated_at", "soft_delete", "audit_changes"}) {
+    if (!used.count(name)) continue;
+    Function f;
+    f.name = {s.runtime_schema, name};
+    f.create_sql = runtime::render(std::string(name) + ".sql", vars);
+    // Trigger functions run without EXECUTE checks; nobody needs to call them directly.
+    f.create_sql += fmt::format(";\nREVOKE ALL ON FUNCTION {}() FROM PUBLIC", f.name.sql());
+    f.origin.flag = name == std::string("audit_changes") ? "audited" : name;
+    d.catalog.functions.push_back(std::move(f));
+  }
+  if (d.creates_auth_standins()) {
+    std::vector<Function> standins;
+    for (const char* name : {"jwt", "uid"}) {
+      Function f;
+      f.name = {"auth", name};
+      f.create_sql = runtime::render(fmt::format("auth_{}.sql", name), vars);
+      f.origin.flag = "target";
+      standins.push_back(std::move(f));
+    }
+    d.catalog.functions.insert(d.catalog.functions.begin(), standins.begin(), standins.end());
+  }
+
+  for (const auto& t : d.catalog.tables) {
+    d.catalog.schemas.insert(t.name.schema);
+    for (const auto& p : t.policies)
+      for (const auto& r : p.roles)
+        if (r != "public") add_unique(d.required_roles, r);
+    for (const auto& [role, privs] : t.grants)
+      if (role != "public") add_unique(d.required_roles, role);
+  }
+  d.catalog.schemas.insert(s.runtime_schema);
+  if (d.creates_auth_standins()) {
+    d.catalog.schemas.insert("auth");
+    // Supabase's API roles, as Supabase defines them (postgres-facts 3.3).
+    d.role_attributes = {{"anon", "NOLOGIN NOINHERIT"},
+                         {"authenticated", "NOLOGIN NOINHERIT"},
+                         {"service_role", "NOLOGIN NOINHERIT BYPASSRLS"}};
+    for (const auto& r : d.required_roles)
+      if (!d.role_attributes.count(r)) d.role_attributes[r] = "NOLOGIN NOINHERIT";
+    for (const auto& [r, attrs] : d.role_attributes) add_unique(d.required_roles, r);
+  }
+  std::sort(d.required_roles.begin(), d.required_roles.end());
+  d.search_path = s.schemas;
+  add_unique(d.search_path, s.runtime_schema);
+  return d;
+}
+
+}  // namespace schemac

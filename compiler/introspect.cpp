@@ -1,0 +1,220 @@
+#include "compiler/introspect.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+
+namespace schemac {
+
+namespace {
+
+std::string text_array(const std::vector<std::string>& items) {
+  std::string out = "ARRAY[";
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + quote_literal(items[i]);
+  return out + "]::text[]";
+}
+
+std::string str(const pqxx::field& f) { return f.is_null() ? std::string{} : f.as<std::string>(); }
+
+std::vector<std::string> json_strings(const pqxx::field& f) {
+  std::vector<std::string> out;
+  if (f.is_null()) return out;
+  for (const auto& v : nlohmann::json::parse(f.as<std::string>())) out.push_back(v.get<std::string>());
+  return out;
+}
+
+std::string strip_not_valid(std::string def) {
+  const std::string suffix = " NOT VALID";
+  if (def.size() >= suffix.size() && def.compare(def.size() - suffix.size(), suffix.size(), suffix) == 0)
+    def.erase(def.size() - suffix.size());
+  return def;
+}
+
+std::string fk_action(const std::string& code) {
+  if (code == "c") return "CASCADE";
+  if (code == "r") return "RESTRICT";
+  if (code == "n") return "SET NULL";
+  if (code == "d") return "SET DEFAULT";
+  return "";
+}
+
+std::string policy_command(const std::string& code) {
+  if (code == "r") return "SELECT";
+  if (code == "a") return "INSERT";
+  if (code == "w") return "UPDATE";
+  if (code == "d") return "DELETE";
+  return "ALL";
+}
+
+}  // namespace
+
+Catalog read_catalog(Db& db, const IntrospectScope& scope) {
+  Catalog cat;
+  db.exec("SET search_path = ''");
+  const std::string schemas = text_array(scope.schemas);
+  const std::string in_scope = fmt::format(
+      "n.nspname = ANY({}) AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
+      "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.objid = c.oid AND e.deptype = 'e')",
+      schemas);
+  const std::string from_tables =
+      "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
+
+  std::map<QualifiedName, std::size_t> index_of;
+  for (const auto& r : db.query(fmt::format(
+           "SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+           "pg_catalog.obj_description(c.oid, 'pg_class'), c.reltuples::bigint FROM {} WHERE {} ORDER BY 1, 2",
+           from_tables, in_scope))) {
+    Table t;
+    t.name = {str(r[0]), str(r[1])};
+    t.rls_enabled = r[2].as<bool>();
+    t.rls_forced = r[3].as<bool>();
+    if (!r[4].is_null()) t.comment = str(r[4]);
+    t.row_estimate = r[5].as<long long>();
+    index_of[t.name] = cat.tables.size();
+    cat.tables.push_back(std::move(t));
+  }
+  auto table = [&](const pqxx::row& r) -> Table* {
+    auto it = index_of.find({str(r[0]), str(r[1])});
+    return it == index_of.end() ? nullptr : &cat.tables[it->second];
+  };
+
+  for (const auto& r : db.query(fmt::format(
+           "SELECT n.nspname, c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+           "pg_catalog.pg_get_expr(d.adbin, d.adrelid), pg_catalog.col_description(c.oid, a.attnum) "
+           "FROM {} JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid "
+           "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+           "WHERE {} AND a.attnum > 0 AND NOT a.attisdropped ORDER BY 1, 2, a.attnum",
+           from_tables, in_scope))) {
+    auto* t = table(r);
+    if (!t) continue;
+    Column c;
+    c.name = str(r[2]);
+    c.type = str(r[3]);
+    c.nullable = !r[4].as<bool>();
+    if (!r[5].is_null()) c.default_expr = str(r[5]);
+    if (!r[6].is_null()) c.comment = str(r[6]);
+    t->columns.push_back(std::move(c));
+  }
+
+  const std::string key_names =
+      "to_json(ARRAY(SELECT a.attname FROM unnest({0}) WITH ORDINALITY k(num, ord) "
+      "JOIN pg_catalog.pg_attribute a ON a.attrelid = {1} AND a.attnum = k.num ORDER BY k.ord))::text";
+  for (const auto& r : db.query(fmt::format(
+           "SELECT n.nspname, c.relname, con.conname, con.contype, pg_catalog.pg_get_constraintdef(con.oid), "
+           "con.convalidated, {}, rn.nspname, rc.relname, {}, con.confdeltype, "
+           "pg_catalog.pg_get_expr(con.conbin, con.conrelid) "
+           "FROM {} JOIN pg_catalog.pg_constraint con ON con.conrelid = c.oid "
+           "LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid "
+           "LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace "
+           "WHERE {} AND con.contype IN ('p', 'u', 'c', 'f') AND con.conislocal ORDER BY 1, 2, 3",
+           fmt::format(fmt::runtime(key_names), "con.conkey", "con.conrelid"),
+           fmt::format(fmt::runtime(key_names), "con.confkey", "con.confrelid"),
+           from_tables, in_scope))) {
+    auto* t = table(r);
+    if (!t) continue;
+    Constraint c;
+    c.name = str(r[2]);
+    auto type = str(r[3]);
+    c.kind = type == "p" ? ConstraintKind::PrimaryKey
+             : type == "u" ? ConstraintKind::Unique
+             : type == "f" ? ConstraintKind::ForeignKey
+                           : ConstraintKind::Check;
+    c.definition = strip_not_valid(str(r[4]));
+    c.validated = r[5].as<bool>();
+    c.columns = json_strings(r[6]);
+    if (c.kind == ConstraintKind::ForeignKey) {
+      c.ref_table = {str(r[7]), str(r[8])};
+      c.ref_columns = json_strings(r[9]);
+      c.on_delete = fk_action(str(r[10]));
+    }
+    c.expression = str(r[11]);
+    t->constraints.push_back(std::move(c));
+  }
+
+  for (const auto& r : db.query(fmt::format(
+           "SELECT n.nspname, c.relname, i.relname, pg_catalog.pg_get_indexdef(x.indexrelid), x.indisvalid, "
+           "x.indisunique, am.amname, pg_catalog.pg_get_expr(x.indpred, x.indrelid), "
+           "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = x.indexrelid "
+           "AND k.conrelid = x.indrelid AND k.contype IN ('p', 'u', 'x')) "
+           "FROM {} JOIN pg_catalog.pg_index x ON x.indrelid = c.oid "
+           "JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid JOIN pg_catalog.pg_am am ON am.oid = i.relam "
+           "WHERE {} ORDER BY 1, 2, 3",
+           from_tables, in_scope))) {
+    auto* t = table(r);
+    if (!t) continue;
+    Index i;
+    i.name = str(r[2]);
+    i.definition = str(r[3]);
+    i.valid = r[4].as<bool>();
+    i.unique = r[5].as<bool>();
+    i.method = str(r[6]);
+    i.where = str(r[7]);
+    i.backs_constraint = r[8].as<bool>();
+    t->indexes.push_back(std::move(i));
+  }
+
+  for (const auto& r : db.query(fmt::format(
+           "SELECT n.nspname, c.relname, tg.tgname, pg_catalog.pg_get_triggerdef(tg.oid) "
+           "FROM {} JOIN pg_catalog.pg_trigger tg ON tg.tgrelid = c.oid WHERE {} AND NOT tg.tgisinternal ORDER BY 1, 2, 3",
+           from_tables, in_scope))) {
+    auto* t = table(r);
+    if (!t) continue;
+    Trigger tr;
+    tr.name = str(r[2]);
+    tr.definition = str(r[3]);
+    t->triggers.push_back(std::move(tr));
+  }
+
+  for (const auto& r : db.query(fmt::format(
+           "SELECT n.nspname, c.relname, p.polname, p.polcmd, p.polpermissive, "
+           "to_json(ARRAY(SELECT CASE WHEN o = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(o)::text END "
+           "FROM unnest(p.polroles) o ORDER BY 1))::text, "
+           "pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) "
+           "FROM {} JOIN pg_catalog.pg_policy p ON p.polrelid = c.oid WHERE {} ORDER BY 1, 2, 3",
+           from_tables, in_scope))) {
+    auto* t = table(r);
+    if (!t) continue;
+    Policy p;
+    p.name = str(r[2]);
+    p.command = policy_command(str(r[3]));
+    p.permissive = r[4].as<bool>();
+    p.roles = json_strings(r[5]);
+    p.using_expr = str(r[6]);
+    p.check_expr = str(r[7]);
+    t->policies.push_back(std::move(p));
+  }
+
+  for (const auto& r : db.query(fmt::format(
+           "SELECT n.nspname, c.relname, COALESCE(g.rolname, 'public'), a.privilege_type "
+           "FROM {} CROSS JOIN LATERAL aclexplode(c.relacl) a LEFT JOIN pg_catalog.pg_roles g ON g.oid = a.grantee "
+           "WHERE {} AND a.grantee <> c.relowner ORDER BY 1, 2, 3, 4",
+           from_tables, in_scope))) {
+    if (auto* t = table(r)) t->grants[str(r[2])].insert(str(r[3]));
+  }
+
+  std::string wanted = "(NULL, NULL)";
+  for (const auto& f : scope.functions) wanted += fmt::format(", ({}, {})", quote_literal(f.schema), quote_literal(f.name));
+  for (const auto& r : db.query(fmt::format(
+           "SELECT n.nspname, p.proname, pg_catalog.pg_get_functiondef(p.oid) FROM pg_catalog.pg_proc p "
+           "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+           "WHERE p.pronargs = 0 AND (n.nspname, p.proname) IN (VALUES {}) ORDER BY 1, 2",
+           wanted))) {
+    Function f;
+    f.name = {str(r[0]), str(r[1])};
+    f.definition = str(r[2]);
+    cat.functions.push_back(std::move(f));
+  }
+
+  for (const auto& r : db.query(
+           "SELECT 'role', rolname::text FROM pg_catalog.pg_roles UNION ALL "
+           "SELECT 'schema', nspname::text FROM pg_catalog.pg_namespace UNION ALL "
+           "SELECT 'extension', extname::text FROM pg_catalog.pg_extension")) {
+    auto kind = str(r[0]);
+    (kind == "role" ? cat.roles : kind == "schema" ? cat.schemas : cat.extensions).insert(str(r[1]));
+  }
+  return cat;
+}
+
+}  // namespace schemac

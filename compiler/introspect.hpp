@@ -1,0 +1,21 @@
+#pragma once
+// The catalog reader: a database read into the same model as the declarations,
+// with a fixed number of queries however many tables there are.
+#include <string>
+#include <vector>
+
+#include "compiler/db.hpp"
+#include "schema/model.hpp"
+
+namespace schemac {
+
+struct IntrospectScope {
+  std::vector<std::string> schemas;  // tables of these schemas are read
+  std::vector<QualifiedName> functions;  // zero-argument functions schemac owns
+};
+
+// Objects are deparsed with search_path = '' so that names print qualified the
+// same way on every database, whatever the caller's search_path was.
+Catalog read_catalog(Db& db, const IntrospectScope& scope);
+
+}  // namespace schemac

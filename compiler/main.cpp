@@ -1,0 +1,127 @@
+// schemac: a thin command line over the library (subcommands as a table).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <iostream>
+
+#include "compiler/apply.hpp"
+#include "compiler/render.hpp"
+#include "compiler/workflow.hpp"
+
+using namespace schemac;
+
+namespace {
+
+enum Exit { kOk = 0, kError = 1, kChanges = 2, kHazards = 3 };
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : fallback;
+}
+
+bool color_stdout() { return isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"); }
+
+int report(const Diagnostics& diags) {
+  std::cerr << diags.render();
+  return kError;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"schemac: PostgreSQL schema as code, with zero-downtime plans"};
+  app.require_subcommand(1);
+  std::string schema_path, database_url = env_or("DATABASE_URL", ""), dev_url, format = "text", lock_timeout;
+  bool detailed = false, auto_approve = false, wait = false, quiet = false, dry_run = false;
+  int retries = -1;
+  std::vector<std::string> allowed_hazards;
+
+  auto* check = app.add_subcommand("check", "parse, validate and expand the declarations (no database)");
+  auto* plan = app.add_subcommand("plan", "read the live catalog, diff, and print the ordered plan (reads only)");
+  auto* apply = app.add_subcommand("apply", "plan and execute (writes)");
+  for (auto* cmd : {check, plan, apply}) cmd->add_option("--schema", schema_path, "a .toml file or a folder of them");
+  for (auto* cmd : {plan, apply}) {
+    cmd->add_option("--database-url", database_url, "default: DATABASE_URL, else libpq's PG* variables");
+    cmd->add_option("--dev-url", dev_url, "an empty database to normalize declarations in (default: a temporary one)");
+  }
+  plan->add_option("--format", format, "text, sql or json")->check(CLI::IsMember({"text", "sql", "json"}));
+  plan->add_flag("--detailed-exitcode", detailed, "exit 2 when there are changes, 0 when none");
+  apply->add_flag("--auto-approve", auto_approve, "do not ask for confirmation");
+  apply->add_option("--allow-hazard", allowed_hazards, "allow a blocking hazard (repeatable)");
+  apply->add_option("--lock-timeout", lock_timeout, "per-transaction lock_timeout, e.g. 2s");
+  apply->add_option("--retries", retries, "retries on lock timeout");
+  apply->add_flag("--wait", wait, "wait for another apply to finish");
+  apply->add_flag("--dry-run", dry_run, "print what would run, run nothing");
+  apply->add_flag("--quiet", quiet, "no progress on stderr");
+  CLI11_PARSE(app, argc, argv);
+  if (schema_path.empty()) schema_path = default_schema_path();
+
+  try {
+    Diagnostics diags;
+    if (check->parsed()) {
+      auto compiled = compile_schema(schema_path, diags);
+      if (!compiled) return report(diags);
+      std::size_t objects = 0;
+      for (const auto& t : compiled->catalog.tables)
+        objects += t.columns.size() + t.constraints.size() + t.indexes.size() + t.triggers.size() + t.policies.size();
+      std::cout << fmt::format("{}: {} tables, {} objects after expanding flags; no errors\n", schema_path,
+                               compiled->catalog.tables.size(), objects);
+      return kOk;
+    }
+    PlanRequest request{schema_path, database_url, dev_url.empty() ? std::nullopt : std::optional<std::string>(dev_url)};
+    auto outcome = plan_against_database(request, diags);
+    if (!outcome) return report(diags);
+    const auto& p = outcome->plan;
+    if (plan->parsed()) {
+      if (format == "sql") std::cout << render_sql(p);
+      else if (format == "json") std::cout << render_json(p);
+      else std::cout << render_text(p, {color_stdout()});
+      return detailed && !p.empty() ? kChanges : kOk;
+    }
+    // apply
+    std::vector<std::string> blocked;
+    for (const auto& h : p.hazards())
+      if (hazard_blocks(h) && std::find(allowed_hazards.begin(), allowed_hazards.end(), h) == allowed_hazards.end())
+        blocked.push_back(h);
+    if (dry_run || !blocked.empty() || (!auto_approve && !p.empty())) std::cout << render_text(p, {color_stdout()});
+    if (!blocked.empty()) {
+      std::cerr << "schemac apply: the plan holds hazards that were not allowed; nothing was executed:\n";
+      for (const auto& h : blocked) std::cerr << fmt::format("  {}  (allow with --allow-hazard {})\n", h, h);
+      return kHazards;
+    }
+    if (p.empty()) {
+      std::cerr << "Nothing to apply: the database matches the declarations.\n";
+      return kOk;
+    }
+    if (dry_run) return kOk;
+    if (!auto_approve) {
+      if (!isatty(STDIN_FILENO)) {
+        std::cerr << "schemac apply: no terminal to confirm on; pass --auto-approve in jobs\n";
+        return kError;
+      }
+      std::cerr << "Apply this plan? Type 'yes' to continue: ";
+      std::string answer;
+      std::getline(std::cin, answer);
+      if (answer != "yes") {
+        std::cerr << "Not applied.\n";
+        return kError;
+      }
+    }
+    Db db(database_url);
+    auto n = apply_plan(db, p, {lock_timeout, retries, wait, quiet}, std::cerr);
+    std::cerr << fmt::format("Applied {} statements.\n", n);
+    return kOk;
+  } catch (const ApplyError& e) {
+    std::cerr << "schemac apply: " << e.what() << "\n";
+    return kError;
+  } catch (const pqxx::broken_connection& e) {
+    std::cerr << "schemac: cannot connect to the database: " << e.what()
+              << "name it with --database-url, DATABASE_URL or the PG* variables\n";
+    return kError;
+  } catch (const std::exception& e) {
+    std::cerr << "schemac: " << e.what() << "\n";
+    return kError;
+  }
+}

@@ -1,0 +1,435 @@
+// Diff (normalized declarations vs live catalog) -> ordered steps in six phases.
+#include "compiler/plan.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "compiler/ddl.hpp"
+
+namespace schemac {
+
+const char* phase_name(Phase p) {
+  switch (p) {
+    case Phase::Infrastructure: return "infrastructure";
+    case Phase::Triggers: return "triggers";
+    case Phase::Constraints: return "constraints";
+    case Phase::Indexes: return "indexes";
+    case Phase::Rls: return "row level security";
+    case Phase::Contract: return "contract";
+  }
+  return "";
+}
+
+bool hazard_blocks(const std::string& code) {
+  return code == "deletes-data" || code == "table-rewrite" || code == "backfill-required";
+}
+
+std::set<std::string> Plan::hazards() const {
+  std::set<std::string> out;
+  for (const auto& s : steps) out.insert(s.hazards.begin(), s.hazards.end());
+  return out;
+}
+
+namespace {
+
+const char* kAccessExclusive = "ACCESS EXCLUSIVE (brief: blocks reads and writes while it waits and runs)";
+const char* kShareUpdateExclusive = "SHARE UPDATE EXCLUSIVE (reads and writes continue)";
+const char* kShareRowExclusive = "SHARE ROW EXCLUSIVE (brief: blocks writes, not reads)";
+
+std::vector<std::string> sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+bool same_policy(const Policy& desired_roles_from, const Policy& norm, const Policy& live) {
+  return norm.command == live.command && norm.permissive == live.permissive && norm.using_expr == live.using_expr &&
+         norm.check_expr == live.check_expr && sorted(desired_roles_from.roles) == sorted(live.roles);
+}
+
+class Planner {
+ public:
+  Planner(const Desired& d, const Catalog& norm, const Catalog& live) : d_(d), norm_(norm), live_(live) {
+    plan_.search_path = d.search_path;
+    plan_.lock_timeout = d.settings.lock_timeout;
+    plan_.retries = d.settings.retries;
+  }
+
+  Plan run() {
+    infrastructure();
+    new_tables();
+    for (const auto& t : d_.catalog.tables) {
+      const Table* live = live_.table(t.name);
+      if (!live || created_.count(t.name)) continue;
+      const Table& norm = *norm_.table(t.name);
+      existing_table_phase1(t, norm, *live);
+      triggers(t, norm, *live);
+      constraints(t, norm, *live);
+      indexes(t, norm, *live);
+      rls(t, norm, *live);
+      contract(t, norm, *live);
+    }
+    for (const auto& t : live_.tables)
+      if (!d_.catalog.table(t.name) &&
+          std::find(d_.settings.schemas.begin(), d_.settings.schemas.end(), t.name.schema) != d_.settings.schemas.end())
+        plan_.unmanaged_tables.push_back(t.name.display());
+    // Phases run in order; within a phase, the order steps were added (dependencies, then names).
+    std::stable_sort(plan_.steps.begin(), plan_.steps.end(),
+                     [](const Step& a, const Step& b) { return a.phase < b.phase; });
+    return std::move(plan_);
+  }
+
+ private:
+  const Desired& d_;
+  const Catalog& norm_;
+  const Catalog& live_;
+  Plan plan_;
+  int groups_ = 0;
+  std::set<QualifiedName> created_;
+
+  int group() { return ++groups_; }
+
+  Step& add(Phase phase, const std::string& table, std::string summary, std::string sql, std::string lock, int group_id,
+            const Origin& origin, std::vector<std::string> hazards = {}) {
+    Step s;
+    s.phase = phase;
+    s.table = table;
+    s.summary = std::move(summary);
+    s.sql = std::move(sql);
+    s.lock = std::move(lock);
+    s.group = group_id;
+    s.transactional = group_id != 0;
+    s.locks_existing = s.lock != "none";
+    s.hazards = std::move(hazards);
+    s.origin = origin;
+    plan_.steps.push_back(std::move(s));
+    return plan_.steps.back();
+  }
+
+  // --- phase 1: infrastructure ----------------------------------------------------------
+
+  void infrastructure() {
+    for (const auto& ext : d_.catalog.extensions)
+      if (!live_.extensions.count(ext))
+        add(Phase::Infrastructure, "", "create extension " + ext,
+            fmt::format("CREATE EXTENSION IF NOT EXISTS {}", quote_ident(ext)), "none", group(), {});
+    for (const auto& [role, attrs] : d_.role_attributes)
+      if (!live_.roles.count(role))
+        add(Phase::Infrastructure, "", "create role " + role, fmt::format("CREATE ROLE {} {}", quote_ident(role), attrs),
+            "none", group(), {{}, "target"}, {"authz-change"});
+    for (const auto& schema : d_.catalog.schemas) {
+      if (live_.schemas.count(schema)) continue;
+      int g = group();
+      add(Phase::Infrastructure, "", "create schema " + schema, fmt::format("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(schema)),
+          "none", g, {});
+      // API roles must be able to reach the schema's tables (and auth's functions).
+      std::vector<std::string> roles;
+      for (const auto& r : d_.required_roles) roles.push_back(quote_ident(r));
+      if (!roles.empty()) {
+        std::string list;
+        for (std::size_t i = 0; i < roles.size(); ++i) list += (i ? ", " : "") + roles[i];
+        add(Phase::Infrastructure, "", "let the API roles use schema " + schema,
+            fmt::format("GRANT USAGE ON SCHEMA {} TO {}", quote_ident(schema), list), "none", g, {}, {"authz-change"});
+      }
+    }
+    for (const auto& f : d_.catalog.functions) {
+      const Function* live = live_.function(f.name);
+      const Function* norm = norm_.function(f.name);
+      if (live && norm && live->definition == norm->definition) continue;
+      add(Phase::Infrastructure, "", fmt::format("{} function {}()", live ? "replace" : "create", f.name.display()),
+          function_sql(f), "none", group(), f.origin);
+    }
+  }
+
+  std::string fk_parents_lock(const Table& t, const std::set<QualifiedName>& ready) {
+    std::set<std::string> parents;
+    for (const auto& c : t.constraints)
+      if (c.kind == ConstraintKind::ForeignKey && c.ref_table != t.name && ready.count(c.ref_table) &&
+          live_.table(c.ref_table))
+        parents.insert(c.ref_table.display());
+    if (parents.empty()) return "none";
+    std::string list;
+    for (const auto& p : parents) list += (list.empty() ? "" : ", ") + p;
+    return fmt::format("SHARE ROW EXCLUSIVE on {} (brief: blocks their writes while the foreign keys are added)", list);
+  }
+
+  void new_tables() {
+    std::vector<const Table*> pending;
+    for (const auto& t : d_.catalog.tables)
+      if (!live_.table(t.name)) pending.push_back(&t);
+    std::set<QualifiedName> ready;
+    for (const auto& t : live_.tables) ready.insert(t.name);
+    // Tables in dependency order (a table after the tables its foreign keys
+    // reference), ties by name; what is left in a cycle gets its keys afterwards.
+    std::vector<const Table*> order;
+    while (!pending.empty()) {
+      auto it = std::find_if(pending.begin(), pending.end(), [&](const Table* t) {
+        return std::all_of(t->constraints.begin(), t->constraints.end(), [&](const Constraint& c) {
+          return c.kind != ConstraintKind::ForeignKey || c.ref_table == t->name || ready.count(c.ref_table);
+        });
+      });
+      if (it == pending.end()) it = pending.begin();
+      order.push_back(*it);
+      ready.insert((*it)->name);
+      pending.erase(it);
+    }
+    std::set<QualifiedName> created_so_far;
+    for (const auto& t : live_.tables) created_so_far.insert(t.name);
+    std::vector<std::pair<const Table*, const Constraint*>> deferred;
+    for (const Table* t : order) {
+      int g = group();
+      created_so_far.insert(t->name);
+      auto lock = fk_parents_lock(*t, created_so_far);
+      bool first = true;
+      for (auto& st : create_table_statements(*t, created_so_far, false)) {
+        auto hazards = st.what.rfind("create policy", 0) == 0 || st.what.find("row level security") != std::string::npos ||
+                               st.what.rfind("grant", 0) == 0 || st.what.rfind("revoke", 0) == 0
+                           ? std::vector<std::string>{"authz-change"}
+                           : std::vector<std::string>{};
+        add(Phase::Infrastructure, t->name.display(), st.what, st.sql, first ? lock : "none", g, st.origin, hazards);
+        first = false;
+      }
+      for (const auto& c : t->constraints)
+        if (c.kind == ConstraintKind::ForeignKey && !created_so_far.count(c.ref_table)) deferred.emplace_back(t, &c);
+      created_.insert(t->name);
+    }
+    for (auto [t, c] : deferred)
+      add(Phase::Infrastructure, t->name.display(), "add foreign key " + c->name, ddl::add_constraint(t->name, *c, false),
+          fmt::format("SHARE ROW EXCLUSIVE on {} and {} (both new and empty)", t->name.display(), c->ref_table.display()),
+          group(), c->origin);
+  }
+
+  // --- existing tables ----------------------------------------------------------------
+
+  void existing_table_phase1(const Table& t, const Table& norm, const Table& live) {
+    const auto name = t.name.display();
+    int g = 0;
+    auto tx = [&] { return g ? g : (g = group()); };
+    for (const auto& c : t.columns) {
+      const Column* lc = live.column(c.name);
+      const Column* nc = norm.column(c.name);
+      if (!lc) {
+        std::vector<std::string> hazards;
+        if (!c.nullable && !c.default_expr && live.row_estimate != 0) hazards.push_back("backfill-required");
+        add(Phase::Infrastructure, name, "add column " + c.name,
+            fmt::format("ALTER TABLE {} ADD COLUMN {}", t.name.sql(), ddl::column_definition(c)), kAccessExclusive, tx(),
+            c.origin, hazards);
+        if (c.comment) add(Phase::Infrastructure, name, "comment on column " + c.name, ddl::comment_on_column(t.name, c),
+                           kShareUpdateExclusive, tx(), c.origin);
+        continue;
+      }
+      if (nc->type != lc->type)
+        add(Phase::Infrastructure, name, fmt::format("change type of {} from {} to {}", c.name, lc->type, nc->type),
+            fmt::format("ALTER TABLE {} ALTER COLUMN {} TYPE {}", t.name.sql(), quote_ident(c.name), c.type),
+            "ACCESS EXCLUSIVE for as long as the table is rewritten", tx(), c.origin, {"table-rewrite"});
+      if (nc->default_expr != lc->default_expr)
+        add(Phase::Infrastructure, name, nc->default_expr ? "set default of " + c.name : "drop default of " + c.name,
+            nc->default_expr ? fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT ({})", t.name.sql(),
+                                           quote_ident(c.name), *c.default_expr)
+                             : fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT", t.name.sql(), quote_ident(c.name)),
+            kAccessExclusive, tx(), c.origin);
+      if (nc->nullable && !lc->nullable)
+        add(Phase::Infrastructure, name, "allow NULL in " + c.name,
+            fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL", t.name.sql(), quote_ident(c.name)), kAccessExclusive,
+            tx(), c.origin);
+      if (nc->comment != lc->comment)
+        add(Phase::Infrastructure, name, "comment on column " + c.name, ddl::comment_on_column(t.name, c),
+            kShareUpdateExclusive, tx(), c.origin);
+    }
+    if (norm.comment != live.comment)
+      add(Phase::Infrastructure, name, "comment on table", ddl::comment_on_table(t), kShareUpdateExclusive, tx(), t.origin);
+  }
+
+  void triggers(const Table& t, const Table& norm, const Table& live) {
+    int g = 0;
+    for (const auto& tr : t.triggers) {
+      const Trigger* lt = live.trigger(tr.name);
+      const Trigger* nt = norm.trigger(tr.name);
+      if (lt && nt && lt->definition == nt->definition) continue;
+      if (!g) g = group();
+      if (lt && d_.settings.postgres < 14)
+        add(Phase::Triggers, t.name.display(), "drop trigger " + tr.name + " to replace it",
+            fmt::format("DROP TRIGGER {} ON {}", quote_ident(tr.name), t.name.sql()), kAccessExclusive, g, tr.origin);
+      add(Phase::Triggers, t.name.display(), fmt::format("{} trigger {}", lt ? "replace" : "create", tr.name),
+          ddl::create_trigger(t.name, tr, lt && d_.settings.postgres >= 14), kShareRowExclusive, g, tr.origin);
+    }
+  }
+
+  void constraints(const Table& t, const Table& norm, const Table& live) {
+    const auto name = t.name.display();
+    for (const auto& c : t.constraints) {
+      const Constraint* lc = live.constraint(c.name);
+      const Constraint* nc = norm.constraint(c.name);
+      if (c.kind == ConstraintKind::PrimaryKey || c.kind == ConstraintKind::Unique) {
+        if (lc) continue;
+        // Built without blocking writes, then attached in a brief transaction.
+        Index idx;
+        idx.name = c.name;
+        idx.unique = true;
+        for (const auto& col : c.columns) idx.keys.push_back(quote_ident(col));
+        add(Phase::Constraints, name, "build the unique index for " + c.name, ddl::create_index(t.name, idx, true),
+            kShareUpdateExclusive, 0, c.origin, {"index-build"});
+        add(Phase::Constraints, name, "attach " + to_string(c.kind) + " " + c.name,
+            fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}", t.name.sql(), quote_ident(c.name),
+                        c.kind == ConstraintKind::PrimaryKey ? "PRIMARY KEY" : "UNIQUE", quote_ident(c.name)),
+            kAccessExclusive, group(), c.origin);
+        continue;
+      }
+      const bool same = lc && nc && lc->definition == nc->definition;
+      const std::string lock = c.kind == ConstraintKind::ForeignKey
+                                   ? fmt::format("SHARE ROW EXCLUSIVE on {} and {} (brief)", name, c.ref_table.display())
+                                   : kAccessExclusive;
+      if (!same) {
+        int g = group();
+        if (lc)
+          add(Phase::Constraints, name, "drop the old " + c.name + " to replace it",
+              fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(c.name)), kAccessExclusive, g, c.origin);
+        add(Phase::Constraints, name, fmt::format("add {} {} without checking existing rows", to_string(c.kind), c.name),
+            ddl::add_constraint(t.name, c, true), lock, g, c.origin);
+      }
+      if (!same || !lc->validated)
+        add(Phase::Constraints, name, fmt::format("validate {} {} against existing rows", to_string(c.kind), c.name),
+            fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), quote_ident(c.name)),
+            kShareUpdateExclusive, group(), c.origin, {"validation-may-fail"});
+    }
+    // NOT NULL on an existing column without a scan under ACCESS EXCLUSIVE:
+    // a validated CHECK lets SET NOT NULL skip its scan (PostgreSQL 12+).
+    for (const auto& c : t.columns) {
+      const Column* lc = live.column(c.name);
+      const Column* nc = norm.column(c.name);
+      if (!lc || !nc || nc->nullable || !lc->nullable) continue;
+      auto helper = quote_ident(fmt::format("{}_{}_not_null", t.name.name, c.name).substr(0, kMaxIdentifierBytes));
+      add(Phase::Constraints, name, "check that " + c.name + " has no NULLs, without a scan under lock",
+          fmt::format("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID", t.name.sql(), helper, quote_ident(c.name)),
+          kAccessExclusive, group(), c.origin);
+      add(Phase::Constraints, name, "validate that " + c.name + " has no NULLs",
+          fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), helper), kShareUpdateExclusive, group(), c.origin,
+          {"validation-may-fail"});
+      add(Phase::Constraints, name, "set NOT NULL on " + c.name + " (instant: the check proves it)",
+          fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", t.name.sql(), quote_ident(c.name)), kAccessExclusive,
+          group(), c.origin);
+      add(Phase::Constraints, name, "drop the helper check",
+          fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), helper), kAccessExclusive, group(), c.origin);
+    }
+  }
+
+  void indexes(const Table& t, const Table& norm, const Table& live) {
+    const auto name = t.name.display();
+    for (const auto& i : t.indexes) {
+      const Index* li = live.index(i.name);
+      const Index* ni = norm.index(i.name);
+      if (li && ni && li->definition == ni->definition && li->valid) continue;
+      if (li && !li->valid) {
+        add(Phase::Indexes, name, "drop invalid index " + i.name + " (a failed earlier build)",
+            fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", QualifiedName{t.name.schema, i.name}.sql()),
+            kShareUpdateExclusive, 0, i.origin);
+        add(Phase::Indexes, name, "rebuild index " + i.name, ddl::create_index(t.name, i, true), kShareUpdateExclusive, 0,
+            i.origin, {"index-build"});
+      } else if (li) {
+        // Build the new definition beside the old one, so queries always have an index.
+        auto temp = (i.name.substr(0, 50) + "_schemac_new");
+        add(Phase::Indexes, name, "build the new definition of " + i.name + " beside the old one",
+            ddl::create_index(t.name, i, true, temp), kShareUpdateExclusive, 0, i.origin, {"index-build"});
+        add(Phase::Indexes, name, "drop the old " + i.name,
+            fmt::format("DROP INDEX CONCURRENTLY {}", QualifiedName{t.name.schema, i.name}.sql()), kShareUpdateExclusive, 0,
+            i.origin);
+        add(Phase::Indexes, name, "rename the new index to " + i.name,
+            fmt::format("ALTER INDEX {} RENAME TO {}", QualifiedName{t.name.schema, temp}.sql(), quote_ident(i.name)),
+            kAccessExclusive, group(), i.origin);
+      } else {
+        add(Phase::Indexes, name, "create index " + i.name, ddl::create_index(t.name, i, true), kShareUpdateExclusive, 0,
+            i.origin, {"index-build"});
+      }
+    }
+  }
+
+  void rls(const Table& t, const Table& norm, const Table& live) {
+    const auto name = t.name.display();
+    int g = 0;
+    auto tx = [&] { return g ? g : (g = group()); };
+    for (const auto& p : t.policies) {
+      const Policy* lp = live.policy(p.name);
+      const Policy* np = norm.policy(p.name);
+      if (lp && np && same_policy(p, *np, *lp)) continue;
+      if (lp && lp->command == np->command && lp->permissive == np->permissive) {
+        std::string sql = fmt::format("ALTER POLICY {} ON {} TO {}", quote_ident(p.name), t.name.sql(), ddl::policy_roles(p.roles));
+        if (!p.using_expr.empty()) sql += fmt::format(" USING ({})", p.using_expr);
+        if (!p.check_expr.empty()) sql += fmt::format(" WITH CHECK ({})", p.check_expr);
+        add(Phase::Rls, name, "alter policy " + p.name, sql, kAccessExclusive, tx(), p.origin, {"authz-change"});
+        continue;
+      }
+      if (lp)
+        add(Phase::Rls, name, "drop policy " + p.name + " to recreate it",
+            fmt::format("DROP POLICY {} ON {}", quote_ident(p.name), t.name.sql()), kAccessExclusive, tx(), p.origin,
+            {"authz-change"});
+      add(Phase::Rls, name, "create policy " + p.name, ddl::create_policy(t.name, p), kAccessExclusive, tx(), p.origin,
+          {"authz-change"});
+    }
+    for (const auto& lp : live.policies)
+      if (!t.policy(lp.name))
+        add(Phase::Rls, name, "drop undeclared policy " + lp.name,
+            fmt::format("DROP POLICY {} ON {}", quote_ident(lp.name), t.name.sql()), kAccessExclusive, tx(), t.origin,
+            {"authz-change"});
+    if (t.rls_enabled != live.rls_enabled)
+      add(Phase::Rls, name, t.rls_enabled ? "enable row level security" : "disable row level security",
+          fmt::format("ALTER TABLE {} {} ROW LEVEL SECURITY", t.name.sql(), t.rls_enabled ? "ENABLE" : "DISABLE"),
+          kAccessExclusive, tx(), t.origin, {"authz-change"});
+    if (t.rls_forced != live.rls_forced)
+      add(Phase::Rls, name, t.rls_forced ? "force row level security on the owner too" : "stop forcing row level security",
+          fmt::format("ALTER TABLE {} {} ROW LEVEL SECURITY", t.name.sql(), t.rls_forced ? "FORCE" : "NO FORCE"),
+          kAccessExclusive, tx(), t.origin, {"authz-change"});
+    for (const auto& [role, privs] : t.grants) {
+      auto it = live.grants.find(role);
+      std::set<std::string> have = it == live.grants.end() ? std::set<std::string>{} : it->second;
+      std::set<std::string> missing, extra;
+      std::set_difference(privs.begin(), privs.end(), have.begin(), have.end(), std::inserter(missing, missing.end()));
+      if (t.exact_grant_roles.count(role))
+        std::set_difference(have.begin(), have.end(), privs.begin(), privs.end(), std::inserter(extra, extra.end()));
+      if (!missing.empty())
+        add(Phase::Rls, name, "grant " + role + " what its policies need", ddl::grant(t.name, missing, role), "none", tx(),
+            t.origin, {"authz-change"});
+      if (!extra.empty())
+        add(Phase::Rls, name, "revoke from " + role + " what the declaration does not grant", ddl::revoke(t.name, extra, role),
+            "none", tx(), t.origin, {"authz-change"});
+    }
+  }
+
+  void contract(const Table& t, const Table&, const Table& live) {
+    const auto name = t.name.display();
+    for (const auto& li : live.indexes) {
+      if (li.backs_constraint || t.index(li.name)) continue;
+      add(Phase::Contract, name, "drop undeclared index " + li.name,
+          fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", QualifiedName{t.name.schema, li.name}.sql()),
+          kShareUpdateExclusive, 0, t.origin);
+    }
+    for (const auto& lc : live.constraints) {
+      if (t.constraint(lc.name)) continue;
+      // A unique constraint that soft_delete turned into a partial unique index.
+      bool becomes_index = lc.kind == ConstraintKind::Unique && t.index(lc.name);
+      std::string lock = lc.kind == ConstraintKind::ForeignKey
+                             ? fmt::format("ACCESS EXCLUSIVE on {} and {} (brief)", name, lc.ref_table.display())
+                             : kAccessExclusive;
+      if (becomes_index) continue;  // handled when the index is rebuilt (planner issue)
+      add(Phase::Contract, name, fmt::format("drop undeclared {} {}", to_string(lc.kind), lc.name),
+          fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(lc.name)), lock, group(), t.origin);
+    }
+    for (const auto& lt : live.triggers)
+      if (!t.trigger(lt.name))
+        add(Phase::Contract, name, "drop undeclared trigger " + lt.name,
+            fmt::format("DROP TRIGGER {} ON {}", quote_ident(lt.name), t.name.sql()), kAccessExclusive, group(), t.origin);
+    for (const auto& lc : live.columns)
+      if (!t.column(lc.name))
+        add(Phase::Contract, name, "drop undeclared column " + lc.name,
+            fmt::format("ALTER TABLE {} DROP COLUMN {}", t.name.sql(), quote_ident(lc.name)), kAccessExclusive, group(),
+            t.origin, {"deletes-data"});
+  }
+};
+
+}  // namespace
+
+Plan make_plan(const Desired& desired, const Catalog& normalized, const Catalog& live) {
+  return Planner(desired, normalized, live).run();
+}
+
+}  // namespace schemac

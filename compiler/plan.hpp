@@ -1,0 +1,58 @@
+#pragma once
+// The ordered plan: steps in six phases, each with its SQL, lock, transaction
+// group, hazards and the declaration that caused it. Pure: no database calls.
+#include <set>
+#include <string>
+#include <vector>
+
+#include "compiler/desired.hpp"
+#include "schema/model.hpp"
+
+namespace schemac {
+
+enum class Phase { Infrastructure = 1, Triggers, Constraints, Indexes, Rls, Contract };
+const char* phase_name(Phase p);
+
+struct Step {
+  Phase phase = Phase::Infrastructure;
+  std::string table;  // "schema.table", or "" for database-wide steps
+  std::string summary;  // "create table", "add index idx_x", ...
+  std::string sql;  // one statement, no trailing semicolon
+  std::string lock;  // what it locks, in words a reviewer knows
+  bool transactional = true;  // false: CONCURRENTLY, must run alone
+  bool locks_existing = false;  // runs under lock_timeout, retried on 55P03
+  int group = 0;  // consecutive transactional steps with one group share a transaction
+  std::vector<std::string> hazards;
+  Origin origin;
+};
+
+struct Plan {
+  std::vector<Step> steps;
+  std::vector<std::string> unmanaged_tables;
+  std::vector<std::string> search_path;
+  std::string lock_timeout = "2s";
+  int retries = 5;
+
+  bool empty() const { return steps.empty(); }
+  std::set<std::string> hazards() const;
+};
+
+// Hazards that stop apply unless allowed with --allow-hazard.
+bool hazard_blocks(const std::string& code);
+
+// A statement of the "create from nothing" script, with the object behind it.
+struct Statement {
+  std::string sql;
+  Origin origin;
+  std::string what;
+};
+
+// Everything needed to create a table that does not exist yet, empty, in one
+// transaction: the table, its indexes, triggers, RLS, policies, comments, grants.
+std::vector<Statement> create_table_statements(const Table& t, const std::set<QualifiedName>& ready, bool for_scratch);
+
+// declared: as written (the SQL to emit); normalized: the same objects read
+// back from the scratch database (what to compare); live: the target database.
+Plan make_plan(const Desired& desired, const Catalog& normalized, const Catalog& live);
+
+}  // namespace schemac

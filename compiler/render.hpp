@@ -1,0 +1,18 @@
+#pragma once
+// Plans for people (text) and for machines (sql, json).
+#include <string>
+
+#include "compiler/plan.hpp"
+
+namespace schemac {
+
+struct RenderOptions {
+  bool color = false;
+};
+
+std::string render_text(const Plan& plan, const RenderOptions& options = {});
+// A script `psql -v ON_ERROR_STOP=1 -f` runs as it is.
+std::string render_sql(const Plan& plan);
+std::string render_json(const Plan& plan);
+
+}  // namespace schemac

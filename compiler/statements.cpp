@@ -1,0 +1,41 @@
+// The "create from nothing" statements of one table: used for new tables in a
+// plan, and to materialize the declarations in the scratch database.
+#include <fmt/format.h>
+
+#include "compiler/ddl.hpp"
+#include "compiler/plan.hpp"
+
+namespace schemac {
+
+std::vector<Statement> create_table_statements(const Table& t, const std::set<QualifiedName>& ready, bool for_scratch) {
+  std::vector<Statement> out;
+  auto ready_with_self = ready;
+  ready_with_self.insert(t.name);
+  out.push_back({ddl::create_table(t, ready_with_self), t.origin, "create table"});
+  if (t.comment) out.push_back({ddl::comment_on_table(t), t.origin, "comment on table"});
+  for (const auto& c : t.columns)
+    if (c.comment) out.push_back({ddl::comment_on_column(t.name, c), c.origin, "comment on column " + c.name});
+  for (const auto& i : t.indexes)
+    out.push_back({ddl::create_index(t.name, i, false), i.origin, "create index " + i.name});
+  for (const auto& tr : t.triggers)
+    out.push_back({ddl::create_trigger(t.name, tr, false), tr.origin, "create trigger " + tr.name});
+  if (t.rls_enabled)
+    out.push_back({fmt::format("ALTER TABLE {} ENABLE ROW LEVEL SECURITY", t.name.sql()), t.origin, "enable row level security"});
+  if (t.rls_forced)
+    out.push_back({fmt::format("ALTER TABLE {} FORCE ROW LEVEL SECURITY", t.name.sql()), t.origin, "force row level security"});
+  // The scratch database only normalizes expressions; roles are cluster-wide
+  // and may not exist yet, so policies there apply to PUBLIC and grants are skipped.
+  for (const auto& p : t.policies)
+    out.push_back({ddl::create_policy(t.name, p, !for_scratch), p.origin, "create policy " + p.name});
+  if (!for_scratch) {
+    for (const auto& [role, privs] : t.grants) {
+      if (!privs.empty()) out.push_back({ddl::grant(t.name, privs, role), t.origin, "grant to " + role});
+      else if (t.exact_grant_roles.count(role))
+        out.push_back({fmt::format("REVOKE ALL ON TABLE {} FROM {}", t.name.sql(), quote_ident(role)), t.origin,
+                       "revoke default privileges from " + role});
+    }
+  }
+  return out;
+}
+
+}  // namespace schemac

@@ -1,0 +1,42 @@
+#include "compiler/workflow.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "compiler/introspect.hpp"
+#include "compiler/scratch.hpp"
+
+namespace schemac {
+
+std::string default_schema_path() { return std::filesystem::exists("schema") ? "schema" : "schemac.toml"; }
+
+std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Diagnostics& diags) {
+  // Nothing touches the database while declaration errors remain.
+  auto compiled = compile_schema(request.schema_path, diags);
+  if (!compiled) return std::nullopt;
+  PlanOutcome out{desired_state(*compiled), {}, {}};
+  const auto& d = out.desired;
+
+  Db live_db(request.database_url);
+  out.live = read_catalog(live_db, d.scope());
+  const SourcePos anywhere{d.files.front(), 0, 0};
+  if (d.settings.target == "supabase") {
+    for (const auto& role : d.required_roles)
+      if (!out.live.roles.count(role))
+        diags.error(anywhere, fmt::format("role {} does not exist in the database", role),
+                    "with target = \"supabase\" schemac expects Supabase's roles; create the role, or set "
+                    "[project] target = \"postgres\" to have schemac create anon, authenticated and service_role");
+    if (!out.live.schemas.count("auth"))
+      diags.error(anywhere, "the database has no auth schema, so policies cannot call auth.jwt()",
+                  "with target = \"supabase\" the database must be a Supabase one; set [project] target = \"postgres\" "
+                  "to have schemac create auth.jwt() and auth.uid() stand-ins");
+    if (!diags.empty()) return std::nullopt;
+  }
+  auto normalized = normalize_in_scratch(d, {request.database_url, request.dev_url}, diags);
+  if (!normalized) return std::nullopt;
+  out.plan = make_plan(d, *normalized, out.live);
+  return out;
+}
+
+}  // namespace schemac

@@ -1,0 +1,31 @@
+#pragma once
+// The command pipeline, shared by the CLI and the tests: compile, read the
+// live catalog, normalize in a scratch database, plan.
+#include <optional>
+#include <string>
+
+#include "compiler/desired.hpp"
+#include "compiler/plan.hpp"
+
+namespace schemac {
+
+struct PlanRequest {
+  std::string schema_path;
+  std::string database_url;  // empty: libpq defaults
+  std::optional<std::string> dev_url;
+};
+
+struct PlanOutcome {
+  Desired desired;
+  Catalog live;
+  Plan plan;
+};
+
+// Compile-time errors and declarations PostgreSQL refuses land in diags (and
+// give nullopt); connection and server errors throw.
+std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Diagnostics& diags);
+
+// "./schema" if it exists, else "./schemac.toml".
+std::string default_schema_path();
+
+}  // namespace schemac

@@ -1,0 +1,39 @@
+CREATE OR REPLACE FUNCTION {{runtime}}.audit_changes()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+-- Statement-level AFTER trigger with transition tables: one INSERT into the
+-- audit table per statement, one audit row per changed row (r: the row as it
+-- is after the change, or as it was before a delete; o: before an update).
+-- TG_ARGV: [0] primary key column (uuid), [1] tenancy column or '',
+--          [2] 'soft_delete' when setting deleted_at is how rows are deleted.
+DECLARE
+  pk text := TG_ARGV[0];
+  tenant text := CASE WHEN TG_ARGV[1] = '' THEN 'NULL' ELSE format('r.%I', TG_ARGV[1]) END;
+  action text := quote_literal(TG_OP);
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    EXECUTE format(
+      'INSERT INTO {{audit_table}} (table_schema, table_name, record_id, action, new_data, changed_by, tenant_id)
+       SELECT $1, $2, r.%I, %s, to_jsonb(r), auth.uid(), %s FROM new_rows r',
+      pk, action, tenant) USING TG_TABLE_SCHEMA, TG_TABLE_NAME;
+  ELSIF TG_OP = 'UPDATE' THEN
+    IF TG_ARGV[2] = 'soft_delete' THEN
+      action := $a$CASE WHEN o.deleted_at IS NULL AND r.deleted_at IS NOT NULL THEN 'DELETE' ELSE 'UPDATE' END$a$;
+    END IF;
+    EXECUTE format(
+      'INSERT INTO {{audit_table}} (table_schema, table_name, record_id, action, old_data, new_data, changed_by, tenant_id)
+       SELECT $1, $2, r.%1$I, %2$s, to_jsonb(o), to_jsonb(r), auth.uid(), %3$s
+       FROM new_rows r JOIN old_rows o ON o.%1$I = r.%1$I',
+      pk, action, tenant) USING TG_TABLE_SCHEMA, TG_TABLE_NAME;
+  ELSE
+    EXECUTE format(
+      'INSERT INTO {{audit_table}} (table_schema, table_name, record_id, action, old_data, changed_by, tenant_id)
+       SELECT $1, $2, r.%I, %s, to_jsonb(r), auth.uid(), %s FROM old_rows r',
+      pk, action, tenant) USING TG_TABLE_SCHEMA, TG_TABLE_NAME;
+  END IF;
+  RETURN NULL;
+END
+$function$

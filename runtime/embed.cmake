@@ -1,0 +1,11 @@
+# Turns runtime/*.sql into a C++ table of (file name, text), sorted by name.
+file(GLOB files RELATIVE ${SRC_DIR} ${SRC_DIR}/*.sql)
+list(SORT files)
+set(body "// generated from runtime/*.sql by runtime/embed.cmake; do not edit\n#include \"runtime/runtime.hpp\"\nnamespace schemac::runtime {\nconst std::vector<SqlFile>& embedded_files() {\n  static const std::vector<SqlFile> files = {\n")
+foreach(f ${files})
+  file(READ ${SRC_DIR}/${f} text)
+  string(APPEND body "    {\"${f}\", R\"schemac_sql(${text})schemac_sql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return files;\n}\n}  // namespace schemac::runtime\n")
+file(WRITE ${OUT}.tmp "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${OUT}.tmp ${OUT})

@@ -1,0 +1,32 @@
+#pragma once
+// The schema front end: TOML files -> validated, flag-expanded Catalog.
+#include <optional>
+#include <string>
+
+#include "schema/declarations.hpp"
+#include "schema/model.hpp"
+#include "schema/settings.hpp"
+
+namespace schemac {
+
+struct CompiledSchema {
+  Settings settings;
+  Catalog catalog;  // tables only; support objects are added by the compiler
+  std::vector<std::string> files;
+};
+
+// Syntax and shape checks that need no other table (SQL parsed with libpg_query).
+void validate_declarations(Declarations& decls, Diagnostics& diags);
+// Flags -> ordinary columns, constraints, indexes, triggers, policies, grants.
+Catalog expand(const Declarations& decls, Diagnostics& diags);
+// Checks across tables on the expanded catalog: references, names, lengths.
+void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnostics& diags);
+
+// All of the above; nullopt when any error was reported.
+std::optional<CompiledSchema> compile_schema(const std::string& path, Diagnostics& diags);
+
+// "(select auth.jwt()) ->> 'organization_id'" -> "((select auth.jwt()) ->> 'organization_id')::uuid = ..."
+std::string tenant_predicate(const Settings& settings, const std::string& column_sql);
+std::string tenant_claim_expression(const Settings& settings);
+
+}  // namespace schemac

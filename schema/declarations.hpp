@@ -1,0 +1,39 @@
+#pragma once
+// What the TOML files say, before flags are expanded.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "schema/model.hpp"
+#include "schema/settings.hpp"
+
+namespace schemac {
+
+struct TableFlags {
+  bool tenant_scoped = false;
+  bool soft_delete = false;
+  bool audited = false;
+  bool touch_updated_at = false;
+  bool rls = false;
+};
+
+struct TableDecl {
+  Table table;  // declared objects only
+  TableFlags flags;
+  std::map<std::string, SourcePos> key_pos;  // where each table-level key was written
+  std::vector<std::string> primary_key;  // in column order (column keys or primary_key = [...])
+  SourcePos primary_key_pos;
+  std::map<std::string, SourcePos> value_pos;  // "columns.x.default", "checks.y", ...: where SQL text starts
+};
+
+struct Declarations {
+  Settings settings;
+  std::map<std::string, SourcePos> setting_pos;  // "tenancy.claim" -> where it was written
+  std::vector<TableDecl> tables;  // in file order
+  std::vector<std::string> files;
+};
+
+// Reads --schema PATH (a file, or every *.toml below a folder in sorted order).
+Declarations load_declarations(const std::string& path, Diagnostics& diags);
+
+}  // namespace schemac

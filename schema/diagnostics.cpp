@@ -1,0 +1,100 @@
+#include "schema/diagnostics.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace schemac {
+
+std::string SourcePos::str() const {
+  if (line <= 0) return file;
+  return fmt::format("{}:{}:{}", file, line, column);
+}
+
+void Diagnostics::error(const SourcePos& pos, std::string message, std::string help) {
+  errors_.push_back({pos, std::move(message), std::move(help)});
+}
+
+void Diagnostics::add_source(const std::string& file, std::string text) { sources_[file] = std::move(text); }
+
+std::vector<Diagnostic> Diagnostics::sorted() const {
+  auto out = errors_;
+  std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) { return a.pos < b.pos; });
+  return out;
+}
+
+namespace {
+std::optional<std::string> source_line(const std::string& text, int line) {
+  int current = 1;
+  std::size_t start = 0;
+  while (current < line) {
+    auto nl = text.find('\n', start);
+    if (nl == std::string::npos) return std::nullopt;
+    start = nl + 1;
+    ++current;
+  }
+  auto end = text.find('\n', start);
+  std::string out = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  // Never echo control bytes (binary input) back to the terminal.
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t') c = '?';
+  return out;
+}
+}  // namespace
+
+std::string Diagnostics::render() const {
+  std::string out;
+  for (const auto& d : sorted()) {
+    out += fmt::format("{}: error: {}\n", d.pos.str(), d.message);
+    auto src = sources_.find(d.pos.file);
+    if (src != sources_.end() && d.pos.line > 0) {
+      if (auto text = source_line(src->second, d.pos.line); text && text->size() < 300) {
+        auto gutter = std::to_string(d.pos.line);
+        out += fmt::format(" {} | {}\n", gutter, *text);
+        out += fmt::format(" {} | {}^\n", std::string(gutter.size(), ' '),
+                           std::string(static_cast<std::size_t>(std::max(0, d.pos.column - 1)), ' '));
+      }
+    }
+    if (!d.help.empty()) out += fmt::format("  help: {}\n", d.help);
+  }
+  if (!errors_.empty())
+    out += fmt::format("{} error{} found; nothing was sent to the database\n", errors_.size(),
+                       errors_.size() == 1 ? "" : "s");
+  return out;
+}
+
+namespace {
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+}  // namespace
+
+std::optional<std::string> closest_match(std::string_view word, const std::vector<std::string>& candidates) {
+  std::optional<std::string> best;
+  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    auto d = edit_distance(word, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  if (auto m = closest_match(word, candidates)) return fmt::format("did you mean '{}'?", *m);
+  return {};
+}
+
+}  // namespace schemac

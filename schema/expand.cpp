@@ -1,0 +1,328 @@
+// Flags -> ordinary objects. After this, nothing downstream knows about flags,
+// except through Origin (which flag made an object, and where it was written).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "schema/compile.hpp"
+#include "schema/sql_syntax.hpp"
+
+namespace schemac {
+
+std::string tenant_claim_expression(const Settings& s) {
+  // "app_metadata.org_id" -> ((select auth.jwt()) -> 'app_metadata' ->> 'org_id')
+  std::vector<std::string> parts;
+  std::stringstream in(s.tenancy.claim);
+  std::string part;
+  while (std::getline(in, part, '.')) parts.push_back(part);
+  std::string expr = "(select auth.jwt())";
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    expr += fmt::format(" {} {}", i + 1 == parts.size() ? "->>" : "->", quote_literal(parts[i]));
+  return fmt::format("({})::{}", expr, s.tenancy.type);
+}
+
+std::string tenant_predicate(const Settings& s, const std::string& column_sql) {
+  return fmt::format("{} = {}", column_sql, tenant_claim_expression(s));
+}
+
+namespace {
+
+const std::set<std::string> kAllPrivileges = {"SELECT", "INSERT", "UPDATE", "DELETE"};
+
+std::set<std::string> privileges_for(const std::string& command) {
+  if (command == "ALL") return kAllPrivileges;
+  return {command};
+}
+
+void add_column_if_missing(Table& t, Column c) {
+  if (t.column(c.name)) return;
+  t.columns.push_back(std::move(c));
+}
+
+template <class T>
+void add_unless_declared(std::vector<T>& items, T item) {
+  // A declared object with the same name overrides the generated one.
+  if (std::any_of(items.begin(), items.end(), [&](const T& x) { return x.name == item.name; })) return;
+  items.push_back(std::move(item));
+}
+
+struct Expander {
+  const Settings& s;
+  Diagnostics& d;
+
+  Origin flag_origin(const TableDecl& decl, const std::string& flag) const {
+    auto it = decl.key_pos.find(flag);
+    return {it == decl.key_pos.end() ? decl.table.origin.pos : it->second, flag};
+  }
+
+  QualifiedName runtime_fn(const std::string& name) const { return {s.runtime_schema, name}; }
+
+  void primary_key(const TableDecl& decl, Table& t) {
+    if (decl.primary_key.empty()) return;
+    Constraint pk;
+    pk.kind = ConstraintKind::PrimaryKey;
+    pk.name = t.name.name + "_pkey";
+    pk.columns = decl.primary_key;
+    pk.origin.pos = decl.primary_key_pos;
+    t.constraints.insert(t.constraints.begin(), std::move(pk));
+  }
+
+  void touch_updated_at(const TableDecl& decl, Table& t) {
+    auto origin = flag_origin(decl, "touch_updated_at");
+    add_column_if_missing(t, Column{"updated_at", "timestamptz", false, "now()", {}, {}, origin});
+    Trigger tr;
+    tr.name = fmt::format("t_{}_touch", t.name.name);
+    tr.timing = "BEFORE";
+    tr.events = "UPDATE";
+    tr.level = "ROW";
+    tr.function = runtime_fn("touch_updated_at");
+    tr.origin = origin;
+    add_unless_declared(t.triggers, std::move(tr));
+  }
+
+  void soft_delete(const TableDecl& decl, Table& t) {
+    auto origin = flag_origin(decl, "soft_delete");
+    add_column_if_missing(t, Column{"deleted_at", "timestamptz", true, {}, {}, {}, origin});
+    // Live rows only: deleted rows neither collide nor bloat the hot indexes.
+    for (auto& idx : t.indexes) {
+      if (idx.include_deleted) continue;
+      idx.where = idx.where.empty() ? "deleted_at IS NULL" : fmt::format("({}) AND deleted_at IS NULL", idx.where);
+    }
+    // A unique constraint becomes a partial unique index with the constraint's name.
+    std::vector<Constraint> kept;
+    for (auto& c : t.constraints) {
+      if (c.kind != ConstraintKind::Unique) {
+        kept.push_back(std::move(c));
+        continue;
+      }
+      Index idx;
+      idx.name = c.name;
+      idx.unique = true;
+      for (const auto& col : c.columns) idx.keys.push_back(quote_ident(col));
+      idx.where = "deleted_at IS NULL";
+      idx.origin = c.origin;
+      t.indexes.push_back(std::move(idx));
+    }
+    t.constraints = std::move(kept);
+
+    std::vector<std::string> pk_args;
+    if (auto* pk = t.primary_key()) pk_args = pk->columns;
+    const std::string rls_active = fmt::format("row_security_active({}::regclass)", quote_literal(t.name.sql()));
+    // DELETE by a role under RLS becomes "mark deleted"; roles that bypass RLS
+    // (service_role, the owner when superuser) still delete for good.
+    Trigger on_delete;
+    on_delete.name = fmt::format("t_{}_soft_delete", t.name.name);
+    on_delete.timing = "BEFORE";
+    on_delete.events = "DELETE";
+    on_delete.level = "ROW";
+    on_delete.when = rls_active;
+    on_delete.function = runtime_fn("soft_delete");
+    on_delete.args = pk_args;
+    on_delete.origin = origin;
+    add_unless_declared(t.triggers, on_delete);
+    // UPDATE ... SET deleted_at = now() WHERE ... would fail the SELECT policy's
+    // check on the new row (postgres-facts 4.4); the trigger performs it instead.
+    Trigger on_update = on_delete;
+    on_update.name = fmt::format("t_{}_soft_delete_on_update", t.name.name);
+    on_update.events = "UPDATE OF " + quote_ident("deleted_at");
+    on_update.when = fmt::format("old.deleted_at IS NULL AND new.deleted_at IS NOT NULL AND {}", rls_active);
+    add_unless_declared(t.triggers, on_update);
+  }
+
+  void audited(const TableDecl& decl, Table& t) {
+    auto origin = flag_origin(decl, "audited");
+    std::string pk;
+    if (auto* c = t.primary_key(); c && c->columns.size() == 1) pk = c->columns.front();
+    const std::string tenant = decl.flags.tenant_scoped ? s.tenancy.column : "";
+    const std::string soft = decl.flags.soft_delete ? "soft_delete" : "";
+    // Statement-level triggers with transition tables: one audit INSERT per
+    // statement instead of one per row (the spec's measured 1.5x/2.3x vs 3.2x/4.2x).
+    struct Event {
+      const char* suffix;
+      const char* event;
+      const char* referencing;
+    };
+    for (auto e : {Event{"insert", "INSERT", "REFERENCING NEW TABLE AS new_rows"},
+                   Event{"update", "UPDATE", "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"},
+                   Event{"delete", "DELETE", "REFERENCING OLD TABLE AS old_rows"}}) {
+      Trigger tr;
+      tr.name = fmt::format("t_{}_audit_{}", t.name.name, e.suffix);
+      tr.timing = "AFTER";
+      tr.events = e.event;
+      tr.level = "STATEMENT";
+      tr.referencing = e.referencing;
+      tr.function = runtime_fn("audit_changes");
+      tr.args = {pk, tenant, soft};
+      tr.origin = origin;
+      add_unless_declared(t.triggers, std::move(tr));
+    }
+  }
+
+  void tenant_scoped(const TableDecl& decl, Table& t) {
+    auto origin = flag_origin(decl, "tenant_scoped");
+    const auto& col = s.tenancy.column;
+    add_column_if_missing(t, Column{col, s.tenancy.type, false, {}, {}, {}, origin});
+    bool has_fk = std::any_of(t.constraints.begin(), t.constraints.end(), [&](const Constraint& c) {
+      return c.kind == ConstraintKind::ForeignKey && c.columns == std::vector<std::string>{col};
+    });
+    if (!has_fk) {
+      Constraint fk;
+      fk.kind = ConstraintKind::ForeignKey;
+      fk.name = fmt::format("{}_{}_fkey", t.name.name, col);
+      fk.columns = {col};
+      auto open = s.tenancy.references.find('(');
+      auto target = s.tenancy.references.substr(0, open);
+      auto dot = target.find('.');
+      fk.ref_table = dot == std::string::npos ? QualifiedName{"", target}
+                                              : QualifiedName{target.substr(0, dot), target.substr(dot + 1)};
+      if (open != std::string::npos) {
+        auto close = s.tenancy.references.find(')', open);
+        fk.ref_columns = {s.tenancy.references.substr(open + 1, close - open - 1)};
+      }
+      if (s.tenancy.on_delete == "cascade") fk.on_delete = "CASCADE";
+      else if (s.tenancy.on_delete == "restrict") fk.on_delete = "RESTRICT";
+      else if (s.tenancy.on_delete == "set null") fk.on_delete = "SET NULL";
+      else if (s.tenancy.on_delete == "set default") fk.on_delete = "SET DEFAULT";
+      fk.origin = origin;
+      add_unless_declared(t.constraints, std::move(fk));
+    }
+    bool leads = std::any_of(t.indexes.begin(), t.indexes.end(), [&](const Index& i) {
+      auto first = i.keys.empty() ? std::nullopt : plain_index_column(i.keys.front());
+      return first && *first == col;
+    });
+    if (!leads) {
+      Index idx;
+      idx.name = fmt::format("idx_{}_tenant", t.name.name);
+      idx.keys = {col};
+      idx.origin = origin;
+      add_unless_declared(t.indexes, std::move(idx));
+    }
+    t.rls_enabled = t.rls_forced = true;
+
+    const std::string is_tenant = tenant_predicate(s, quote_ident(col));
+    const std::string visible = decl.flags.soft_delete ? is_tenant + " AND deleted_at IS NULL" : is_tenant;
+    auto policy = [&](const char* suffix, const char* command, std::string using_expr, std::string check_expr) {
+      Policy p;
+      p.name = fmt::format("{}_tenant_{}", t.name.name, suffix);
+      p.command = command;
+      p.roles = s.tenancy.roles;
+      std::sort(p.roles.begin(), p.roles.end());
+      p.using_expr = std::move(using_expr);
+      p.check_expr = std::move(check_expr);
+      p.origin = origin;
+      add_unless_declared(t.policies, std::move(p));
+    };
+    policy("select", "SELECT", visible, "");
+    policy("insert", "INSERT", "", is_tenant);
+    policy("update", "UPDATE", visible, is_tenant);
+    policy("delete", "DELETE", visible, "");
+    for (const auto& role : s.tenancy.roles)
+      if (!t.exact_grant_roles.count(role)) t.grants[role].insert(kAllPrivileges.begin(), kAllPrivileges.end());
+  }
+
+  Table table(const TableDecl& decl) {
+    Table t = decl.table;
+    if (t.name.schema.empty()) t.name.schema = s.default_schema();
+    for (auto& c : t.constraints)
+      if (c.kind == ConstraintKind::ForeignKey && c.ref_table.schema.empty()) c.ref_table.schema = s.default_schema();
+    primary_key(decl, t);
+    // Order matters: tenant_scoped adds the tenancy column before soft_delete
+    // rewrites index predicates, and its generated index stays whole (FK cascades use it).
+    if (decl.flags.tenant_scoped) tenant_scoped(decl, t);
+    if (decl.flags.soft_delete) soft_delete(decl, t);
+    if (decl.flags.touch_updated_at) touch_updated_at(decl, t);
+    if (decl.flags.audited) audited(decl, t);
+    if (decl.flags.rls) t.rls_enabled = t.rls_forced = true;
+    for (const auto& p : t.policies) {
+      if (p.origin.flag.empty())
+        for (const auto& role : p.roles)
+          if (role != "public" && !t.exact_grant_roles.count(role)) {
+            auto privs = privileges_for(p.command);
+            t.grants[role].insert(privs.begin(), privs.end());
+          }
+    }
+    for (auto& c : t.constraints)
+      if (c.kind == ConstraintKind::ForeignKey && c.ref_table.schema.empty()) c.ref_table.schema = s.default_schema();
+    return t;
+  }
+
+  Table audit_table(const Origin& origin) {
+    Table t;
+    t.name = s.audit_table();
+    t.origin = origin;
+    t.comment = "Append-only audit trail written by schemac's audit_changes() triggers";
+    auto col = [&](const char* name, const char* type, bool nullable, std::optional<std::string> def = {}) {
+      t.columns.push_back(Column{name, type, nullable, std::move(def), {}, {}, origin});
+    };
+    col("id", "uuid", false, "gen_random_uuid()");
+    col("table_schema", "text", false);
+    col("table_name", "text", false);
+    col("record_id", "uuid", false);
+    col("action", "text", false);
+    col("old_data", "jsonb", true);
+    col("new_data", "jsonb", true);
+    col("changed_by", "uuid", true);
+    col("changed_at", "timestamptz", false, "now()");
+    t.columns.push_back(Column{"tenant_id", s.tenancy.type, true, {}, {}, {}, origin});
+    t.constraints.push_back(Constraint{t.name.name + "_pkey", ConstraintKind::PrimaryKey, {"id"}, "", {}, {}, "", "", true, origin});
+    t.constraints.push_back(Constraint{t.name.name + "_action_check", ConstraintKind::Check, {"action"},
+                                       "action IN ('INSERT', 'UPDATE', 'DELETE')", {}, {}, "", "", true, origin});
+    auto index = [&](std::string name, std::vector<std::string> keys, std::string method) {
+      Index i;
+      i.name = std::move(name);
+      i.keys = std::move(keys);
+      i.method = std::move(method);
+      i.origin = origin;
+      t.indexes.push_back(std::move(i));
+    };
+    index(t.name.name + "_record_idx", {"table_name", "record_id"}, "btree");
+    // Append-only and time-ordered: BRIN is hundreds of times smaller than a btree.
+    index(t.name.name + "_changed_at_idx", {"changed_at"}, "brin");
+    index(t.name.name + "_tenant_idx", {"tenant_id", "changed_at"}, "btree");
+    t.rls_enabled = t.rls_forced = true;
+    // No API role may write it; by default none may read it either.
+    for (const auto* role : {"anon", "authenticated", "service_role"}) {
+      t.exact_grant_roles.insert(role);
+      t.grants[role];
+    }
+    for (const auto& role : s.tenancy.roles) {
+      t.exact_grant_roles.insert(role);
+      t.grants[role];
+    }
+    if (s.audit.tenant_readable) {
+      Policy p;
+      p.name = t.name.name + "_tenant_select";
+      p.command = "SELECT";
+      p.roles = s.tenancy.roles;
+      std::sort(p.roles.begin(), p.roles.end());
+      p.using_expr = tenant_predicate(s, "tenant_id");
+      p.origin = origin;
+      t.policies.push_back(std::move(p));
+      for (const auto& role : s.tenancy.roles) t.grants[role] = {"SELECT"};
+    }
+    return t;
+  }
+};
+
+}  // namespace
+
+Catalog expand(const Declarations& decls, Diagnostics& diags) {
+  Catalog out;
+  Expander ex{decls.settings, diags};
+  const TableDecl* first_audited = nullptr;
+  for (const auto& decl : decls.tables) {
+    out.tables.push_back(ex.table(decl));
+    if (decl.flags.audited && !first_audited) first_audited = &decl;
+  }
+  if (first_audited) {
+    Origin origin{decls.settings.audit.pos.line ? decls.settings.audit.pos : first_audited->key_pos.at("audited"), "audit"};
+    if (!out.table(decls.settings.audit_table())) out.tables.push_back(ex.audit_table(origin));
+  }
+  std::sort(out.tables.begin(), out.tables.end(), [](const Table& a, const Table& b) { return a.name < b.name; });
+  for (const auto& t : out.tables) out.schemas.insert(t.name.schema);
+  out.extensions.insert(decls.settings.extensions.begin(), decls.settings.extensions.end());
+  return out;
+}
+
+}  // namespace schemac

@@ -1,0 +1,137 @@
+#pragma once
+// The one model both sides are read into: declarations (after flag expansion)
+// and the live catalog. The differ compares like with like.
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "schema/diagnostics.hpp"
+#include "schema/ident.hpp"
+
+namespace schemac {
+
+// Why an object exists: the declaration that produced it, and the flag if a
+// flag generated it. Empty for objects read from a database.
+struct Origin {
+  SourcePos pos;
+  std::string flag;  // "", "tenant_scoped", "soft_delete", "audited", "touch_updated_at", "audit"
+
+  bool known() const { return !pos.file.empty(); }
+  std::string describe() const;
+};
+
+struct Column {
+  std::string name;
+  std::string type;  // as written (declared) or format_type (live)
+  bool nullable = false;
+  std::optional<std::string> default_expr;
+  std::optional<std::string> comment;
+  std::string renamed_from;
+  Origin origin;
+};
+
+enum class ConstraintKind { PrimaryKey, Unique, Check, ForeignKey };
+
+struct Constraint {
+  std::string name;
+  ConstraintKind kind = ConstraintKind::Check;
+  std::vector<std::string> columns;
+  std::string expression;  // check: the boolean expression as written
+  QualifiedName ref_table;  // foreign key
+  std::vector<std::string> ref_columns;
+  std::string on_delete;  // foreign key: "CASCADE", "SET NULL", ...; empty = NO ACTION
+  std::string definition;  // pg_get_constraintdef without " NOT VALID" (read from a database)
+  bool validated = true;
+  Origin origin;
+};
+
+struct Index {
+  std::string name;
+  std::vector<std::string> keys;  // columns or expressions with ASC/DESC/NULLS
+  std::string where;
+  bool unique = false;
+  std::string method = "btree";
+  std::vector<std::string> include;
+  bool include_deleted = false;
+  std::string definition;  // pg_get_indexdef (read from a database)
+  bool valid = true;
+  bool backs_constraint = false;  // a primary key or unique constraint's index
+  Origin origin;
+};
+
+struct Trigger {
+  std::string name;
+  std::string timing;  // BEFORE | AFTER
+  std::string events;  // "DELETE", "INSERT OR UPDATE OR DELETE", ...
+  std::string level;  // ROW | STATEMENT
+  std::string referencing;  // "REFERENCING NEW TABLE AS new_rows" or empty
+  std::string when;
+  QualifiedName function;
+  std::vector<std::string> args;
+  std::string definition;  // pg_get_triggerdef (read from a database)
+  Origin origin;
+};
+
+struct Policy {
+  std::string name;
+  std::string command = "ALL";  // ALL | SELECT | INSERT | UPDATE | DELETE
+  std::vector<std::string> roles;  // sorted; "public" for PUBLIC
+  std::string using_expr;
+  std::string check_expr;
+  bool permissive = true;
+  Origin origin;
+};
+
+// Table privileges by role: SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER.
+using Grants = std::map<std::string, std::set<std::string>>;
+
+struct Table {
+  QualifiedName name;
+  std::vector<Column> columns;  // in CREATE TABLE order
+  std::vector<Constraint> constraints;
+  std::vector<Index> indexes;
+  std::vector<Trigger> triggers;
+  std::vector<Policy> policies;
+  bool rls_enabled = false;
+  bool rls_forced = false;
+  Grants grants;
+  std::set<std::string> exact_grant_roles;  // roles whose grants the declaration fixes exactly
+  std::optional<std::string> comment;
+  std::string renamed_from;
+  long long row_estimate = 0;  // pg_class.reltuples (read from a database); -1: never analyzed
+  Origin origin;
+
+  const Column* column(const std::string& n) const;
+  Column* column(const std::string& n);
+  const Constraint* constraint(const std::string& n) const;
+  const Index* index(const std::string& n) const;
+  const Trigger* trigger(const std::string& n) const;
+  const Policy* policy(const std::string& n) const;
+  const Constraint* primary_key() const;
+};
+
+// A function schemac owns (runtime or auth stand-in).
+struct Function {
+  QualifiedName name;
+  std::string definition;  // pg_get_functiondef
+  std::string create_sql;  // declared side: CREATE OR REPLACE FUNCTION ...
+  Origin origin;
+};
+
+struct Catalog {
+  std::vector<Table> tables;  // sorted by name
+  std::vector<Function> functions;
+  std::set<std::string> schemas;
+  std::set<std::string> extensions;
+  std::set<std::string> roles;
+
+  const Table* table(const QualifiedName& n) const;
+  Table* table(const QualifiedName& n);
+  const Function* function(const QualifiedName& n) const;
+};
+
+std::string to_string(ConstraintKind kind);
+
+}  // namespace schemac

@@ -1,0 +1,43 @@
+#pragma once
+// The [project], [tenancy], [audit], [runtime] and [apply] settings.
+#include <string>
+#include <vector>
+
+#include "schema/diagnostics.hpp"
+#include "schema/ident.hpp"
+
+namespace schemac {
+
+struct Settings {
+  std::string target = "supabase";  // or "postgres"
+  int postgres = 15;
+  std::vector<std::string> schemas = {"public"};
+  std::vector<std::string> extensions;
+
+  struct Tenancy {
+    std::string column = "organization_id";
+    std::string type = "uuid";
+    std::string references = "organizations(id)";
+    std::string on_delete = "cascade";
+    std::string claim = "organization_id";
+    std::vector<std::string> roles = {"authenticated"};
+    SourcePos pos;  // where [tenancy] was written, for errors about it
+  } tenancy;
+
+  struct Audit {
+    QualifiedName table{"", "audit_trail"};  // empty schema: the runtime schema
+    bool tenant_readable = false;  // tenancy roles may read their organization's rows
+    SourcePos pos;
+  } audit;
+
+  std::string runtime_schema = "public";
+  std::string lock_timeout = "2s";
+  int retries = 5;
+
+  const std::string& default_schema() const { return schemas.front(); }
+  QualifiedName audit_table() const {
+    return {audit.table.schema.empty() ? runtime_schema : audit.table.schema, audit.table.name};
+  }
+};
+
+}  // namespace schemac

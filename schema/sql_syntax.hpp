@@ -1,0 +1,28 @@
+#pragma once
+// Checks the SQL fragments people write (types, defaults, checks, predicates,
+// index keys, policy expressions) with PostgreSQL's own parser (libpg_query),
+// before any database is contacted.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace schemac {
+
+struct SqlSyntaxError {
+  std::string message;
+  int offset = 0;  // 0-based byte offset into the fragment
+};
+
+enum class SqlFragment { Expression, Type, IndexKey };
+
+std::optional<SqlSyntaxError> check_sql(SqlFragment kind, std::string_view text);
+
+// Unqualified column names an expression reads, outside sub-queries (those
+// name other tables' columns). Empty if the text does not parse.
+std::vector<std::string> referenced_columns(SqlFragment kind, std::string_view text);
+
+// "created_at DESC NULLS LAST" -> "created_at"; an expression -> nullopt.
+std::optional<std::string> plain_index_column(std::string_view key);
+
+}  // namespace schemac

@@ -1,0 +1,281 @@
+// Checks that need the whole schema, and the front end's entry point.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "schema/compile.hpp"
+#include "schema/sql_syntax.hpp"
+
+namespace schemac {
+
+namespace {
+
+const TableDecl* find_decl(const Declarations& decls, const std::string& table) {
+  for (const auto& d : decls.tables)
+    if (d.table.name.name == table) return &d;
+  return nullptr;
+}
+
+SourcePos value_pos(const TableDecl* decl, const std::string& key, const SourcePos& fallback) {
+  if (!decl) return fallback;
+  auto it = decl->value_pos.find(key);
+  return it == decl->value_pos.end() ? fallback : it->second;
+}
+
+std::string help_or_default(std::string help, std::string fallback) { return help.empty() ? fallback : help; }
+
+SourcePos at_offset(SourcePos p, int offset) {
+  p.column += offset;
+  return p;
+}
+
+void check_fragment(Diagnostics& d, SqlFragment kind, const std::string& text, const SourcePos& pos,
+                    const std::string& what, const std::string& help = {}) {
+  if (auto err = check_sql(kind, text))
+    d.error(at_offset(pos, err->offset), fmt::format("{} is not valid SQL: {}", what, err->message),
+            help.empty() ? "write it as you would inside the SQL statement, e.g. \"length(name) > 0\"" : help);
+}
+
+void check_length(Diagnostics& d, const std::string& name, const SourcePos& pos, const std::string& what) {
+  if (name.size() > kMaxIdentifierBytes)
+    d.error(pos, fmt::format("{} name '{}' is {} bytes long; PostgreSQL would cut it to 63", what, name, name.size()),
+            "choose a name of at most 63 bytes");
+  else if (name.empty())
+    d.error(pos, fmt::format("{} name is empty", what), "give it a name");
+}
+
+}  // namespace
+
+void validate_declarations(Declarations& decls, Diagnostics& d) {
+  const auto& s = decls.settings;
+  // Settings that generated SQL is built from.
+  check_fragment(d, SqlFragment::Type, s.tenancy.type, s.tenancy.pos, "tenancy.type");
+  for (const auto& part : [&] {
+         std::vector<std::string> parts;
+         std::string cur;
+         for (char c : s.tenancy.claim + ".") {
+           if (c == '.') parts.push_back(std::exchange(cur, {}));
+           else cur += c;
+         }
+         return parts;
+       }())
+    if (part.empty())
+      d.error(s.tenancy.pos, fmt::format("tenancy.claim '{}' is not a claim path", s.tenancy.claim),
+              "write a claim name, or a dotted path such as \"app_metadata.org_id\"");
+  if (std::find(s.schemas.begin(), s.schemas.end(), s.runtime_schema) == s.schemas.end() && s.runtime_schema.empty())
+    d.error(s.tenancy.pos, "runtime.schema is empty", "name a schema, e.g. \"public\"");
+
+  std::map<QualifiedName, SourcePos> seen;
+  for (auto& decl : decls.tables) {
+    auto& t = decl.table;
+    const std::string tname = t.name.name;
+    if (!t.name.schema.empty() && std::find(s.schemas.begin(), s.schemas.end(), t.name.schema) == s.schemas.end())
+      d.error(decl.key_pos["schema"], fmt::format("table {} is in schema '{}', which project.schemas does not list", tname, t.name.schema),
+              fmt::format("add \"{}\" to project.schemas, or remove schema from the table", t.name.schema));
+    QualifiedName qn{t.name.schema.empty() ? s.default_schema() : t.name.schema, tname};
+    if (auto [it, fresh] = seen.emplace(qn, t.origin.pos); !fresh)
+      d.error(t.origin.pos, fmt::format("table {} is declared twice", qn.display()),
+              fmt::format("it is also declared at {}; merge the two", it->second.str()));
+    check_length(d, tname, t.origin.pos, "table");
+
+    for (const auto& c : t.columns) {
+      check_length(d, c.name, c.origin.pos, "column");
+      const auto key = "columns." + c.name;
+      if (!c.type.empty())
+        check_fragment(d, SqlFragment::Type, c.type, value_pos(&decl, key + ".type", c.origin.pos),
+                       fmt::format("the type of column {}.{}", tname, c.name), "write a PostgreSQL type, e.g. \"text\" or \"numeric(12,2)\"");
+      if (c.default_expr)
+        check_fragment(d, SqlFragment::Expression, *c.default_expr, value_pos(&decl, key + ".default", c.origin.pos),
+                       fmt::format("the default of column {}.{}", tname, c.name),
+                       "a string default is SQL: write \"'draft'\" for a text literal, \"now()\" for a call");
+    }
+    for (const auto& c : t.constraints) {
+      check_length(d, c.name, c.origin.pos, to_string(c.kind));
+      if (c.kind == ConstraintKind::Check)
+        check_fragment(d, SqlFragment::Expression, c.expression, value_pos(&decl, "checks." + c.name, c.origin.pos),
+                       fmt::format("check {}", c.name));
+    }
+    for (const auto& i : t.indexes) {
+      check_length(d, i.name, i.origin.pos, "index");
+      for (const auto& k : i.keys)
+        check_fragment(d, SqlFragment::IndexKey, k, value_pos(&decl, "indexes." + i.name + ".columns", i.origin.pos),
+                       fmt::format("index {} key '{}'", i.name, k),
+                       "a key is a column, optionally with ASC/DESC/NULLS FIRST|LAST, or an expression in parentheses");
+      if (!i.where.empty())
+        check_fragment(d, SqlFragment::Expression, i.where, value_pos(&decl, "indexes." + i.name + ".where", i.origin.pos),
+                       fmt::format("the predicate of index {}", i.name));
+    }
+    for (const auto& p : t.policies) {
+      check_length(d, p.name, p.origin.pos, "policy");
+      const auto base = "policies." + p.name;
+      if (!p.using_expr.empty())
+        check_fragment(d, SqlFragment::Expression, p.using_expr, value_pos(&decl, base + ".using", p.origin.pos),
+                       fmt::format("using of policy {}", p.name));
+      if (!p.check_expr.empty())
+        check_fragment(d, SqlFragment::Expression, p.check_expr, value_pos(&decl, base + ".with_check", p.origin.pos),
+                       fmt::format("with_check of policy {}", p.name));
+      auto key_pos = [&](const std::string& k) {
+        auto it = decl.key_pos.find(base + "." + k);
+        return it == decl.key_pos.end() ? p.origin.pos : it->second;
+      };
+      if (!p.check_expr.empty() && (p.command == "SELECT" || p.command == "DELETE"))
+        d.error(key_pos("with_check"), fmt::format("policy {} is for {} and cannot have with_check", p.name, p.command),
+                "with_check applies to new rows: use using for select and delete policies");
+      if (!p.using_expr.empty() && p.command == "INSERT")
+        d.error(key_pos("using"), fmt::format("policy {} is for INSERT and cannot have using", p.name),
+                "an insert policy checks new rows: write with_check instead");
+      if (p.using_expr.empty() && p.check_expr.empty())
+        d.error(p.origin.pos, fmt::format("policy {} has neither using nor with_check", p.name),
+                "write using = \"...\" (rows it may see) or with_check = \"...\" (rows it may write)");
+    }
+    for (const auto& [role, privs] : t.grants) check_length(d, role, decl.key_pos["grants"], "role");
+
+    // Flag preconditions.
+    if (decl.flags.touch_updated_at)
+      if (const auto* c = t.column("updated_at"); c && c->type != "timestamptz" && c->type != "timestamp with time zone")
+        d.error(c->origin.pos, fmt::format("updated_at of table {} is {}, but touch_updated_at needs timestamptz", tname, c->type),
+                "declare updated_at = { type = \"timestamptz\", default = \"now()\" }, or leave it out and let the flag add it");
+    if (decl.flags.soft_delete)
+      if (const auto* c = t.column("deleted_at");
+          c && ((c->type != "timestamptz" && c->type != "timestamp with time zone") || !c->nullable))
+        d.error(c->origin.pos, fmt::format("deleted_at of table {} must be a nullable timestamptz for soft_delete", tname),
+                "declare deleted_at = { type = \"timestamptz\", nullable = true }, or leave it out");
+    if (decl.flags.audited) {
+      const auto& pk = decl.primary_key;
+      const Column* col = pk.size() == 1 ? t.column(pk.front()) : nullptr;
+      if (pk.size() != 1)
+        d.error(decl.key_pos["audited"], fmt::format("audited table {} needs a single-column primary key", tname),
+                "the audit trail records each row by its primary key: declare one uuid column with primary_key = true");
+      else if (col && col->type != "uuid")
+        d.error(decl.key_pos["audited"], fmt::format("audited table {} has a {} primary key; the audit trail records uuid keys", tname, col->type),
+                "use a uuid primary key, e.g. id = { type = \"uuid\", primary_key = true, default = \"gen_random_uuid()\" }");
+    }
+    if ((decl.flags.soft_delete) && decl.primary_key.empty())
+      d.error(decl.key_pos["soft_delete"], fmt::format("soft_delete table {} needs a primary key", tname),
+              "soft delete marks the row it finds by its primary key: declare one");
+  }
+}
+
+void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnostics& d) {
+  const auto& s = decls.settings;
+  std::vector<std::string> table_names;
+  for (const auto& t : catalog.tables) table_names.push_back(t.name.name);
+
+  // Tenancy: the referenced table is declared, and is not itself tenant_scoped.
+  bool any_tenant = std::any_of(decls.tables.begin(), decls.tables.end(), [](const TableDecl& t) { return t.flags.tenant_scoped; });
+  if (any_tenant) {
+    auto ref = s.tenancy.references.substr(0, s.tenancy.references.find('('));
+    QualifiedName qn = ref.find('.') == std::string::npos ? QualifiedName{s.default_schema(), ref}
+                                                          : QualifiedName{ref.substr(0, ref.find('.')), ref.substr(ref.find('.') + 1)};
+    if (!catalog.table(qn)) {
+      auto pos = s.tenancy.pos.line ? s.tenancy.pos : decls.tables.front().table.origin.pos;
+      d.error(pos, fmt::format("tenancy.references names table {}, which is not declared", qn.display()),
+              help_or_default(did_you_mean(qn.name, table_names), "declare it, or set [tenancy] references = \"table(column)\""));
+    }
+    for (const auto& decl : decls.tables)
+      if (decl.flags.tenant_scoped && decl.table.name.name == qn.name)
+        d.error(decl.key_pos.at("tenant_scoped"),
+                fmt::format("table {} is the tenancy table itself and cannot be tenant_scoped", qn.name),
+                "use rls = true and declare policies on its key, e.g. using = \"id = ((select auth.jwt()) ->> 'organization_id')::uuid\"");
+  }
+
+  std::map<std::pair<std::string, std::string>, SourcePos> relation_names;  // (schema, name) -> where
+  for (const auto& t : catalog.tables) relation_names[{t.name.schema, t.name.name}] = t.origin.pos;
+  for (const auto& t : catalog.tables) {
+    const auto* decl = find_decl(decls, t.name.name);
+    std::vector<std::string> column_names;
+    for (const auto& c : t.columns) column_names.push_back(c.name);
+    auto require_column = [&](const std::string& col, const SourcePos& pos, const std::string& what) {
+      if (t.column(col)) return;
+      d.error(pos, fmt::format("{} names column '{}', which table {} does not have", what, col, t.name.name),
+              did_you_mean(col, column_names));
+    };
+    auto require_columns_in = [&](SqlFragment kind, const std::string& text, const SourcePos& pos, const std::string& what) {
+      for (const auto& col : referenced_columns(kind, text)) require_column(col, pos, what);
+    };
+
+    for (const auto& c : t.constraints) {
+      for (const auto& col : c.columns)
+        if (c.kind != ConstraintKind::Check) require_column(col, c.origin.pos, to_string(c.kind) + " " + c.name);
+      if (c.kind == ConstraintKind::Check)
+        require_columns_in(SqlFragment::Expression, c.expression, value_pos(decl, "checks." + c.name, c.origin.pos), "check " + c.name);
+      if (c.kind != ConstraintKind::ForeignKey) continue;
+      const auto* target = catalog.table(c.ref_table);
+      if (!target) {
+        d.error(c.origin.pos, fmt::format("foreign key {} references table {}, which is not declared", c.name, c.ref_table.display()),
+                help_or_default(did_you_mean(c.ref_table.name, table_names), "declare that table, or fix the name"));
+        continue;
+      }
+      std::vector<std::string> target_columns;
+      for (const auto& col : target->columns) target_columns.push_back(col.name);
+      auto refs = c.ref_columns;
+      if (refs.empty()) {
+        if (const auto* pk = target->primary_key()) refs = pk->columns;
+        else d.error(c.origin.pos, fmt::format("foreign key {} references table {}, which has no primary key", c.name, target->name.name),
+                     "name the referenced columns: \"table(column)\"");
+      }
+      for (const auto& col : refs)
+        if (!target->column(col))
+          d.error(c.origin.pos, fmt::format("foreign key {} references column {}.{}, which does not exist", c.name, target->name.name, col),
+                  did_you_mean(col, target_columns));
+      if (!refs.empty() && refs.size() != c.columns.size())
+        d.error(c.origin.pos, fmt::format("foreign key {} has {} column(s) but references {}", c.name, c.columns.size(), refs.size()),
+                "list as many referenced columns as local ones");
+    }
+    for (const auto& i : t.indexes) {
+      if (i.origin.flag.empty() || i.origin.flag == "soft_delete") {
+        for (const auto& k : i.keys) {
+          if (auto col = plain_index_column(k)) require_column(*col, value_pos(decl, "indexes." + i.name + ".columns", i.origin.pos), "index " + i.name);
+          else require_columns_in(SqlFragment::IndexKey, k, value_pos(decl, "indexes." + i.name + ".columns", i.origin.pos), "index " + i.name);
+        }
+        for (const auto& col : i.include) require_column(col, i.origin.pos, "index " + i.name);
+        if (!i.where.empty())
+          require_columns_in(SqlFragment::Expression, i.where, value_pos(decl, "indexes." + i.name + ".where", i.origin.pos), "the predicate of index " + i.name);
+      }
+      std::pair<std::string, std::string> key{t.name.schema, i.name};
+      if (auto [it, fresh] = relation_names.emplace(key, i.origin.pos); !fresh)
+        d.error(i.origin.pos, fmt::format("index {} has the same name as another table or index in schema {}", i.name, t.name.schema),
+                fmt::format("the other is at {}; index and table names share one namespace per schema", it->second.str()));
+    }
+    for (const auto& c : t.constraints) {
+      if (c.kind != ConstraintKind::PrimaryKey && c.kind != ConstraintKind::Unique) continue;
+      std::pair<std::string, std::string> key{t.name.schema, c.name};
+      if (auto [it, fresh] = relation_names.emplace(key, c.origin.pos); !fresh)
+        d.error(c.origin.pos, fmt::format("{} {} needs an index of that name, which another table or index in schema {} has", to_string(c.kind), c.name, t.name.schema),
+                fmt::format("the other is at {}; rename one", it->second.str()));
+    }
+    for (const auto& p : t.policies) {
+      if (!p.origin.flag.empty()) continue;
+      if (!p.using_expr.empty()) require_columns_in(SqlFragment::Expression, p.using_expr, value_pos(decl, "policies." + p.name + ".using", p.origin.pos), "policy " + p.name);
+      if (!p.check_expr.empty()) require_columns_in(SqlFragment::Expression, p.check_expr, value_pos(decl, "policies." + p.name + ".with_check", p.origin.pos), "policy " + p.name);
+    }
+    // Generated names grow with the table name.
+    for (const auto& tr : t.triggers) check_length(d, tr.name, tr.origin.pos, "generated trigger");
+    for (const auto& p : t.policies)
+      if (!p.origin.flag.empty()) check_length(d, p.name, p.origin.pos, "generated policy");
+    for (const auto& i : t.indexes)
+      if (!i.origin.flag.empty()) check_length(d, i.name, i.origin.pos, "generated index");
+    for (const auto& c : t.constraints)
+      if (!c.origin.flag.empty() || c.kind != ConstraintKind::Check) check_length(d, c.name, c.origin.pos, "constraint");
+  }
+}
+
+std::optional<CompiledSchema> compile_schema(const std::string& path, Diagnostics& diags) {
+  auto decls = load_declarations(path, diags);
+  if (!diags.empty()) return std::nullopt;
+  if (decls.tables.empty()) {
+    diags.error({decls.files.empty() ? path : decls.files.front(), 1, 1}, "no tables are declared",
+                "declare at least one table: [tables.name.columns] id = { type = \"uuid\", primary_key = true }");
+    return std::nullopt;
+  }
+  validate_declarations(decls, diags);
+  if (!diags.empty()) return std::nullopt;
+  auto catalog = expand(decls, diags);
+  validate_catalog(catalog, decls, diags);
+  if (!diags.empty()) return std::nullopt;
+  return CompiledSchema{decls.settings, std::move(catalog), decls.files};
+}
+
+}  // namespace schemac
