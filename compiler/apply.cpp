@@ -77,11 +77,13 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
           log << fmt::format("      done in {:.2f}s\n", std::chrono::duration<double>(Clock::now() - started).count());
         break;
       } catch (const pqxx::sql_error& e) {
+        const std::string sqlstate = e.sqlstate();
+        const std::string what = e.what();
         if (plan.steps[i].transactional) {
           try { db.exec("ROLLBACK"); } catch (const std::exception&) {}
         }
         const auto& s = plan.steps[std::min(current, end - 1)];
-        if (e.sqlstate() == "55P03" && attempt < retries) {
+        if (sqlstate == "55P03" && attempt < retries) {
           auto base = std::chrono::milliseconds(200 * (1 << std::min(attempt, 6)));
           auto jitter = std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 200)(rng));
           if (!options.quiet)
@@ -103,8 +105,8 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
           }
         }
         std::string msg = fmt::format("step {} failed ({}{}): {}", std::min(current, end - 1) + 1,
-                                      s.table.empty() ? "" : s.table + ": ", s.summary, first_line(e.what()));
-        if (e.sqlstate() == "55P03")
+                                      s.table.empty() ? "" : s.table + ": ", s.summary, first_line(what));
+        if (sqlstate == "55P03")
           msg += fmt::format("\nthe lock ({}) was not granted within lock_timeout {} after {} retries; holding locks on {}:{}",
                              s.lock, lock_timeout, retries, s.table, blockers(db, s.table));
         msg += fmt::format("\n{} of {} statements were applied; every finished transaction is committed, "

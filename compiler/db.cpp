@@ -17,7 +17,12 @@ Db::Db(const std::string& url, const std::string& application_name)
 pqxx::result Db::query(const std::string& sql) {
   ++queries_;
   pqxx::nontransaction tx(*conn_);
-  return tx.exec(sql);
+  try {
+    return tx.exec(sql);
+  } catch (const pqxx::insufficient_privilege& e) {
+    // libpqxx 6.4 throws this one class without its SQLSTATE; put it back.
+    throw pqxx::insufficient_privilege(e.what(), e.query(), "42501");
+  }
 }
 
 std::optional<std::string> Db::scalar(const std::string& sql) {

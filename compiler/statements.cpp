@@ -29,10 +29,12 @@ std::vector<Statement> create_table_statements(const Table& t, const std::set<Qu
     out.push_back({ddl::create_policy(t.name, p, !for_scratch), p.origin, "create policy " + p.name});
   if (!for_scratch) {
     for (const auto& [role, privs] : t.grants) {
-      if (!privs.empty()) out.push_back({ddl::grant(t.name, privs, role), t.origin, "grant to " + role});
-      else if (t.exact_grant_roles.count(role))
+      // Default privileges (Supabase grants ALL on every new public table to
+      // its API roles) would otherwise outlive a declaration that says less.
+      if (t.exact_grant_roles.count(role))
         out.push_back({fmt::format("REVOKE ALL ON TABLE {} FROM {}", t.name.sql(), quote_ident(role)), t.origin,
                        "revoke default privileges from " + role});
+      if (!privs.empty()) out.push_back({ddl::grant(t.name, privs, role), t.origin, "grant to " + role});
     }
   }
   return out;

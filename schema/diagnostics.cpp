@@ -83,6 +83,10 @@ std::optional<std::string> closest_match(std::string_view word, const std::vecto
   std::optional<std::string> best;
   std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
   for (const auto& c : candidates) {
+    // A prefix is a likely slip too: "created" for "created_at".
+    if (word.size() >= 3 && (c.rfind(word, 0) == 0 || word.rfind(c, 0) == 0) && c != word) return c;
+  }
+  for (const auto& c : candidates) {
     auto d = edit_distance(word, c);
     if (d < best_distance) {
       best_distance = d;

@@ -122,7 +122,12 @@ class FileLoader {
     return n.as_table();
   }
 
+  // Set when a key was not recognised: a "missing required key" error would
+  // then only repeat the same typo.
+  bool saw_unknown_key_ = false;
+
   void unknown_key(const toml::key& k, const std::vector<std::string>& allowed, const std::string& where) {
+    saw_unknown_key_ = true;
     auto help = did_you_mean(k.str(), allowed);
     if (help.empty()) {
       help = "allowed keys: ";
@@ -305,6 +310,7 @@ class FileLoader {
       std::string references, on_delete;
       SourcePos references_pos, on_delete_pos;
       bool has_type = false;
+      saw_unknown_key_ = false;
       for (auto [ck, cv] : in_file_order(*ct)) {
         const std::string key(ck->str());
         const std::string what = fmt::format("'{}' of column {}.{}", key, tbl.name.name, col.name);
@@ -359,7 +365,7 @@ class FileLoader {
         else if (key == "renamed_from") col.renamed_from = string(*cv, what).value_or("");
         else unknown_key(*ck, allowed, where);
       }
-      if (!has_type && !ct->contains("type"))
+      if (!has_type && !ct->contains("type") && !saw_unknown_key_)
         d_.error(col.origin.pos, fmt::format("column {}.{} has no type", tbl.name.name, col.name),
                  "add type = \"text\" (or any SQL type)");
       if (!references.empty()) {
@@ -435,6 +441,7 @@ class FileLoader {
       const auto* it = table(*v, where);
       if (!it) continue;
       bool has_columns = false;
+      saw_unknown_key_ = false;
       for (auto [ik, iv] : in_file_order(*it)) {
         const std::string key(ik->str());
         const std::string what = fmt::format("'{}' of index {}", key, idx.name);
@@ -460,7 +467,7 @@ class FileLoader {
         else if (key == "include_deleted") idx.include_deleted = boolean(*iv, what).value_or(false);
         else unknown_key(*ik, allowed, where);
       }
-      if (!has_columns && !it->contains("columns"))
+      if (!has_columns && !it->contains("columns") && !saw_unknown_key_)
         d_.error(idx.origin.pos, fmt::format("index {} has no columns", idx.name),
                  "add columns = [\"column\", ...]");
       tbl.indexes.push_back(std::move(idx));
@@ -515,6 +522,7 @@ class FileLoader {
       const auto* ft = table(*v, where);
       if (!ft) continue;
       bool has_ref = false;
+      saw_unknown_key_ = false;
       for (auto [fk, fv] : in_file_order(*ft)) {
         const std::string key(fk->str());
         const std::string what = fmt::format("'{}' of foreign key {}", key, c.name);
@@ -531,10 +539,10 @@ class FileLoader {
           }
         } else unknown_key(*fk, allowed, where);
       }
-      if (!has_ref && !ft->contains("references"))
+      if (!has_ref && !ft->contains("references") && !saw_unknown_key_)
         d_.error(c.origin.pos, fmt::format("foreign key {} has no references", c.name),
                  "add references = \"table(column)\"");
-      if (c.columns.empty() && !ft->contains("columns"))
+      if (c.columns.empty() && !ft->contains("columns") && !saw_unknown_key_)
         d_.error(c.origin.pos, fmt::format("foreign key {} has no columns", c.name), "add columns = [\"column\"]");
       tbl.constraints.push_back(std::move(c));
     }

@@ -71,7 +71,12 @@ void collect_columns(const nlohmann::json& node, std::vector<std::string>& out) 
   }
   if (!node.is_object()) return;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    if (it.key() == "SubLink" || it.key() == "RangeSubselect") continue;
+    if (it.key() == "RangeSubselect") continue;
+    if (it.key() == "SubLink") {
+      // "b IN (SELECT c FROM t)": b is ours, c is t's.
+      if (it.value().contains("testexpr")) collect_columns(it.value()["testexpr"], out);
+      continue;
+    }
     if (it.key() == "ColumnRef") {
       const auto& fields = it.value().value("fields", nlohmann::json::array());
       if (fields.size() == 1 && fields[0].contains("String")) {

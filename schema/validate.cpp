@@ -201,7 +201,8 @@ void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnos
         if (c.kind != ConstraintKind::Check) require_column(col, c.origin.pos, to_string(c.kind) + " " + c.name);
       if (c.kind == ConstraintKind::Check)
         require_columns_in(SqlFragment::Expression, c.expression, value_pos(decl, "checks." + c.name, c.origin.pos), "check " + c.name);
-      if (c.kind != ConstraintKind::ForeignKey) continue;
+      // The tenancy check above reports a missing tenancy table once, not per table.
+      if (c.kind != ConstraintKind::ForeignKey || c.origin.flag == "tenant_scoped") continue;
       const auto* target = catalog.table(c.ref_table);
       if (!target) {
         d.error(c.origin.pos, fmt::format("foreign key {} references table {}, which is not declared", c.name, c.ref_table.display()),
@@ -251,14 +252,22 @@ void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnos
       if (!p.using_expr.empty()) require_columns_in(SqlFragment::Expression, p.using_expr, value_pos(decl, "policies." + p.name + ".using", p.origin.pos), "policy " + p.name);
       if (!p.check_expr.empty()) require_columns_in(SqlFragment::Expression, p.check_expr, value_pos(decl, "policies." + p.name + ".with_check", p.origin.pos), "policy " + p.name);
     }
-    // Generated names grow with the table name.
-    for (const auto& tr : t.triggers) check_length(d, tr.name, tr.origin.pos, "generated trigger");
-    for (const auto& p : t.policies)
-      if (!p.origin.flag.empty()) check_length(d, p.name, p.origin.pos, "generated policy");
-    for (const auto& i : t.indexes)
-      if (!i.origin.flag.empty()) check_length(d, i.name, i.origin.pos, "generated index");
-    for (const auto& c : t.constraints)
-      if (!c.origin.flag.empty() || c.kind != ConstraintKind::Check) check_length(d, c.name, c.origin.pos, "constraint");
+    // Generated names grow with the table name: report the longest once per table.
+    std::vector<std::pair<std::string, Origin>> generated;
+    for (const auto& tr : t.triggers) generated.emplace_back(tr.name, tr.origin);
+    for (const auto& p : t.policies) generated.emplace_back(p.name, p.origin);
+    for (const auto& i : t.indexes) generated.emplace_back(i.name, i.origin);
+    for (const auto& c : t.constraints) generated.emplace_back(c.name, c.origin);
+    const std::pair<std::string, Origin>* longest = nullptr;
+    for (const auto& g : generated)
+      if (!g.second.flag.empty() || (!g.first.empty() && g.first.size() > kMaxIdentifierBytes && g.second.pos == t.origin.pos))
+        if (!longest || g.first.size() > longest->first.size()) longest = &g;
+    if (longest && longest->first.size() > kMaxIdentifierBytes)
+      d.error(longest->second.pos,
+              fmt::format("table name {} is too long for the names {} generates: '{}' is {} bytes, PostgreSQL allows 63",
+                          t.name.name, longest->second.flag.empty() ? "schemac" : longest->second.flag, longest->first,
+                          longest->first.size()),
+              fmt::format("shorten the table name by {} bytes", longest->first.size() - kMaxIdentifierBytes));
   }
 }
 

@@ -1,0 +1,85 @@
+// Broken schemas, each with its exact expected messages and positions:
+// tests/diagnostics/<case>.toml (or a folder <case>/) and <case>.expect.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "schema/compile.hpp"
+
+namespace fs = std::filesystem;
+using namespace schemac;
+
+namespace {
+std::string diagnostics_of(const std::string& path) {
+  Diagnostics diags;
+  auto compiled = compile_schema(path, diags);
+  CHECK_FALSE(compiled.has_value());
+  std::string out;
+  for (const auto& d : diags.sorted()) out += d.pos.str() + ": error: " + d.message + "\n";
+  return out;
+}
+}  // namespace
+
+TEST_CASE("every broken schema gets exactly its expected errors, positions and nothing more") {
+  REQUIRE(chdir(SOURCE_DIR "/tests/diagnostics") == 0);
+  std::vector<std::string> cases;
+  for (const auto& e : fs::directory_iterator("."))
+    if (e.path().extension() != ".expect") cases.push_back(e.path().filename().string());
+  std::sort(cases.begin(), cases.end());
+  CHECK(cases.size() >= 30);
+  for (const auto& c : cases) {
+    auto expect_path = fs::path(c).stem().string() + ".expect";
+    if (fs::is_directory(c)) expect_path = c + ".expect";
+    std::ifstream in(expect_path);
+    INFO("case " << c << " (expectations in " << expect_path << ")");
+    REQUIRE(in.good());
+    std::stringstream expected;
+    expected << in.rdbuf();
+    CHECK(diagnostics_of(c) == expected.str());
+  }
+}
+
+TEST_CASE("help lines say what to write instead") {
+  REQUIRE(chdir(SOURCE_DIR "/tests/diagnostics") == 0);
+  Diagnostics diags;
+  compile_schema("01-unknown-table-key.toml", diags);
+  auto rendered = diags.render();
+  CHECK(rendered.find("help: did you mean 'soft_delete'?") != std::string::npos);
+  // The offending line, with a caret under the key.
+  CHECK(rendered.find(" 2 | soft_delet = true\n   | ^\n") != std::string::npos);
+  CHECK(rendered.find("1 error found; nothing was sent to the database") != std::string::npos);
+}
+
+TEST_CASE("the example schema compiles without errors") {
+  Diagnostics diags;
+  auto compiled = compile_schema(SOURCE_DIR "/examples/saas/schema", diags);
+  INFO(diags.render());
+  REQUIRE(compiled.has_value());
+  const auto* keys = compiled->catalog.table({"public", "api_keys"});
+  REQUIRE(keys);
+  // Column order follows the source, flag columns after the declared ones.
+  std::vector<std::string> columns;
+  for (const auto& c : keys->columns) columns.push_back(c.name);
+  CHECK(columns == std::vector<std::string>{"id", "name", "key_hash", "revoked", "created_at", "last_used_at",
+                                            "organization_id", "deleted_at", "updated_at"});
+  CHECK(keys->index("idx_api_keys_hash")->where == "(revoked = false) AND deleted_at IS NULL");
+  // A declared index leading with the tenancy column stands in for the generated one.
+  CHECK(keys->index("idx_api_keys_tenant") == nullptr);
+  CHECK(keys->policy("api_keys_tenant_select")->using_expr ==
+        "\"organization_id\" = ((select auth.jwt()) ->> 'organization_id')::uuid AND deleted_at IS NULL");
+  CHECK(keys->policy("api_keys_tenant_insert")->check_expr ==
+        "\"organization_id\" = ((select auth.jwt()) ->> 'organization_id')::uuid");
+  CHECK(keys->trigger("t_api_keys_touch"));
+  CHECK(keys->trigger("t_api_keys_audit_update")->referencing == "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows");
+  CHECK(keys->rls_enabled);
+  CHECK(keys->rls_forced);
+  const auto* people = compiled->catalog.table({"public", "people"});
+  // soft_delete turned the unique constraint into a partial unique index of the same name.
+  CHECK(people->constraint("people_organization_id_email_key") == nullptr);
+  CHECK(people->index("people_organization_id_email_key")->unique);
+  CHECK(people->index("idx_people_tenant"));
+}

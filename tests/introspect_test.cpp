@@ -1,0 +1,64 @@
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include "compiler/introspect.hpp"
+#include "tests/test_database.hpp"
+
+using namespace schemac;
+using namespace schemac::test;
+
+namespace {
+std::size_t queries_to_read(Db& db, int tables) {
+  db.exec("DROP SCHEMA IF EXISTS app CASCADE; CREATE SCHEMA app");
+  for (int i = 0; i < tables; ++i)
+    db.exec(fmt::format(
+        "CREATE TABLE app.t{0} (id uuid PRIMARY KEY, org uuid NOT NULL, n int CHECK (n > 0), note text DEFAULT 'x');"
+        "CREATE INDEX t{0}_org ON app.t{0} (org) WHERE n > 1;"
+        "ALTER TABLE app.t{0} ENABLE ROW LEVEL SECURITY;"
+        "CREATE POLICY p{0} ON app.t{0} USING (org IS NOT NULL);"
+        "CREATE TRIGGER tr{0} BEFORE UPDATE ON app.t{0} FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()",
+        i));
+  Db reader(db.url());
+  auto before = reader.query_count();
+  auto catalog = read_catalog(reader, {{"app"}, {}});
+  REQUIRE(catalog.tables.size() == static_cast<std::size_t>(tables));
+  for (const auto& t : catalog.tables) {
+    CHECK(t.columns.size() == 4);
+    CHECK(t.indexes.size() == 2);
+    CHECK(t.constraints.size() == 2);
+    CHECK(t.policies.size() == 1);
+    CHECK(t.triggers.size() == 1);
+    CHECK(t.rls_enabled);
+  }
+  return reader.query_count() - before;
+}
+}  // namespace
+
+TEST_CASE("the catalog reader's query count does not grow with the number of tables") {
+  TestDatabase tdb;
+  Db db = tdb.connect();
+  auto few = queries_to_read(db, 2);
+  auto many = queries_to_read(db, 60);
+  CHECK(few == many);
+  CHECK(few <= 12);
+}
+
+TEST_CASE("the catalog reader deparses what PostgreSQL stores") {
+  TestDatabase tdb;
+  Db db = tdb.connect();
+  db.exec("CREATE TABLE public.docs (id int PRIMARY KEY, price numeric CHECK (price > 0), status text DEFAULT 'draft', "
+          "deleted_at timestamptz); CREATE INDEX docs_live ON docs (status DESC) WHERE deleted_at IS NULL;"
+          "ALTER TABLE docs ADD CONSTRAINT docs_status CHECK (status IN ('draft', 'published')) NOT VALID");
+  Db reader(tdb.url());
+  auto catalog = read_catalog(reader, {{"public"}, {}});
+  const auto* t = catalog.table({"public", "docs"});
+  REQUIRE(t);
+  CHECK(*t->column("status")->default_expr == "'draft'::text");
+  CHECK(t->constraint("docs_price_check")->definition == "CHECK ((price > (0)::numeric))");
+  CHECK(t->constraint("docs_status")->validated == false);
+  CHECK(t->constraint("docs_status")->definition ==
+        "CHECK ((status = ANY (ARRAY['draft'::text, 'published'::text])))");
+  CHECK(t->index("docs_live")->definition ==
+        "CREATE INDEX docs_live ON public.docs USING btree (status DESC) WHERE (deleted_at IS NULL)");
+  CHECK(t->index("docs_pkey")->backs_constraint);
+}

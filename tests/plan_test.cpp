@@ -1,0 +1,166 @@
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+#include "compiler/apply.hpp"
+#include "compiler/render.hpp"
+#include "tests/test_database.hpp"
+
+using namespace schemac;
+using namespace schemac::test;
+namespace fs = std::filesystem;
+
+TEST_CASE("examples/saas: plan, apply, and a second plan is empty (target postgres)") {
+  TestDatabase tdb;
+  auto first = plan_for(source_path("examples/saas/schema"), tdb.url());
+  CHECK(first.plan.steps.size() > 50);
+  Db db = tdb.connect();
+  std::stringstream log;
+  apply_plan(db, first.plan, {"", -1, false, true}, log);
+  auto second = plan_for(source_path("examples/saas/schema"), tdb.url());
+  INFO(render_text(second.plan));
+  CHECK(second.plan.empty());
+}
+
+TEST_CASE("the plan for the same input is byte-identical across runs") {
+  TestDatabase tdb;
+  auto a = plan_for(source_path("examples/saas/schema"), tdb.url());
+  auto b = plan_for(source_path("examples/saas/schema"), tdb.url());
+  CHECK(render_sql(a.plan) == render_sql(b.plan));
+  CHECK(render_text(a.plan) == render_text(b.plan));
+  CHECK(render_json(a.plan) == render_json(b.plan));
+}
+
+TEST_CASE("the sql plan runs as it is under psql -v ON_ERROR_STOP=1, and converges") {
+  TestDatabase tdb;
+  auto plan = plan_for(source_path("examples/saas/schema"), tdb.url());
+  auto file = fs::temp_directory_path() / fmt::format("schemac_plan_{}.sql", tdb.name());
+  {
+    std::ofstream out(file);
+    out << render_sql(plan.plan);
+  }
+  std::string output;
+  int rc = run_command(fmt::format("psql -X -q -v ON_ERROR_STOP=1 -d {} -f {} 2>&1", tdb.name(), file.string()), output);
+  fs::remove(file);
+  INFO(output);
+  CHECK(rc == 0);
+  CHECK(plan_for(source_path("examples/saas/schema"), tdb.url()).plan.empty());
+}
+
+namespace {
+// A database prepared the way Supabase's is: auth schema and functions, the API
+// roles, and default privileges that grant every new public table to them.
+void prepare_like_supabase(Db& db) {
+  db.exec(R"(
+    DO $$ BEGIN
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'anon') THEN CREATE ROLE anon NOLOGIN NOINHERIT; END IF;
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') THEN CREATE ROLE authenticated NOLOGIN NOINHERIT; END IF;
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'service_role') THEN CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS; END IF;
+    END $$;
+    CREATE SCHEMA auth;
+    CREATE TABLE auth.users (id uuid PRIMARY KEY);
+    CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$
+      select coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''),
+        (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub'))::uuid $$;
+    CREATE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $$
+      select coalesce(nullif(current_setting('request.jwt.claim.role', true), ''),
+        (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role'))::text $$;
+    CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS $$
+      select coalesce(nullif(current_setting('request.jwt.claim', true), ''),
+        nullif(current_setting('request.jwt.claims', true), ''))::jsonb $$;
+    GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
+    GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
+    ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
+  )");
+}
+
+std::string supabase_copy_of_saas() {
+  auto dir = fs::temp_directory_path() / fmt::format("schemac_supabase_{}", getpid());
+  fs::remove_all(dir);
+  fs::copy(source_path("examples/saas/schema"), dir, fs::copy_options::recursive);
+  auto project = dir / "00_project.toml";
+  auto text = read_file(project.string());
+  auto at = text.find("target  = \"postgres\"");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, std::string("target  = \"postgres\"").size(), "target  = \"supabase\"");
+  std::ofstream(project) << text;
+  return dir.string();
+}
+}  // namespace
+
+TEST_CASE("examples/saas with target supabase on a database prepared like Supabase's") {
+  TestDatabase tdb;
+  Db db = tdb.connect();
+  prepare_like_supabase(db);
+  auto schema = supabase_copy_of_saas();
+  auto first = plan_for(schema, tdb.url());
+  for (const auto& s : first.plan.steps) {
+    // Supabase owns the auth schema and the roles: schemac never touches them.
+    CHECK(s.sql.find("auth.jwt()\n RETURNS") == std::string::npos);
+    CHECK(s.sql.find("CREATE ROLE") == std::string::npos);
+  }
+  std::stringstream log;
+  apply_plan(db, first.plan, {"", -1, false, true}, log);
+  auto second = plan_for(schema, tdb.url());
+  INFO(render_text(second.plan));
+  CHECK(second.plan.empty());
+  // Supabase's default privileges granted the audit trail to every API role; schemac took them back.
+  CHECK(db.query("SELECT 1 FROM information_schema.role_table_grants WHERE table_name = 'audit_trail' "
+                 "AND grantee IN ('anon', 'service_role')")
+            .empty());
+  db.exec("INSERT INTO organizations (id, name, slug) VALUES ('00000000-0000-0000-0000-00000000000a', 'Acme', 'acme')");
+  db.exec("INSERT INTO api_keys (organization_id, name, key_hash) VALUES ('00000000-0000-0000-0000-00000000000a', 'k', 'h')");
+  Db api = tdb.connect();
+  auto claims = R"({"sub":"11111111-1111-1111-1111-11111111111a","organization_id":"00000000-0000-0000-0000-00000000000a"})";
+  CHECK(as_role(api, "authenticated", claims, "SELECT id FROM api_keys").size() == 1);
+  as_role(api, "authenticated", claims, "DELETE FROM api_keys");
+  CHECK(db.query("SELECT 1 FROM api_keys WHERE deleted_at IS NOT NULL").size() == 1);
+  fs::remove_all(schema);
+}
+
+TEST_CASE("an undeclared index, check, trigger and policy on a declared table are dropped; undeclared tables are left alone") {
+  TestDatabase tdb;
+  apply_schema(source_path("examples/saas/schema"), tdb.url());
+  Db db = tdb.connect();
+  db.exec("CREATE INDEX idx_api_keys_org ON api_keys (organization_id, revoked);"
+          "ALTER TABLE api_keys ADD CONSTRAINT stale_check CHECK (true);"
+          "CREATE POLICY \"Users can view their org's API keys\" ON api_keys FOR SELECT USING (true);"
+          "CREATE TRIGGER stale_trigger BEFORE UPDATE ON api_keys FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger();"
+          "CREATE TABLE legacy_notes (id int)");
+  auto plan = plan_for(source_path("examples/saas/schema"), tdb.url()).plan;
+  std::vector<std::string> summaries;
+  for (const auto& s : plan.steps) summaries.push_back(s.summary);
+  INFO(render_text(plan));
+  CHECK(std::count(summaries.begin(), summaries.end(), "drop undeclared index idx_api_keys_org") == 1);
+  CHECK(std::count(summaries.begin(), summaries.end(), "drop undeclared check stale_check") == 1);
+  CHECK(std::count(summaries.begin(), summaries.end(), "drop undeclared policy Users can view their org's API keys") == 1);
+  CHECK(std::count(summaries.begin(), summaries.end(), "drop undeclared trigger stale_trigger") == 1);
+  CHECK(plan.unmanaged_tables == std::vector<std::string>{"public.legacy_notes"});
+  std::stringstream log;
+  apply_plan(db, plan, {"", -1, false, true}, log);
+  CHECK(plan_for(source_path("examples/saas/schema"), tdb.url()).plan.empty());
+  CHECK(db.query("SELECT 1 FROM pg_tables WHERE tablename = 'legacy_notes'").size() == 1);
+}
+
+TEST_CASE("missing indexes and checks on an existing table are built concurrently and added NOT VALID") {
+  TestDatabase tdb;
+  apply_schema(source_path("examples/saas/schema"), tdb.url());
+  Db db = tdb.connect();
+  db.exec("DROP INDEX idx_api_keys_hash; ALTER TABLE api_keys DROP CONSTRAINT api_keys_name_not_empty");
+  auto plan = plan_for(source_path("examples/saas/schema"), tdb.url()).plan;
+  REQUIRE(plan.steps.size() == 3);
+  CHECK(plan.steps[0].sql.find("ADD CONSTRAINT \"api_keys_name_not_empty\" CHECK (length(trim(name)) > 0) NOT VALID") !=
+        std::string::npos);
+  CHECK(plan.steps[1].sql.find("VALIDATE CONSTRAINT \"api_keys_name_not_empty\"") != std::string::npos);
+  CHECK(plan.steps[1].group != plan.steps[0].group);
+  CHECK(plan.steps[2].sql.rfind("CREATE INDEX CONCURRENTLY \"idx_api_keys_hash\"", 0) == 0);
+  CHECK_FALSE(plan.steps[2].transactional);
+  std::stringstream log;
+  apply_plan(db, plan, {"", -1, false, true}, log);
+  CHECK(plan_for(source_path("examples/saas/schema"), tdb.url()).plan.empty());
+}

@@ -1,0 +1,38 @@
+#include <doctest/doctest.h>
+
+#include "schema/compile.hpp"
+#include "schema/sql_syntax.hpp"
+
+using namespace schemac;
+
+TEST_CASE("SQL fragments are parsed by PostgreSQL's own parser") {
+  CHECK_FALSE(check_sql(SqlFragment::Expression, "length(trim(name)) > 0"));
+  CHECK_FALSE(check_sql(SqlFragment::Type, "numeric(12,2)"));
+  CHECK_FALSE(check_sql(SqlFragment::Type, "text[]"));
+  CHECK_FALSE(check_sql(SqlFragment::IndexKey, "created_at DESC NULLS LAST"));
+  CHECK_FALSE(check_sql(SqlFragment::IndexKey, "lower(email)"));
+  auto err = check_sql(SqlFragment::Expression, "a >> > 0");
+  REQUIRE(err);
+  CHECK(err->offset == 5);
+  CHECK(check_sql(SqlFragment::Expression, "   "));
+  CHECK(check_sql(SqlFragment::Expression, "1); DROP TABLE x; SELECT (1"));
+}
+
+TEST_CASE("columns an expression reads, outside sub-queries") {
+  CHECK(referenced_columns(SqlFragment::Expression, "a = 1 AND b IN (SELECT c FROM t)") == std::vector<std::string>{"a", "b"});
+  CHECK(referenced_columns(SqlFragment::Expression, "t.a = 1").empty());
+}
+
+TEST_CASE("plain index columns and their ordering") {
+  CHECK(plain_index_column("created_at DESC") == std::optional<std::string>("created_at"));
+  CHECK(plain_index_column("\"Weird Name\" ASC NULLS FIRST") == std::optional<std::string>("Weird Name"));
+  CHECK_FALSE(plain_index_column("lower(email)"));
+  CHECK_FALSE(plain_index_column("a + b"));
+}
+
+TEST_CASE("the tenant predicate reads the claim once per statement, nested paths included") {
+  Settings s;
+  CHECK(tenant_predicate(s, "org") == "org = ((select auth.jwt()) ->> 'organization_id')::uuid");
+  s.tenancy.claim = "app_metadata.org_id";
+  CHECK(tenant_predicate(s, "org") == "org = ((select auth.jwt()) -> 'app_metadata' ->> 'org_id')::uuid");
+}

@@ -1,0 +1,85 @@
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include "tests/test_database.hpp"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "compiler/apply.hpp"
+
+namespace schemac::test {
+
+TestDatabase::TestDatabase() {
+  static std::atomic<int> counter{0};
+  auto stamp = std::chrono::steady_clock::now().time_since_epoch().count() % 100000000;
+  name_ = fmt::format("schemac_test_{}_{}_{}", getpid(), stamp, counter++);
+  Db admin("");
+  admin.exec(fmt::format("CREATE DATABASE {}", quote_ident(name_)));
+  url_ = Db::with_database("", name_);
+}
+
+TestDatabase::~TestDatabase() {
+  try {
+    Db admin("");
+    admin.exec(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name_)));
+  } catch (const std::exception&) {
+  }
+}
+
+PlanOutcome plan_for(const std::string& schema_path, const std::string& url) {
+  Diagnostics diags;
+  auto outcome = plan_against_database({schema_path, url, std::nullopt}, diags);
+  INFO(diags.render());
+  REQUIRE(outcome.has_value());
+  return std::move(*outcome);
+}
+
+void apply_schema(const std::string& schema_path, const std::string& url) {
+  auto outcome = plan_for(schema_path, url);
+  Db db(url);
+  std::stringstream log;
+  apply_plan(db, outcome.plan, {"", -1, false, true}, log);
+}
+
+pqxx::result as_role(Db& db, const std::string& role, const std::string& claims_json, const std::string& sql) {
+  db.exec("BEGIN");
+  try {
+    db.exec("SET LOCAL ROLE " + quote_ident(role));
+    db.exec(fmt::format("SELECT set_config('request.jwt.claims', {}, true)", quote_literal(claims_json)));
+    auto r = db.query(sql);
+    db.exec("COMMIT");
+    return r;
+  } catch (...) {
+    db.exec("ROLLBACK");
+    throw;
+  }
+}
+
+std::string source_path(const std::string& relative) { return std::string(SOURCE_DIR) + "/" + relative; }
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+int run_command(const std::string& command, std::string& out) {
+  out.clear();
+  FILE* p = popen(command.c_str(), "r");
+  if (!p) return -1;
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  int status = pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace schemac::test

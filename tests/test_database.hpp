@@ -1,0 +1,39 @@
+#pragma once
+// A fresh database per test on the server the PG* variables name, dropped after.
+#include <optional>
+#include <string>
+
+#include "compiler/db.hpp"
+#include "compiler/workflow.hpp"
+
+namespace schemac::test {
+
+class TestDatabase {
+ public:
+  TestDatabase();
+  ~TestDatabase();
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+
+  const std::string& url() const { return url_; }
+  const std::string& name() const { return name_; }
+  Db connect() const { return Db(url_, "schemac test"); }
+
+ private:
+  std::string name_;
+  std::string url_;
+};
+
+// Plans the declarations at schema_path against url and applies the plan; fails the test on errors.
+PlanOutcome plan_for(const std::string& schema_path, const std::string& url);
+void apply_schema(const std::string& schema_path, const std::string& url);
+
+// Runs sql as an API request would: its own transaction, SET LOCAL ROLE, request.jwt.claims.
+pqxx::result as_role(Db& db, const std::string& role, const std::string& claims_json, const std::string& sql);
+
+std::string source_path(const std::string& relative);
+std::string read_file(const std::string& path);
+// Runs a shell command; returns its exit code, fills out with stdout (+stderr if merge).
+int run_command(const std::string& command, std::string& out);
+
+}  // namespace schemac::test
