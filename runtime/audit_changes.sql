@@ -13,26 +13,28 @@ DECLARE
   pk text := TG_ARGV[0];
   tenant text := CASE WHEN TG_ARGV[1] = '' THEN 'NULL' ELSE format('r.%I', TG_ARGV[1]) END;
   action text := quote_literal(TG_OP);
+  -- Read the JWT once per statement, not once per row.
+  actor uuid := auth.uid();
 BEGIN
   IF TG_OP = 'INSERT' THEN
     EXECUTE format(
       'INSERT INTO {{audit_table}} (table_schema, table_name, record_id, action, new_data, changed_by, tenant_id)
-       SELECT $1, $2, r.%I, %s, to_jsonb(r), auth.uid(), %s FROM new_rows r',
-      pk, action, tenant) USING TG_TABLE_SCHEMA, TG_TABLE_NAME;
+       SELECT $1, $2, r.%I, %s, to_jsonb(r), $3, %s FROM new_rows r',
+      pk, action, tenant) USING TG_TABLE_SCHEMA, TG_TABLE_NAME, actor;
   ELSIF TG_OP = 'UPDATE' THEN
     IF TG_ARGV[2] = 'soft_delete' THEN
       action := $a$CASE WHEN o.deleted_at IS NULL AND r.deleted_at IS NOT NULL THEN 'DELETE' ELSE 'UPDATE' END$a$;
     END IF;
     EXECUTE format(
       'INSERT INTO {{audit_table}} (table_schema, table_name, record_id, action, old_data, new_data, changed_by, tenant_id)
-       SELECT $1, $2, r.%1$I, %2$s, to_jsonb(o), to_jsonb(r), auth.uid(), %3$s
+       SELECT $1, $2, r.%1$I, %2$s, to_jsonb(o), to_jsonb(r), $3, %3$s
        FROM new_rows r JOIN old_rows o ON o.%1$I = r.%1$I',
-      pk, action, tenant) USING TG_TABLE_SCHEMA, TG_TABLE_NAME;
+      pk, action, tenant) USING TG_TABLE_SCHEMA, TG_TABLE_NAME, actor;
   ELSE
     EXECUTE format(
       'INSERT INTO {{audit_table}} (table_schema, table_name, record_id, action, old_data, changed_by, tenant_id)
-       SELECT $1, $2, r.%I, %s, to_jsonb(r), auth.uid(), %s FROM old_rows r',
-      pk, action, tenant) USING TG_TABLE_SCHEMA, TG_TABLE_NAME;
+       SELECT $1, $2, r.%I, %s, to_jsonb(r), $3, %s FROM old_rows r',
+      pk, action, tenant) USING TG_TABLE_SCHEMA, TG_TABLE_NAME, actor;
   END IF;
   RETURN NULL;
 END

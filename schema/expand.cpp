@@ -279,7 +279,8 @@ struct Expander {
     index(t.name.name + "_record_idx", {"table_name", "record_id"}, "btree");
     // Append-only and time-ordered: BRIN is hundreds of times smaller than a btree.
     index(t.name.name + "_changed_at_idx", {"changed_at"}, "brin");
-    index(t.name.name + "_tenant_idx", {"tenant_id", "changed_at"}, "btree");
+    // Every index slows each audited write; this one only serves tenants reading their history.
+    if (s.audit.tenant_readable) index(t.name.name + "_tenant_idx", {"tenant_id", "changed_at"}, "btree");
     t.rls_enabled = t.rls_forced = true;
     // No API role may write it; by default none may read it either.
     for (const auto* role : {"anon", "authenticated", "service_role"}) {
