@@ -19,10 +19,16 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
 }
 }  // namespace
 
+std::string default_expression(const std::string& expr) {
+  // Bare where PostgreSQL's grammar allows it ("DEFAULT now()", which squawk
+  // and readers recognise as non-volatile), parenthesized otherwise.
+  return check_sql(SqlFragment::ColumnDefault, expr) ? fmt::format("({})", expr) : expr;
+}
+
 std::string column_definition(const Column& c) {
   std::string out = fmt::format("{} {}", quote_ident(c.name), c.type);
   if (!c.nullable) out += " NOT NULL";
-  if (c.default_expr) out += fmt::format(" DEFAULT ({})", *c.default_expr);
+  if (c.default_expr) out += " DEFAULT " + default_expression(*c.default_expr);
   return out;
 }
 

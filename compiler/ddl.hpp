@@ -8,6 +8,7 @@
 
 namespace schemac::ddl {
 
+std::string default_expression(const std::string& expr);
 std::string column_definition(const Column& c);
 std::string constraint_clause(const Constraint& c);
 // CREATE TABLE with columns and every constraint except the foreign keys whose

@@ -171,7 +171,10 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
            "SELECT n.nspname, c.relname, p.polname, p.polcmd, p.polpermissive, "
            "to_json(ARRAY(SELECT CASE WHEN o = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(o)::text END "
            "FROM unnest(p.polroles) o ORDER BY 1))::text, "
-           "pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) "
+           "pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), "
+           "to_json(ARRAY(SELECT a.attname FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_attribute a "
+           "ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid WHERE d.classid = 'pg_catalog.pg_policy'::regclass "
+           "AND d.objid = p.oid AND d.refobjid = p.polrelid AND d.refobjsubid > 0 ORDER BY 1))::text "
            "FROM {} JOIN pg_catalog.pg_policy p ON p.polrelid = c.oid WHERE {} ORDER BY 1, 2, 3",
            from_tables, in_scope))) {
     auto* t = table(r);
@@ -183,6 +186,7 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
     p.roles = json_strings(r[5]);
     p.using_expr = str(r[6]);
     p.check_expr = str(r[7]);
+    p.columns_used = json_strings(r[8]);
     t->policies.push_back(std::move(p));
   }
 

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "compiler/ddl.hpp"
+#include "compiler/type_change.hpp"
 
 namespace schemac {
 
@@ -43,6 +44,13 @@ std::vector<std::string> sorted(std::vector<std::string> v) {
   return v;
 }
 
+// An index definition without its name and table: what it indexes, and how.
+// Lets a renamed table keep its indexes, and an index of another name be renamed, not rebuilt.
+std::string index_shape(const std::string& def) {
+  auto using_at = def.find(" USING ");
+  return (def.rfind("CREATE UNIQUE", 0) == 0 ? "UNIQUE" : "") + (using_at == std::string::npos ? def : def.substr(using_at));
+}
+
 bool same_policy(const Policy& desired_roles_from, const Policy& norm, const Policy& live) {
   return norm.command == live.command && norm.permissive == live.permissive && norm.using_expr == live.using_expr &&
          norm.check_expr == live.check_expr && sorted(desired_roles_from.roles) == sorted(live.roles);
@@ -50,7 +58,7 @@ bool same_policy(const Policy& desired_roles_from, const Policy& norm, const Pol
 
 class Planner {
  public:
-  Planner(const Desired& d, const Catalog& norm, const Catalog& live) : d_(d), norm_(norm), live_(live) {
+  Planner(const Desired& d, const Catalog& norm, const Catalog& live) : d_(d), norm_(norm), live_(live), renamed_(live) {
     plan_.search_path = d.search_path;
     plan_.lock_timeout = d.settings.lock_timeout;
     plan_.retries = d.settings.retries;
@@ -58,9 +66,10 @@ class Planner {
 
   Plan run() {
     infrastructure();
+    renames();
     new_tables();
     for (const auto& t : d_.catalog.tables) {
-      const Table* live = live_.table(t.name);
+      const Table* live = renamed_.table(t.name);
       if (!live || created_.count(t.name)) continue;
       const Table& norm = *norm_.table(t.name);
       existing_table_phase1(t, norm, *live);
@@ -70,7 +79,7 @@ class Planner {
       rls(t, norm, *live);
       contract(t, norm, *live);
     }
-    for (const auto& t : live_.tables)
+    for (const auto& t : renamed_.tables)
       if (!d_.catalog.table(t.name) &&
           std::find(d_.settings.schemas.begin(), d_.settings.schemas.end(), t.name.schema) != d_.settings.schemas.end())
         plan_.unmanaged_tables.push_back(t.name.display());
@@ -87,6 +96,11 @@ class Planner {
   Plan plan_;
   int groups_ = 0;
   std::set<QualifiedName> created_;
+  // The live catalog as it will be after renames: what the rest of the plan diffs against.
+  Catalog renamed_;
+  // Live objects a step already took care of: (table, name).
+  std::set<std::pair<std::string, std::string>> renamed_objects_;
+  std::set<std::pair<std::string, std::string>> policies_done_;
 
   int group() { return ++groups_; }
 
@@ -142,11 +156,39 @@ class Planner {
     }
   }
 
+  // renamed_from on tables and columns: rename in place, keeping the data.
+  void renames() {
+    for (const auto& t : d_.catalog.tables) {
+      if (t.renamed_from.empty() || renamed_.table(t.name)) continue;
+      Table* old = renamed_.table({t.name.schema, t.renamed_from});
+      if (!old) continue;
+      add(Phase::Infrastructure, t.name.display(), "rename table " + t.renamed_from + " to " + t.name.name,
+          fmt::format("ALTER TABLE {} RENAME TO {}", old->name.sql(), quote_ident(t.name.name)), kAccessExclusive,
+          group(), t.origin);
+      old->name = t.name;
+    }
+    for (const auto& t : d_.catalog.tables) {
+      Table* live = renamed_.table(t.name);
+      if (!live) continue;
+      for (const auto& c : t.columns) {
+        if (c.renamed_from.empty() || live->column(c.name)) continue;
+        Column* old = live->column(c.renamed_from);
+        if (!old) continue;
+        add(Phase::Infrastructure, t.name.display(), "rename column " + c.renamed_from + " to " + c.name,
+            fmt::format("ALTER TABLE {} RENAME COLUMN {} TO {}", t.name.sql(), quote_ident(c.renamed_from),
+                        quote_ident(c.name)),
+            kAccessExclusive, group(), c.origin);
+        old->name = c.name;
+      }
+    }
+    std::sort(renamed_.tables.begin(), renamed_.tables.end(), [](const Table& a, const Table& b) { return a.name < b.name; });
+  }
+
   std::string fk_parents_lock(const Table& t, const std::set<QualifiedName>& ready) {
     std::set<std::string> parents;
     for (const auto& c : t.constraints)
       if (c.kind == ConstraintKind::ForeignKey && c.ref_table != t.name && ready.count(c.ref_table) &&
-          live_.table(c.ref_table))
+          renamed_.table(c.ref_table))
         parents.insert(c.ref_table.display());
     if (parents.empty()) return "none";
     std::string list;
@@ -157,9 +199,9 @@ class Planner {
   void new_tables() {
     std::vector<const Table*> pending;
     for (const auto& t : d_.catalog.tables)
-      if (!live_.table(t.name)) pending.push_back(&t);
+      if (!renamed_.table(t.name)) pending.push_back(&t);
     std::set<QualifiedName> ready;
-    for (const auto& t : live_.tables) ready.insert(t.name);
+    for (const auto& t : renamed_.tables) ready.insert(t.name);
     // Tables in dependency order (a table after the tables its foreign keys
     // reference), ties by name; what is left in a cycle gets its keys afterwards.
     std::vector<const Table*> order;
@@ -175,14 +217,21 @@ class Planner {
       pending.erase(it);
     }
     std::set<QualifiedName> created_so_far;
-    for (const auto& t : live_.tables) created_so_far.insert(t.name);
+    for (const auto& t : renamed_.tables) created_so_far.insert(t.name);
     std::vector<std::pair<const Table*, const Constraint*>> deferred;
+    std::vector<std::pair<const Table*, std::vector<Statement>>> security;
     for (const Table* t : order) {
       int g = group();
       created_so_far.insert(t->name);
       auto lock = fk_parents_lock(*t, created_so_far);
       bool first = true;
-      for (auto& st : create_table_statements(*t, created_so_far, false)) {
+      auto statements = create_table_statements(*t, created_so_far, false);
+      security.emplace_back(t, std::vector<Statement>{});
+      for (auto& st : statements) {
+        if (st.after_all_tables) {
+          security.back().second.push_back(st);
+          continue;
+        }
         auto hazards = st.what.rfind("create policy", 0) == 0 || st.what.find("row level security") != std::string::npos ||
                                st.what.rfind("grant", 0) == 0 || st.what.rfind("revoke", 0) == 0
                            ? std::vector<std::string>{"authz-change"}
@@ -198,6 +247,13 @@ class Planner {
       add(Phase::Infrastructure, t->name.display(), "add foreign key " + c->name, ddl::add_constraint(t->name, *c, false),
           fmt::format("SHARE ROW EXCLUSIVE on {} and {} (both new and empty)", t->name.display(), c->ref_table.display()),
           group(), c->origin);
+    // Policies last: one may read a table created after its own (a membership
+    // lookup). The tables are new and empty, so nobody waits in between.
+    for (const auto& [t, statements] : security) {
+      int g = statements.empty() ? 0 : group();
+      for (const auto& st : statements)
+        add(Phase::Infrastructure, t->name.display(), st.what, st.sql, "none", g, st.origin, {"authz-change"});
+    }
   }
 
   // --- existing tables ----------------------------------------------------------------
@@ -209,6 +265,10 @@ class Planner {
     for (const auto& c : t.columns) {
       const Column* lc = live.column(c.name);
       const Column* nc = norm.column(c.name);
+      if (!lc && nc && nc->volatile_default) {
+        add_column_with_volatile_default(t, c, tx());
+        continue;
+      }
       if (!lc) {
         std::vector<std::string> hazards;
         if (!c.nullable && !c.default_expr && live.row_estimate != 0) hazards.push_back("backfill-required");
@@ -219,14 +279,11 @@ class Planner {
                            kShareUpdateExclusive, tx(), c.origin);
         continue;
       }
-      if (nc->type != lc->type)
-        add(Phase::Infrastructure, name, fmt::format("change type of {} from {} to {}", c.name, lc->type, nc->type),
-            fmt::format("ALTER TABLE {} ALTER COLUMN {} TYPE {}", t.name.sql(), quote_ident(c.name), c.type),
-            "ACCESS EXCLUSIVE for as long as the table is rewritten", tx(), c.origin, {"table-rewrite"});
+      if (nc->type != lc->type) change_type(t, live, c, *lc, *nc, tx());
       if (nc->default_expr != lc->default_expr)
         add(Phase::Infrastructure, name, nc->default_expr ? "set default of " + c.name : "drop default of " + c.name,
-            nc->default_expr ? fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT ({})", t.name.sql(),
-                                           quote_ident(c.name), *c.default_expr)
+            nc->default_expr ? fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", t.name.sql(),
+                                           quote_ident(c.name), ddl::default_expression(*c.default_expr))
                              : fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT", t.name.sql(), quote_ident(c.name)),
             kAccessExclusive, tx(), c.origin);
       if (nc->nullable && !lc->nullable)
@@ -239,6 +296,56 @@ class Planner {
     }
     if (norm.comment != live.comment)
       add(Phase::Infrastructure, name, "comment on table", ddl::comment_on_table(t), kShareUpdateExclusive, tx(), t.origin);
+  }
+
+  // ADD COLUMN with a volatile default rewrites the table under ACCESS
+  // EXCLUSIVE. Instead: add it without the default, set the default for new
+  // rows, fill existing rows in small committed batches (row locks only), and
+  // for NOT NULL take the online route of phase 3 after the backfill.
+  void add_column_with_volatile_default(const Table& t, const Column& c, int g) {
+    const auto name = t.name.display();
+    Column bare = c;
+    bare.nullable = true;
+    bare.default_expr.reset();
+    add(Phase::Infrastructure, name, "add column " + c.name + " without its volatile default (no rewrite)",
+        fmt::format("ALTER TABLE {} ADD COLUMN {}", t.name.sql(), ddl::column_definition(bare)), kAccessExclusive, g, c.origin);
+    add(Phase::Infrastructure, name, "set the default of " + c.name + " for new rows",
+        fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", t.name.sql(), quote_ident(c.name),
+                    ddl::default_expression(*c.default_expr)),
+        kAccessExclusive, g, c.origin);
+    add(Phase::Constraints, name, "fill " + c.name + " in existing rows, 5,000 rows per transaction",
+        fmt::format("DO $backfill$\nDECLARE\n  filled bigint;\nBEGIN\n  LOOP\n"
+                    "    UPDATE {0} SET {1} = DEFAULT WHERE ctid = ANY (ARRAY(SELECT ctid FROM {0} WHERE {1} IS NULL LIMIT 5000));\n"
+                    "    GET DIAGNOSTICS filled = ROW_COUNT;\n    EXIT WHEN filled = 0;\n    COMMIT;\n  END LOOP;\nEND\n$backfill$",
+                    t.name.sql(), quote_ident(c.name)),
+        "ROW EXCLUSIVE (row locks on 5,000 rows at a time; reads and writes continue)", 0, c.origin);
+    if (!c.nullable) set_not_null_online(t, c);
+  }
+
+  // PostgreSQL refuses to change the type of a column a policy uses (and
+  // CASCADE would drop the policy): drop those policies, change the type and
+  // recreate them, in one transaction, so the table is never without them.
+  void change_type(const Table& t, const Table& live, const Column& c, const Column& lc, const Column& nc, int g) {
+    const auto name = t.name.display();
+    std::vector<const Policy*> dependent;
+    for (const auto& p : live.policies)
+      if (std::find(p.columns_used.begin(), p.columns_used.end(), c.name) != p.columns_used.end()) dependent.push_back(&p);
+    for (const auto* p : dependent)
+      add(Phase::Infrastructure, name, fmt::format("drop policy {} while {} changes type", p->name, c.name),
+          fmt::format("DROP POLICY {} ON {}", quote_ident(p->name), t.name.sql()), kAccessExclusive, g, c.origin,
+          {"authz-change"});
+    const bool rewrites = type_change_rewrites(lc.type, nc.type);
+    std::string sql = fmt::format("ALTER TABLE {} ALTER COLUMN {} TYPE {}", t.name.sql(), quote_ident(c.name), c.type);
+    if (rewrites) sql += fmt::format(" USING {}::{}", quote_ident(c.name), c.type);
+    add(Phase::Infrastructure, name, fmt::format("change type of {} from {} to {}", c.name, lc.type, nc.type), sql,
+        rewrites ? "ACCESS EXCLUSIVE for as long as the table is rewritten" : kAccessExclusive, g, c.origin,
+        rewrites ? std::vector<std::string>{"table-rewrite"} : std::vector<std::string>{});
+    for (const auto* p : dependent) {
+      policies_done_.insert({name, p->name});
+      if (const Policy* declared = t.policy(p->name))
+        add(Phase::Infrastructure, name, "recreate policy " + p->name, ddl::create_policy(t.name, *declared), kAccessExclusive,
+            g, declared->origin, {"authz-change"});
+    }
   }
 
   void triggers(const Table& t, const Table& norm, const Table& live) {
@@ -261,6 +368,7 @@ class Planner {
     for (const auto& c : t.constraints) {
       const Constraint* lc = live.constraint(c.name);
       const Constraint* nc = norm.constraint(c.name);
+      if (!lc && nc && rename_equivalent_constraint(t, live, *nc, c)) continue;
       if (c.kind == ConstraintKind::PrimaryKey || c.kind == ConstraintKind::Unique) {
         if (lc) continue;
         // Built without blocking writes, then attached in a brief transaction.
@@ -299,19 +407,43 @@ class Planner {
       const Column* lc = live.column(c.name);
       const Column* nc = norm.column(c.name);
       if (!lc || !nc || nc->nullable || !lc->nullable) continue;
-      auto helper = quote_ident(fmt::format("{}_{}_not_null", t.name.name, c.name).substr(0, kMaxIdentifierBytes));
-      add(Phase::Constraints, name, "check that " + c.name + " has no NULLs, without a scan under lock",
-          fmt::format("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID", t.name.sql(), helper, quote_ident(c.name)),
-          kAccessExclusive, group(), c.origin);
-      add(Phase::Constraints, name, "validate that " + c.name + " has no NULLs",
-          fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), helper), kShareUpdateExclusive, group(), c.origin,
-          {"validation-may-fail"});
-      add(Phase::Constraints, name, "set NOT NULL on " + c.name + " (instant: the check proves it)",
-          fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", t.name.sql(), quote_ident(c.name)), kAccessExclusive,
-          group(), c.origin);
-      add(Phase::Constraints, name, "drop the helper check",
-          fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), helper), kAccessExclusive, group(), c.origin);
+      set_not_null_online(t, c);
     }
+  }
+
+  // NOT NULL on an existing column without a scan under ACCESS EXCLUSIVE:
+  // a validated CHECK lets SET NOT NULL skip its scan (PostgreSQL 12+); the
+  // helper is dropped in a statement of its own (dropping it in the same
+  // ALTER TABLE as SET NOT NULL would scan anyway).
+  void set_not_null_online(const Table& t, const Column& c) {
+    const auto name = t.name.display();
+    auto helper = quote_ident(fmt::format("{}_{}_not_null", t.name.name, c.name).substr(0, kMaxIdentifierBytes));
+    add(Phase::Constraints, name, "check that " + c.name + " has no NULLs, without a scan under lock",
+        fmt::format("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID", t.name.sql(), helper, quote_ident(c.name)),
+        kAccessExclusive, group(), c.origin);
+    add(Phase::Constraints, name, "validate that " + c.name + " has no NULLs",
+        fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), helper), kShareUpdateExclusive, group(), c.origin,
+        {"validation-may-fail"});
+    add(Phase::Constraints, name, "set NOT NULL on " + c.name + " (instant: the check proves it)",
+        fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", t.name.sql(), quote_ident(c.name)), kAccessExclusive,
+        group(), c.origin);
+    add(Phase::Constraints, name, "drop the helper check",
+        fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), helper), kAccessExclusive, group(), c.origin);
+  }
+
+  // A live constraint of another name that says the same thing is renamed, not rebuilt.
+  bool rename_equivalent_constraint(const Table& t, const Table& live, const Constraint& normalized, const Constraint& c) {
+    for (const auto& lc : live.constraints) {
+      if (lc.kind != normalized.kind || lc.definition != normalized.definition || t.constraint(lc.name) ||
+          renamed_objects_.count({t.name.display(), lc.name}))
+        continue;
+      renamed_objects_.insert({t.name.display(), lc.name});
+      add(Phase::Constraints, t.name.display(), fmt::format("rename {} {} to {}", to_string(c.kind), lc.name, c.name),
+          fmt::format("ALTER TABLE {} RENAME CONSTRAINT {} TO {}", t.name.sql(), quote_ident(lc.name), quote_ident(c.name)),
+          kAccessExclusive, group(), c.origin);
+      return true;
+    }
+    return false;
   }
 
   void indexes(const Table& t, const Table& norm, const Table& live) {
@@ -319,7 +451,21 @@ class Planner {
     for (const auto& i : t.indexes) {
       const Index* li = live.index(i.name);
       const Index* ni = norm.index(i.name);
-      if (li && ni && li->definition == ni->definition && li->valid) continue;
+      if (li && ni && index_shape(li->definition) == index_shape(ni->definition) && li->valid) continue;
+      if (!li && ni) {
+        // The same index under another (undeclared) name: rename it instead of building it again.
+        auto same = std::find_if(live.indexes.begin(), live.indexes.end(), [&](const Index& x) {
+          return x.valid && !x.backs_constraint && !t.index(x.name) && !renamed_objects_.count({name, x.name}) &&
+                 index_shape(x.definition) == index_shape(ni->definition);
+        });
+        if (same != live.indexes.end()) {
+          renamed_objects_.insert({name, same->name});
+          add(Phase::Indexes, name, fmt::format("rename index {} to {}", same->name, i.name),
+              fmt::format("ALTER INDEX {} RENAME TO {}", QualifiedName{t.name.schema, same->name}.sql(), quote_ident(i.name)),
+              kAccessExclusive, group(), i.origin);
+          continue;
+        }
+      }
       if (li && !li->valid) {
         add(Phase::Indexes, name, "drop invalid index " + i.name + " (a failed earlier build)",
             fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", QualifiedName{t.name.schema, i.name}.sql()),
@@ -349,6 +495,7 @@ class Planner {
     int g = 0;
     auto tx = [&] { return g ? g : (g = group()); };
     for (const auto& p : t.policies) {
+      if (policies_done_.count({name, p.name})) continue;
       const Policy* lp = live.policy(p.name);
       const Policy* np = norm.policy(p.name);
       if (lp && np && same_policy(p, *np, *lp)) continue;
@@ -367,7 +514,7 @@ class Planner {
           {"authz-change"});
     }
     for (const auto& lp : live.policies)
-      if (!t.policy(lp.name))
+      if (!t.policy(lp.name) && !policies_done_.count({name, lp.name}))
         add(Phase::Rls, name, "drop undeclared policy " + lp.name,
             fmt::format("DROP POLICY {} ON {}", quote_ident(lp.name), t.name.sql()), kAccessExclusive, tx(), t.origin,
             {"authz-change"});
@@ -398,13 +545,13 @@ class Planner {
   void contract(const Table& t, const Table&, const Table& live) {
     const auto name = t.name.display();
     for (const auto& li : live.indexes) {
-      if (li.backs_constraint || t.index(li.name)) continue;
+      if (li.backs_constraint || t.index(li.name) || renamed_objects_.count({name, li.name})) continue;
       add(Phase::Contract, name, "drop undeclared index " + li.name,
           fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", QualifiedName{t.name.schema, li.name}.sql()),
           kShareUpdateExclusive, 0, t.origin);
     }
     for (const auto& lc : live.constraints) {
-      if (t.constraint(lc.name)) continue;
+      if (t.constraint(lc.name) || renamed_objects_.count({name, lc.name})) continue;
       // A unique constraint that soft_delete turned into a partial unique index.
       bool becomes_index = lc.kind == ConstraintKind::Unique && t.index(lc.name);
       std::string lock = lc.kind == ConstraintKind::ForeignKey

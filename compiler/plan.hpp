@@ -45,6 +45,9 @@ struct Statement {
   std::string sql;
   Origin origin;
   std::string what;
+  // Row level security and policies: run after every new table exists, since a
+  // policy may read another table created in the same plan.
+  bool after_all_tables = false;
 };
 
 // Everything needed to create a table that does not exist yet, empty, in one

@@ -3,41 +3,78 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <map>
+#include <set>
 
 #include "compiler/ddl.hpp"
 #include "compiler/introspect.hpp"
 #include "runtime/runtime.hpp"
+#include "schema/sql_syntax.hpp"
 
 namespace schemac {
 
-std::vector<Statement> scratch_script(const Desired& d) {
+std::vector<Statement> scratch_script(const Desired& d, const LiveDependencies& deps) {
   std::vector<Statement> out;
   for (const auto& ext : d.catalog.extensions)
     out.push_back({fmt::format("CREATE EXTENSION IF NOT EXISTS {}", quote_ident(ext)), {}, "extension " + ext});
   auto schemas = d.catalog.schemas;
   schemas.insert("auth");
+  schemas.insert(deps.schemas.begin(), deps.schemas.end());
   for (const auto& s : schemas) out.push_back({fmt::format("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(s)), {}, "schema " + s});
+  // Copies of the live types and functions the declarations use; bodies are
+  // not checked (a function may read a table that does not exist yet).
+  out.push_back({"SET LOCAL check_function_bodies = off", {}, "setting"});
+  for (const auto& st : deps.statements) out.push_back({st, {}, "a copy of a live type or function the declarations use"});
   // Policies call auth.jwt(): the stand-ins exist in the scratch database even
   // for target = "supabase" (where the live ones are Supabase's own).
   if (!d.creates_auth_standins())
     for (const char* name : {"auth_jwt.sql", "auth_uid.sql"}) out.push_back({runtime::render(name, {}), {}, name});
   for (const auto& f : d.catalog.functions) out.push_back({function_sql(f), f.origin, "function " + f.name.display()});
+  std::vector<Statement> later;
   for (const auto& t : d.catalog.tables)
-    for (auto& st : create_table_statements(t, {}, true)) out.push_back(std::move(st));
+    for (auto& st : create_table_statements(t, {}, true)) (st.after_all_tables ? later : out).push_back(std::move(st));
   for (const auto& t : d.catalog.tables)
     for (const auto& c : t.constraints)
       if (c.kind == ConstraintKind::ForeignKey)
         out.push_back({ddl::add_constraint(t.name, c, false), c.origin, "foreign key " + c.name});
+  out.insert(out.end(), later.begin(), later.end());
   return out;
 }
 
 namespace {
 
-std::optional<Catalog> materialize(Db& db, const Desired& d, Diagnostics& diags) {
+// A volatile default (gen_random_uuid(), clock_timestamp()) makes ADD COLUMN
+// rewrite the table; the planner adds such a column in steps instead.
+void mark_volatile_defaults(Db& db, const Catalog& declared, Catalog& normalized) {
+  std::map<std::pair<QualifiedName, std::string>, std::vector<std::string>> calls;
+  std::set<std::string> names;
+  for (const auto& t : declared.tables)
+    for (const auto& c : t.columns)
+      if (c.default_expr)
+        for (auto& f : called_functions(SqlFragment::Expression, *c.default_expr)) {
+          names.insert(f);
+          calls[{t.name, c.name}].push_back(f);
+        }
+  if (names.empty()) return;
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + quote_literal(n);
+  std::set<std::string> volatile_names;
+  for (const auto& r : db.query(fmt::format(
+           "SELECT DISTINCT proname::text FROM pg_catalog.pg_proc WHERE proname IN ({}) AND provolatile = 'v'", list)))
+    volatile_names.insert(r[0].as<std::string>());
+  for (const auto& [key, functions] : calls)
+    if (auto* t = normalized.table(key.first))
+      if (auto* c = t->column(key.second))
+        c->volatile_default = std::any_of(functions.begin(), functions.end(),
+                                          [&](const std::string& f) { return volatile_names.count(f) > 0; });
+}
+
+std::optional<Catalog> materialize(Db& db, const Desired& d, const LiveDependencies& deps, Diagnostics& diags) {
   db.exec("BEGIN");
   db.exec(ddl::search_path(d.search_path));
-  for (const auto& st : scratch_script(d)) {
+  for (const auto& st : scratch_script(d, deps)) {
     try {
       db.exec(st.sql);
     } catch (const pqxx::sql_error& e) {
@@ -51,16 +88,18 @@ std::optional<Catalog> materialize(Db& db, const Desired& d, Diagnostics& diags)
     }
   }
   auto catalog = read_catalog(db, d.scope());
+  mark_volatile_defaults(db, d.catalog, catalog);
   db.exec("ROLLBACK");
   return catalog;
 }
 
 }  // namespace
 
-std::optional<Catalog> normalize_in_scratch(const Desired& d, const ScratchOptions& options, Diagnostics& diags) {
+std::optional<Catalog> normalize_in_scratch(const Desired& d, const LiveDependencies& deps, const ScratchOptions& options,
+                                            Diagnostics& diags) {
   if (options.dev_url) {
     Db db(*options.dev_url, "schemac scratch");
-    return materialize(db, d, diags);
+    return materialize(db, d, deps, diags);
   }
   auto stamp = std::chrono::steady_clock::now().time_since_epoch().count() % 1000000000;
   const std::string name = fmt::format("schemac_scratch_{}_{}", getpid(), stamp);
@@ -77,7 +116,7 @@ std::optional<Catalog> normalize_in_scratch(const Desired& d, const ScratchOptio
   std::optional<Catalog> out;
   try {
     Db db(Db::with_database(options.server_url, name), "schemac scratch");
-    out = materialize(db, d, diags);
+    out = materialize(db, d, deps, diags);
   } catch (...) {
     admin.exec(fmt::format("DROP DATABASE IF EXISTS {}", quote_ident(name)));
     throw;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "compiler/desired.hpp"
+#include "compiler/live_dependencies.hpp"
 #include "compiler/plan.hpp"
 
 namespace schemac {
@@ -17,9 +18,10 @@ struct ScratchOptions {
 };
 
 // nullopt when a declaration failed to create; diags names it.
-std::optional<Catalog> normalize_in_scratch(const Desired& desired, const ScratchOptions& options, Diagnostics& diags);
+std::optional<Catalog> normalize_in_scratch(const Desired& desired, const LiveDependencies& dependencies,
+                                            const ScratchOptions& options, Diagnostics& diags);
 
 // The whole "create from nothing" script of the desired state, in order.
-std::vector<Statement> scratch_script(const Desired& desired);
+std::vector<Statement> scratch_script(const Desired& desired, const LiveDependencies& dependencies);
 
 }  // namespace schemac

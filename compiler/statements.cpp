@@ -19,14 +19,16 @@ std::vector<Statement> create_table_statements(const Table& t, const std::set<Qu
     out.push_back({ddl::create_index(t.name, i, false), i.origin, "create index " + i.name});
   for (const auto& tr : t.triggers)
     out.push_back({ddl::create_trigger(t.name, tr, false), tr.origin, "create trigger " + tr.name});
-  if (t.rls_enabled)
-    out.push_back({fmt::format("ALTER TABLE {} ENABLE ROW LEVEL SECURITY", t.name.sql()), t.origin, "enable row level security"});
-  if (t.rls_forced)
-    out.push_back({fmt::format("ALTER TABLE {} FORCE ROW LEVEL SECURITY", t.name.sql()), t.origin, "force row level security"});
   // The scratch database only normalizes expressions; roles are cluster-wide
   // and may not exist yet, so policies there apply to PUBLIC and grants are skipped.
   for (const auto& p : t.policies)
-    out.push_back({ddl::create_policy(t.name, p, !for_scratch), p.origin, "create policy " + p.name});
+    out.push_back({ddl::create_policy(t.name, p, !for_scratch), p.origin, "create policy " + p.name, true});
+  if (t.rls_enabled)
+    out.push_back({fmt::format("ALTER TABLE {} ENABLE ROW LEVEL SECURITY", t.name.sql()), t.origin,
+                   "enable row level security", true});
+  if (t.rls_forced)
+    out.push_back({fmt::format("ALTER TABLE {} FORCE ROW LEVEL SECURITY", t.name.sql()), t.origin,
+                   "force row level security", true});
   if (!for_scratch) {
     for (const auto& [role, privs] : t.grants) {
       // Default privileges (Supabase grants ALL on every new public table to

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "compiler/introspect.hpp"
+#include "compiler/live_dependencies.hpp"
 #include "compiler/scratch.hpp"
 
 namespace schemac {
@@ -33,7 +34,8 @@ std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Dia
                   "to have schemac create auth.jwt() and auth.uid() stand-ins");
     if (!diags.empty()) return std::nullopt;
   }
-  auto normalized = normalize_in_scratch(d, {request.database_url, request.dev_url}, diags);
+  auto dependencies = read_live_dependencies(live_db, d);
+  auto normalized = normalize_in_scratch(d, dependencies, {request.database_url, request.dev_url}, diags);
   if (!normalized) return std::nullopt;
   out.plan = make_plan(d, *normalized, out.live);
   return out;

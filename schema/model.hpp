@@ -29,6 +29,7 @@ struct Column {
   std::optional<std::string> default_expr;
   std::optional<std::string> comment;
   std::string renamed_from;
+  bool volatile_default = false;  // read from the scratch database: the default calls a volatile function
   Origin origin;
 };
 
@@ -81,6 +82,7 @@ struct Policy {
   std::string using_expr;
   std::string check_expr;
   bool permissive = true;
+  std::vector<std::string> columns_used;  // read from a database: columns the policy depends on
   Origin origin;
 };
 

@@ -32,6 +32,10 @@ Wrapped wrap(SqlFragment kind, std::string_view text) {
       prefix = "CREATE INDEX i ON t (";
       suffix = ")";
       break;
+    case SqlFragment::ColumnDefault:  // as written after DEFAULT, without parentheses
+      prefix = "CREATE TABLE t (c int DEFAULT ";
+      suffix = ")";
+      break;
   }
   return {prefix + std::string(text) + suffix, static_cast<int>(prefix.size())};
 }
@@ -90,7 +94,35 @@ void collect_columns(const nlohmann::json& node, std::vector<std::string>& out) 
   }
 }
 
+void collect_functions(const nlohmann::json& node, std::vector<std::string>& out) {
+  if (node.is_array()) {
+    for (const auto& child : node) collect_functions(child, out);
+    return;
+  }
+  if (!node.is_object()) return;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    if (it.key() == "FuncCall") {
+      const auto& name = it.value().value("funcname", nlohmann::json::array());
+      if (!name.empty() && name.back().contains("String")) {
+        const auto& s = name.back()["String"];
+        out.push_back(s.value("sval", s.value("str", std::string{})));
+      }
+    }
+    collect_functions(it.value(), out);
+  }
+}
+
 }  // namespace
+
+std::vector<std::string> called_functions(SqlFragment kind, std::string_view text) {
+  auto r = parse(kind, text);
+  std::vector<std::string> out;
+  if (r.error) return out;
+  collect_functions(r.tree["stmts"][0], out);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
 
 std::optional<SqlSyntaxError> check_sql(SqlFragment kind, std::string_view text) {
   auto trimmed = text;

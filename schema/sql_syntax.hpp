@@ -14,13 +14,16 @@ struct SqlSyntaxError {
   int offset = 0;  // 0-based byte offset into the fragment
 };
 
-enum class SqlFragment { Expression, Type, IndexKey };
+enum class SqlFragment { Expression, Type, IndexKey, ColumnDefault };
 
 std::optional<SqlSyntaxError> check_sql(SqlFragment kind, std::string_view text);
 
 // Unqualified column names an expression reads, outside sub-queries (those
 // name other tables' columns). Empty if the text does not parse.
 std::vector<std::string> referenced_columns(SqlFragment kind, std::string_view text);
+
+// Names of the functions an expression calls (lower case, without schema).
+std::vector<std::string> called_functions(SqlFragment kind, std::string_view text);
 
 // "created_at DESC NULLS LAST" -> "created_at"; an expression -> nullopt.
 std::optional<std::string> plain_index_column(std::string_view key);
