@@ -56,7 +56,7 @@ std::pair<double, double> measure(const Variant& v, long rows) {
     admin.exec(fmt::format("CREATE DATABASE {}", quote_ident(dbname)));
     const auto url = Db::with_database("", dbname);
     Diagnostics diags;
-    auto outcome = plan_against_database({(dir / "schema.toml").string(), url, std::nullopt}, diags);
+    auto outcome = plan_against_database({(dir / "schema.toml").string(), url, std::nullopt, ""}, diags);
     if (!outcome) {
       std::cerr << diags.render();
       std::exit(1);

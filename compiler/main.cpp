@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "compiler/apply.hpp"
+#include "compiler/normalize_cache.hpp"
 #include "compiler/render.hpp"
 #include "compiler/workflow.hpp"
 
@@ -42,11 +43,18 @@ int main(int argc, char** argv) {
   auto* plan = app.add_subcommand("plan", "read the live catalog, diff, and print the ordered plan (reads only)");
   auto* apply = app.add_subcommand("apply", "plan and execute (writes)");
   for (auto* cmd : {check, plan, apply}) cmd->add_option("--schema", schema_path, "a .toml file or a folder of them");
+  std::string cache_dir = default_cache_dir();
+  bool no_cache = false;
   for (auto* cmd : {plan, apply}) {
+    cmd->add_option("--cache-dir", cache_dir, "where normalized declarations are remembered (default ~/.cache/schemac)");
+    cmd->add_flag("--no-cache", no_cache, "normalize every declaration in the scratch database");
     cmd->add_option("--database-url", database_url, "default: DATABASE_URL, else libpq's PG* variables");
     cmd->add_option("--dev-url", dev_url, "an empty database to normalize declarations in (default: a temporary one)");
   }
-  plan->add_option("--format", format, "text, sql or json")->check(CLI::IsMember({"text", "sql", "json"}));
+  std::string from_path;
+  plan->add_option("--format", format, "text, sql, json or markdown")
+      ->check(CLI::IsMember({"text", "sql", "json", "markdown"}));
+  plan->add_option("--from", from_path, "offline: plan from these declarations (e.g. the base branch's); no database");
   plan->add_flag("--detailed-exitcode", detailed, "exit 2 when there are changes, 0 when none");
   apply->add_flag("--auto-approve", auto_approve, "do not ask for confirmation");
   apply->add_option("--allow-hazard", allowed_hazards, "allow a blocking hazard (repeatable)");
@@ -70,13 +78,16 @@ int main(int argc, char** argv) {
                                compiled->catalog.tables.size(), objects);
       return kOk;
     }
-    PlanRequest request{schema_path, database_url, dev_url.empty() ? std::nullopt : std::optional<std::string>(dev_url)};
-    auto outcome = plan_against_database(request, diags);
+    PlanRequest request{schema_path, database_url, dev_url.empty() ? std::nullopt : std::optional<std::string>(dev_url),
+                        no_cache ? "" : cache_dir};
+    auto outcome = plan->parsed() && !from_path.empty() ? plan_between_declarations(from_path, schema_path, diags)
+                                                        : plan_against_database(request, diags);
     if (!outcome) return report(diags);
     const auto& p = outcome->plan;
     if (plan->parsed()) {
       if (format == "sql") std::cout << render_sql(p);
       else if (format == "json") std::cout << render_json(p);
+      else if (format == "markdown") std::cout << render_markdown(p);
       else std::cout << render_text(p, {color_stdout()});
       return detailed && !p.empty() ? kChanges : kOk;
     }

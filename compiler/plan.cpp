@@ -477,6 +477,19 @@ class Planner {
         auto temp = (i.name.substr(0, 50) + "_schemac_new");
         add(Phase::Indexes, name, "build the new definition of " + i.name + " beside the old one",
             ddl::create_index(t.name, i, true, temp), kShareUpdateExclusive, 0, i.origin, {"index-build"});
+        if (li->backs_constraint) {
+          // A unique constraint becoming a partial unique index (soft_delete):
+          // drop the constraint and take its name in one transaction, so
+          // uniqueness is enforced throughout.
+          int g = group();
+          add(Phase::Indexes, name, "drop the unique constraint " + i.name + " (the new partial index replaces it)",
+              fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(i.name)), kAccessExclusive, g,
+              i.origin);
+          add(Phase::Indexes, name, "rename the new index to " + i.name,
+              fmt::format("ALTER INDEX {} RENAME TO {}", QualifiedName{t.name.schema, temp}.sql(), quote_ident(i.name)),
+              kAccessExclusive, g, i.origin);
+          continue;
+        }
         add(Phase::Indexes, name, "drop the old " + i.name,
             fmt::format("DROP INDEX CONCURRENTLY {}", QualifiedName{t.name.schema, i.name}.sql()), kShareUpdateExclusive, 0,
             i.origin);
@@ -557,7 +570,7 @@ class Planner {
       std::string lock = lc.kind == ConstraintKind::ForeignKey
                              ? fmt::format("ACCESS EXCLUSIVE on {} and {} (brief)", name, lc.ref_table.display())
                              : kAccessExclusive;
-      if (becomes_index) continue;  // handled when the index is rebuilt (planner issue)
+      if (becomes_index) continue;  // dropped in phase 4, when its partial index takes over
       add(Phase::Contract, name, fmt::format("drop undeclared {} {}", to_string(lc.kind), lc.name),
           fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(lc.name)), lock, group(), t.origin);
     }

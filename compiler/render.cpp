@@ -105,6 +105,44 @@ std::string render_sql(const Plan& plan) {
   return out;
 }
 
+std::string render_markdown(const Plan& plan) {
+  std::string out = "### schemac plan\n\n**" + summary_line(plan) + "**\n";
+  if (plan.empty()) return out;
+  std::vector<std::string> blocking, review;
+  for (const auto& h : plan.hazards()) (hazard_blocks(h) ? blocking : review).push_back(h);
+  if (!blocking.empty()) {
+    out += "\n> [!CAUTION]\n> Blocking hazards (apply needs `--allow-hazard`):";
+    for (const auto& h : blocking) out += " `" + h + "`";
+    out += "\n";
+  }
+  if (!review.empty()) {
+    out += "\n> [!NOTE]\n> For review:";
+    for (const auto& h : review) out += " `" + h + "`";
+    out += "\n";
+  }
+  int phase = 0;
+  std::string table = "\x01";
+  int number = 0;
+  for (const auto& s : plan.steps) {
+    if (static_cast<int>(s.phase) != phase) {
+      phase = static_cast<int>(s.phase);
+      out += fmt::format("\n#### Phase {}: {}\n", phase, phase_name(s.phase));
+      table = "\x01";
+    }
+    if (s.table != table) {
+      table = s.table;
+      out += fmt::format("\n**{}**\n\n", table.empty() ? "(database)" : "`" + table + "`");
+    }
+    ++number;
+    out += fmt::format("{}. {}", number, s.summary);
+    for (const auto& h : s.hazards) out += hazard_blocks(h) ? " :warning: **" + h + "**" : " `" + h + "`";
+    if (s.origin.known()) out += fmt::format(" <sub>{}</sub>", s.origin.describe());
+    out += fmt::format("<br><sub>lock: {}</sub>\n", s.lock == "none" ? "none on existing tables" : s.lock);
+  }
+  out += "\n<details><summary>SQL</summary>\n\n```sql\n" + render_sql(plan) + "```\n\n</details>\n";
+  return out;
+}
+
 std::string render_json(const Plan& plan) {
   nlohmann::json steps = nlohmann::json::array();
   for (const auto& s : plan.steps) {

@@ -126,3 +126,69 @@ std::optional<Catalog> normalize_in_scratch(const Desired& d, const LiveDependen
 }
 
 }  // namespace schemac
+
+namespace schemac {
+
+std::optional<Catalog> normalize(const Desired& d, const LiveDependencies& deps, const ScratchOptions& options,
+                                 const NormalizeCache& cache, Diagnostics& diags, NormalizeStats& stats) {
+  std::string context = fmt::format("server {}\nsearch_path", options.server_version);
+  for (const auto& s : d.search_path) context += " " + s;
+  for (const auto& e : d.catalog.extensions) context += "\nextension " + e;
+  for (const auto& st : deps.statements) context += "\n" + st;
+
+  Catalog out;
+  std::set<QualifiedName> missing;
+  std::map<QualifiedName, std::string> keys;
+  for (const auto& t : d.catalog.tables) {
+    keys[t.name] = NormalizeCache::table_key(t, context);
+    if (auto cached = cache.table(keys[t.name])) out.tables.push_back(std::move(*cached));
+    else missing.insert(t.name);
+  }
+  bool functions_missing = false;
+  for (const auto& f : d.catalog.functions) {
+    if (auto def = cache.function(NormalizeCache::function_key(f, context))) {
+      Function n = f;
+      n.definition = *def;
+      out.functions.push_back(std::move(n));
+    } else {
+      functions_missing = true;
+    }
+  }
+  stats.tables_from_cache = out.tables.size();
+  if (missing.empty() && !functions_missing) return out;
+
+  // What must exist for the missing tables to be created: the tables their foreign keys reference.
+  std::set<QualifiedName> needed = missing;
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& t : d.catalog.tables)
+      if (needed.count(t.name))
+        for (const auto& c : t.constraints)
+          if (c.kind == ConstraintKind::ForeignKey && d.catalog.table(c.ref_table) && needed.insert(c.ref_table).second) grew = true;
+  }
+  Desired subset = d;
+  std::erase_if(subset.catalog.tables, [&](const Table& t) { return !needed.count(t.name); });
+  stats.scratch_database_used = true;
+  Diagnostics first_try;
+  auto normalized = normalize_in_scratch(subset, deps, options, needed.size() == d.catalog.tables.size() ? diags : first_try);
+  if (!normalized && needed.size() != d.catalog.tables.size()) {
+    // A policy may read a table no foreign key names: materialize everything.
+    needed.clear();
+    for (const auto& t : d.catalog.tables) needed.insert(t.name);
+    normalized = normalize_in_scratch(d, deps, options, diags);
+  }
+  if (!normalized) return std::nullopt;
+  stats.tables_materialized = needed.size();
+  for (const auto& t : normalized->tables) {
+    if (!keys.count(t.name)) continue;
+    cache.store(keys[t.name], t);
+    if (missing.count(t.name)) out.tables.push_back(t);
+  }
+  out.functions = normalized->functions;
+  for (const auto& f : d.catalog.functions)
+    if (const auto* n = normalized->function(f.name)) cache.store(NormalizeCache::function_key(f, context), n->definition);
+  std::sort(out.tables.begin(), out.tables.end(), [](const Table& a, const Table& b) { return a.name < b.name; });
+  return out;
+}
+
+}  // namespace schemac

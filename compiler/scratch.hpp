@@ -8,6 +8,7 @@
 
 #include "compiler/desired.hpp"
 #include "compiler/live_dependencies.hpp"
+#include "compiler/normalize_cache.hpp"
 #include "compiler/plan.hpp"
 
 namespace schemac {
@@ -15,11 +16,23 @@ namespace schemac {
 struct ScratchOptions {
   std::string server_url;  // where to create (and drop) a temporary database
   std::optional<std::string> dev_url;  // or: an existing database, used inside a rolled-back transaction
+  int server_version = 0;  // part of the cache key: deparsed forms can change between versions
+};
+
+struct NormalizeStats {
+  std::size_t tables_from_cache = 0;
+  std::size_t tables_materialized = 0;
+  bool scratch_database_used = false;
 };
 
 // nullopt when a declaration failed to create; diags names it.
 std::optional<Catalog> normalize_in_scratch(const Desired& desired, const LiveDependencies& dependencies,
                                             const ScratchOptions& options, Diagnostics& diags);
+
+// The same, materializing only what the cache does not already know (and the
+// tables those reference); everything when that is not enough.
+std::optional<Catalog> normalize(const Desired& desired, const LiveDependencies& dependencies, const ScratchOptions& options,
+                                 const NormalizeCache& cache, Diagnostics& diags, NormalizeStats& stats);
 
 // The whole "create from nothing" script of the desired state, in order.
 std::vector<Statement> scratch_script(const Desired& desired, const LiveDependencies& dependencies);

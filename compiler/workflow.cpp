@@ -6,6 +6,7 @@
 
 #include "compiler/introspect.hpp"
 #include "compiler/live_dependencies.hpp"
+#include "compiler/offline.hpp"
 #include "compiler/scratch.hpp"
 
 namespace schemac {
@@ -16,7 +17,7 @@ std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Dia
   // Nothing touches the database while declaration errors remain.
   auto compiled = compile_schema(request.schema_path, diags);
   if (!compiled) return std::nullopt;
-  PlanOutcome out{desired_state(*compiled), {}, {}};
+  PlanOutcome out{desired_state(*compiled), {}, {}, {}};
   const auto& d = out.desired;
 
   Db live_db(request.database_url);
@@ -35,9 +36,22 @@ std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Dia
     if (!diags.empty()) return std::nullopt;
   }
   auto dependencies = read_live_dependencies(live_db, d);
-  auto normalized = normalize_in_scratch(d, dependencies, {request.database_url, request.dev_url}, diags);
+  NormalizeCache cache(request.cache_dir);
+  auto normalized = normalize(d, dependencies, {request.database_url, request.dev_url, live_db.server_major_version()},
+                              cache, diags, out.normalize_stats);
   if (!normalized) return std::nullopt;
   out.plan = make_plan(d, *normalized, out.live);
+  return out;
+}
+
+std::optional<PlanOutcome> plan_between_declarations(const std::string& from_path, const std::string& schema_path,
+                                                     Diagnostics& diags) {
+  auto base = compile_schema(from_path, diags);
+  auto target = compile_schema(schema_path, diags);
+  if (!base || !target) return std::nullopt;
+  PlanOutcome out{desired_state(*target), as_if_live(desired_state(*base)), {}, {}};
+  // Both sides in the same (schemac's own) rendering.
+  out.plan = make_plan(out.desired, as_if_live(out.desired), out.live);
   return out;
 }
 

@@ -6,6 +6,7 @@
 
 #include "compiler/desired.hpp"
 #include "compiler/plan.hpp"
+#include "compiler/scratch.hpp"
 
 namespace schemac {
 
@@ -13,17 +14,23 @@ struct PlanRequest {
   std::string schema_path;
   std::string database_url;  // empty: libpq defaults
   std::optional<std::string> dev_url;
+  std::string cache_dir;  // empty: normalize everything every time
 };
 
 struct PlanOutcome {
   Desired desired;
   Catalog live;
   Plan plan;
+  NormalizeStats normalize_stats;
 };
 
 // Compile-time errors and declarations PostgreSQL refuses land in diags (and
 // give nullopt); connection and server errors throw.
 std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Diagnostics& diags);
+
+// The plan from the declarations at from_path to those at schema_path, offline.
+std::optional<PlanOutcome> plan_between_declarations(const std::string& from_path, const std::string& schema_path,
+                                                     Diagnostics& diags);
 
 // "./schema" if it exists, else "./schemac.toml".
 std::string default_schema_path();

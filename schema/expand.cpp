@@ -195,6 +195,9 @@ struct Expander {
       Index idx;
       idx.name = fmt::format("idx_{}_tenant", t.name.name);
       idx.keys = {col};
+      // Whole, not live-only: the cascade from the tenancy table's ON DELETE
+      // reaches deleted rows too, and needs this index to find them.
+      idx.include_deleted = true;
       idx.origin = origin;
       add_unless_declared(t.indexes, std::move(idx));
     }

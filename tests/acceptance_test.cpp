@@ -213,7 +213,7 @@ int main(int argc, char** argv) {
     db.exec(read(dir / "before.sql"));
 
     Diagnostics diags;
-    auto outcome = plan_against_database({schema, target.url, std::nullopt}, diags);
+    auto outcome = plan_against_database({schema, target.url, std::nullopt, ""}, diags);
     if (!outcome) {
       std::cerr << diags.render();
       fail("the declarations did not plan");
@@ -245,7 +245,7 @@ int main(int argc, char** argv) {
     apply_plan(db, plan, {"", -1, false, true}, log);
 
     Diagnostics again;
-    auto second = plan_against_database({schema, target.url, std::nullopt}, again);
+    auto second = plan_against_database({schema, target.url, std::nullopt, ""}, again);
     if (!second) fail("the second plan failed:\n" + again.render());
     else if (!second->plan.empty()) fail("the second plan is not empty:\n" + render_text(second->plan));
 
@@ -253,7 +253,7 @@ int main(int argc, char** argv) {
     // Objects the declarations use but schemac does not manage (a function a default calls).
     if (fs::exists(dir / "reference.sql")) Db(reference.url).exec(read(dir / "reference.sql"));
     Diagnostics fresh;
-    auto direct = plan_against_database({schema, reference.url, std::nullopt}, fresh);
+    auto direct = plan_against_database({schema, reference.url, std::nullopt, ""}, fresh);
     if (!direct) fail("the reference build failed:\n" + fresh.render());
     else {
       Db ref(reference.url);

@@ -75,3 +75,28 @@ TEST_CASE("a missing schema path is an error that says what to do") {
   CHECK(r.code == 1);
   CHECK(r.output.find("schema path /nonexistent/schema does not exist") != std::string::npos);
 }
+
+TEST_CASE("plan --from diffs two declaration sets without any database") {
+  // PGHOST points nowhere: a connection attempt would fail the command.
+  auto r = run("plan --from " SOURCE_DIR "/tests/acceptance/01-add-nullable-column/schema.toml --schema " SOURCE_DIR
+               "/tests/acceptance/18-add-check/schema.toml --format text --detailed-exitcode "
+               "--database-url 'host=/nonexistent port=1'");
+  INFO(r.output);
+  CHECK(r.code == 2);
+  CHECK(r.output.find("add check items_qty_not_negative without checking existing rows") != std::string::npos);
+  CHECK(r.output.find("drop undeclared column note") != std::string::npos);
+  CHECK(r.output.find("deletes-data (blocks apply)") != std::string::npos);
+  auto same = run("plan --from " SOURCE_DIR "/examples/saas/schema --schema " SOURCE_DIR
+                  "/examples/saas/schema --detailed-exitcode --database-url 'host=/nonexistent port=1'");
+  CHECK(same.code == 0);
+  CHECK(same.output.find("No changes") != std::string::npos);
+}
+
+TEST_CASE("plan --format markdown highlights blocking hazards and fences the SQL") {
+  auto r = run("plan --from " SOURCE_DIR "/tests/acceptance/01-add-nullable-column/schema.toml --schema " SOURCE_DIR
+               "/tests/acceptance/18-add-check/schema.toml --format markdown");
+  CHECK(r.code == 0);
+  CHECK(r.output.rfind("### schemac plan\n", 0) == 0);
+  CHECK(r.output.find("> [!CAUTION]\n> Blocking hazards (apply needs `--allow-hazard`): `deletes-data`") != std::string::npos);
+  CHECK(r.output.find("```sql\n") != std::string::npos);
+}

@@ -188,3 +188,72 @@ TEST_CASE("every construct of the language converges: plan, apply, empty plan; n
   // The audit log moved to the billing schema and records the tenant.
   CHECK(db.query("SELECT 1 FROM billing.audit_log WHERE tenant_id = '00000000-0000-0000-0000-00000000000a'").size() >= 2);
 }
+
+TEST_CASE("the normalization cache: an unchanged schema needs no scratch database, a changed table only itself") {
+  TestDatabase tdb;
+  auto cache = fs::temp_directory_path() / fmt::format("schemac_cache_{}", getpid());
+  fs::remove_all(cache);
+  auto schema = fs::temp_directory_path() / fmt::format("schemac_cache_schema_{}", getpid());
+  fs::remove_all(schema);
+  fs::copy(source_path("examples/saas/schema"), schema, fs::copy_options::recursive);
+  auto plan = [&] {
+    Diagnostics diags;
+    auto outcome = plan_against_database({schema.string(), tdb.url(), std::nullopt, cache.string()}, diags);
+    INFO(diags.render());
+    REQUIRE(outcome.has_value());
+    return std::move(*outcome);
+  };
+  auto cold = plan();
+  CHECK(cold.normalize_stats.scratch_database_used);
+  CHECK(cold.normalize_stats.tables_materialized == 7);
+  auto warm = plan();
+  CHECK_FALSE(warm.normalize_stats.scratch_database_used);
+  CHECK(warm.normalize_stats.tables_from_cache == 7);
+  CHECK(render_sql(warm.plan) == render_sql(cold.plan));
+  // Change one table: only it (and the table its foreign keys reference) is materialized.
+  auto file = schema / "outbox.toml";
+  std::ofstream(file, std::ios::app) << "\n[tables.outbox.indexes.idx_outbox_recipient]\ncolumns = [\"recipient\"]\n";
+  auto changed = plan();
+  CHECK(changed.normalize_stats.scratch_database_used);
+  CHECK(changed.normalize_stats.tables_materialized == 2);  // outbox and organizations
+  CHECK(render_text(changed.plan).find("create index idx_outbox_recipient") != std::string::npos);
+  fs::remove_all(cache);
+  fs::remove_all(schema);
+}
+
+TEST_CASE("examples/seed-audit: from the database the audit found to the one it recommends, rows and all") {
+  TestDatabase tdb;
+  Db db = tdb.connect();
+  db.exec(read_file(source_path("examples/seed-audit/before.sql")));
+  auto count_rows = [&] {
+    return db.query("SELECT (SELECT count(*) FROM organizations) + (SELECT count(*) FROM people) + "
+                    "(SELECT count(*) FROM api_keys) + (SELECT count(*) FROM webhooks) + "
+                    "(SELECT count(*) FROM automation_rules) + (SELECT count(*) FROM outbox)")[0][0]
+        .as<long long>();
+  };
+  const auto rows = count_rows();
+  auto first = plan_for(source_path("examples/saas/schema"), tdb.url());
+  CHECK(first.plan.hazards().count("deletes-data") == 0);
+  std::stringstream log;
+  apply_plan(db, first.plan, {"", -1, false, true}, log);
+  auto second = plan_for(source_path("examples/saas/schema"), tdb.url());
+  INFO(render_text(second.plan));
+  CHECK(second.plan.empty());
+  CHECK(count_rows() == rows);
+  // The weak policies, the broad service-role policy and the old indexes are gone; every index is valid.
+  CHECK(db.query("SELECT 1 FROM pg_policies WHERE policyname LIKE 'Users can view%' OR policyname = "
+                 "'Service role can insert organizations'")
+            .empty());
+  CHECK(db.query("SELECT 1 FROM pg_indexes WHERE indexname IN ('idx_api_keys_org', 'idx_api_keys_active', "
+                 "'idx_webhooks_org', 'idx_people_org')")
+            .empty());
+  CHECK(db.query("SELECT 1 FROM pg_index WHERE NOT indisvalid").empty());
+  // Tenants are isolated by the JWT claim.
+  Db api = tdb.connect();
+  auto acme = R"({"sub":"11111111-1111-1111-1111-11111111111a","organization_id":"00000000-0000-0000-0000-00000000000a"})";
+  CHECK(as_role(api, "authenticated", acme, "SELECT id FROM api_keys").size() == 200);
+  CHECK(as_role(api, "authenticated", acme, "SELECT id FROM people").size() == 50);
+  CHECK(as_role(api, "authenticated", acme,
+                "SELECT 1 FROM api_keys WHERE organization_id <> '00000000-0000-0000-0000-00000000000a'")
+            .empty());
+}

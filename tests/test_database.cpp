@@ -35,7 +35,7 @@ TestDatabase::~TestDatabase() {
 
 PlanOutcome plan_for(const std::string& schema_path, const std::string& url) {
   Diagnostics diags;
-  auto outcome = plan_against_database({schema_path, url, std::nullopt}, diags);
+  auto outcome = plan_against_database({schema_path, url, std::nullopt, ""}, diags);
   INFO(diags.render());
   REQUIRE(outcome.has_value());
   return std::move(*outcome);
