@@ -10,8 +10,9 @@ namespace schemac {
 
 LiveDependencies read_live_dependencies(Db& live, const Desired& d) {
   std::set<std::string> functions;
+  std::set<std::pair<SqlFragment, std::string>> seen;  // generated policies repeat across tables
   auto collect = [&](SqlFragment kind, const std::string& text) {
-    if (text.empty()) return;
+    if (text.empty() || !seen.insert({kind, text}).second) return;
     for (auto& f : called_functions(kind, text)) functions.insert(f);
   };
   for (const auto& t : d.catalog.tables) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -50,19 +51,8 @@ std::string fnv1a(const std::string& text) {
   return fmt::format("{:016x}", h);
 }
 
-// Positions do not change the normalized form: a table moved within its file keeps its key.
-nlohmann::json without_positions(nlohmann::json j) {
-  if (j.is_object()) {
-    j.erase("origin");
-    for (auto& [k, v] : j.items()) v = without_positions(v);
-  } else if (j.is_array()) {
-    for (auto& v : j) v = without_positions(v);
-  }
-  return j;
-}
-
 std::optional<std::string> read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
+  std::ifstream in(p, std::ios::binary);
   if (!in) return std::nullopt;
   std::stringstream s;
   s << in.rdbuf();
@@ -74,7 +64,7 @@ void write_atomically(const std::string& dir, const std::string& name, const std
   std::filesystem::create_directories(dir, ec);
   auto tmp = std::filesystem::path(dir) / fmt::format("{}.{}.tmp", name, getpid());
   {
-    std::ofstream out(tmp);
+    std::ofstream out(tmp, std::ios::binary);
     out << text;
     if (!out) return;  // a cache that cannot be written is only slower
   }
@@ -83,8 +73,83 @@ void write_atomically(const std::string& dir, const std::string& name, const std
 
 }  // namespace
 
-std::string NormalizeCache::table_key(const Table& declared, const std::string& context) {
-  return "t" + fnv1a(without_positions(nlohmann::json(declared)).dump() + "\n" + context);
+namespace {
+
+// Every field, unambiguously separated, into one string to hash (cheaper than a JSON tree).
+struct Fingerprint {
+  std::string text;
+  Fingerprint& operator<<(const std::string& s) {
+    text += std::to_string(s.size());
+    text += ':';
+    text += s;
+    return *this;
+  }
+  Fingerprint& operator<<(bool b) { return *this << std::string(b ? "1" : "0"); }
+  Fingerprint& operator<<(const std::optional<std::string>& s) { return s ? *this << std::string("+") << *s : *this << std::string("-"); }
+  Fingerprint& operator<<(const std::vector<std::string>& v) {
+    *this << std::to_string(v.size());
+    for (const auto& s : v) *this << s;
+    return *this;
+  }
+  Fingerprint& operator<<(const QualifiedName& q) { return *this << q.schema << q.name; }
+};
+
+std::string index_shape(const std::string& def) {
+  auto at = def.find(" USING ");
+  return (def.rfind("CREATE UNIQUE", 0) == 0 ? "UNIQUE" : "") + (at == std::string::npos ? def : def.substr(at));
+}
+
+}  // namespace
+
+std::string NormalizeCache::table_key(const Table& t, const std::string& context) {
+  Fingerprint f;
+  f << t.name << t.comment << t.renamed_from << t.rls_enabled << t.rls_forced;
+  for (const auto& c : t.columns) f << c.name << c.type << c.nullable << c.default_expr << c.comment << c.renamed_from;
+  for (const auto& c : t.constraints)
+    f << c.name << std::to_string(static_cast<int>(c.kind)) << c.columns << c.expression << c.ref_table << c.ref_columns
+      << c.on_delete;
+  for (const auto& i : t.indexes) f << i.name << i.keys << i.where << i.unique << i.method << i.include << i.include_deleted;
+  for (const auto& tr : t.triggers) f << tr.name << tr.timing << tr.events << tr.level << tr.referencing << tr.when << tr.function << tr.args;
+  for (const auto& p : t.policies) f << p.name << p.command << p.roles << p.using_expr << p.check_expr << p.permissive;
+  f << context;
+  return "t" + fnv1a(f.text);
+}
+
+std::string NormalizeCache::comparable_digest(const Table& t) {
+  std::vector<std::string> parts;
+  auto part = [&](auto&&... fields) {
+    Fingerprint f;
+    (f << ... << fields);
+    parts.push_back(std::move(f.text));
+  };
+  for (const auto& c : t.columns) part(std::string("c"), c.name, c.type, c.nullable, c.default_expr, c.comment);
+  for (const auto& c : t.constraints) part(std::string("k"), c.name, c.definition, c.validated);
+  for (const auto& i : t.indexes) part(std::string("i"), i.name, index_shape(i.definition), i.valid);
+  for (const auto& tr : t.triggers) part(std::string("t"), tr.name, tr.definition);
+  for (const auto& p : t.policies) part(std::string("p"), p.name, p.command, p.permissive, p.using_expr, p.check_expr);
+  part(std::string("comment"), t.comment);
+  std::sort(parts.begin(), parts.end());  // column order and catalog order do not matter
+  std::string all;
+  for (const auto& p : parts) all += p;
+  return fnv1a(all);
+}
+
+std::map<std::string, std::string> NormalizeCache::digests() const {
+  std::map<std::string, std::string> out;
+  if (!enabled()) return out;
+  auto text = read_file(std::filesystem::path(dir_) / "digests");
+  if (!text) return out;
+  std::stringstream in(*text);
+  std::string key, digest;
+  while (in >> key >> digest) out[key] = digest;
+  return out;
+}
+
+void NormalizeCache::save_digests(const std::map<std::string, std::string>& digests) const {
+  if (!enabled()) return;
+  std::string text;
+  for (const auto& [k, d] : digests) text += k + " " + d + "\n";
+  write_atomically(dir_, "digests", text);
 }
 
 std::string NormalizeCache::function_key(const Function& declared, const std::string& context) {
@@ -93,9 +158,10 @@ std::string NormalizeCache::function_key(const Function& declared, const std::st
 
 std::optional<Table> NormalizeCache::table(const std::string& key) const {
   if (!enabled()) return std::nullopt;
-  auto text = read_file(std::filesystem::path(dir_) / (key + ".json"));
+  auto text = read_file(std::filesystem::path(dir_) / (key + ".cbor"));
   if (!text) return std::nullopt;
-  auto j = nlohmann::json::parse(*text, nullptr, false);
+  // CBOR: several times faster to read back than JSON text, which matters at 2,000 tables.
+  auto j = nlohmann::json::from_cbor(*text, true, false);
   if (j.is_discarded()) return std::nullopt;
   try {
     return j.get<Table>();
@@ -110,7 +176,9 @@ std::optional<std::string> NormalizeCache::function(const std::string& key) cons
 }
 
 void NormalizeCache::store(const std::string& key, const Table& normalized) const {
-  if (enabled()) write_atomically(dir_, key + ".json", nlohmann::json(normalized).dump());
+  if (!enabled()) return;
+  auto cbor = nlohmann::json::to_cbor(nlohmann::json(normalized));
+  write_atomically(dir_, key + ".cbor", std::string(cbor.begin(), cbor.end()));
 }
 
 void NormalizeCache::store(const std::string& key, const std::string& function_definition) const {

@@ -2,6 +2,7 @@
 // Remembers the normalized (deparsed) form of each declared table and runtime
 // function, keyed by everything that determines it, so that a plan only
 // materializes in the scratch database what changed since the last run.
+#include <map>
 #include <optional>
 #include <string>
 
@@ -18,6 +19,15 @@ class NormalizeCache {
   // types and functions, extensions, search_path).
   static std::string table_key(const Table& declared, const std::string& context);
   static std::string function_key(const Function& declared, const std::string& context);
+
+  // What the planner compares, as one hash: equal for a normalized table and a
+  // live table that the planner would find nothing to change in (column order,
+  // index names' tables and grants aside, which are compared elsewhere).
+  static std::string comparable_digest(const Table& table);
+
+  // key -> comparable digest of every table stored so far (one file read).
+  std::map<std::string, std::string> digests() const;
+  void save_digests(const std::map<std::string, std::string>& digests) const;
 
   std::optional<Table> table(const std::string& key) const;
   std::optional<std::string> function(const std::string& key) const;

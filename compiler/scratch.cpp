@@ -129,8 +129,9 @@ std::optional<Catalog> normalize_in_scratch(const Desired& d, const LiveDependen
 
 namespace schemac {
 
-std::optional<Catalog> normalize(const Desired& d, const LiveDependencies& deps, const ScratchOptions& options,
-                                 const NormalizeCache& cache, Diagnostics& diags, NormalizeStats& stats) {
+std::optional<Catalog> normalize(const Desired& d, const Catalog& live, const LiveDependencies& deps,
+                                 const ScratchOptions& options, const NormalizeCache& cache, Diagnostics& diags,
+                                 NormalizeStats& stats) {
   std::string context = fmt::format("server {}\nsearch_path", options.server_version);
   for (const auto& s : d.search_path) context += " " + s;
   for (const auto& e : d.catalog.extensions) context += "\nextension " + e;
@@ -139,10 +140,22 @@ std::optional<Catalog> normalize(const Desired& d, const LiveDependencies& deps,
   Catalog out;
   std::set<QualifiedName> missing;
   std::map<QualifiedName, std::string> keys;
+  auto digests = cache.digests();
+  const auto digests_before = digests;
   for (const auto& t : d.catalog.tables) {
-    keys[t.name] = NormalizeCache::table_key(t, context);
-    if (auto cached = cache.table(keys[t.name])) out.tables.push_back(std::move(*cached));
-    else missing.insert(t.name);
+    const auto& key = keys[t.name] = NormalizeCache::table_key(t, context);
+    // In sync: the live table already is what this declaration normalizes to,
+    // so it stands in for the normalized form and nothing is read or created.
+    const Table* lt = live.table(t.name);
+    if (auto it = digests.find(key); lt && it != digests.end() && it->second == NormalizeCache::comparable_digest(*lt)) {
+      out.tables.push_back(*lt);
+      ++stats.tables_in_sync;
+    } else if (auto cached = cache.table(key)) {
+      out.tables.push_back(std::move(*cached));
+      ++stats.tables_from_cache;
+    } else {
+      missing.insert(t.name);
+    }
   }
   bool functions_missing = false;
   for (const auto& f : d.catalog.functions) {
@@ -154,7 +167,6 @@ std::optional<Catalog> normalize(const Desired& d, const LiveDependencies& deps,
       functions_missing = true;
     }
   }
-  stats.tables_from_cache = out.tables.size();
   if (missing.empty() && !functions_missing) return out;
 
   // What must exist for the missing tables to be created: the tables their foreign keys reference.
@@ -182,8 +194,10 @@ std::optional<Catalog> normalize(const Desired& d, const LiveDependencies& deps,
   for (const auto& t : normalized->tables) {
     if (!keys.count(t.name)) continue;
     cache.store(keys[t.name], t);
+    digests[keys[t.name]] = NormalizeCache::comparable_digest(t);
     if (missing.count(t.name)) out.tables.push_back(t);
   }
+  if (digests != digests_before) cache.save_digests(digests);
   out.functions = normalized->functions;
   for (const auto& f : d.catalog.functions)
     if (const auto* n = normalized->function(f.name)) cache.store(NormalizeCache::function_key(f, context), n->definition);

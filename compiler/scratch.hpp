@@ -20,6 +20,7 @@ struct ScratchOptions {
 };
 
 struct NormalizeStats {
+  std::size_t tables_in_sync = 0;  // the live table matches the remembered normalized form: nothing read
   std::size_t tables_from_cache = 0;
   std::size_t tables_materialized = 0;
   bool scratch_database_used = false;
@@ -31,8 +32,9 @@ std::optional<Catalog> normalize_in_scratch(const Desired& desired, const LiveDe
 
 // The same, materializing only what the cache does not already know (and the
 // tables those reference); everything when that is not enough.
-std::optional<Catalog> normalize(const Desired& desired, const LiveDependencies& dependencies, const ScratchOptions& options,
-                                 const NormalizeCache& cache, Diagnostics& diags, NormalizeStats& stats);
+std::optional<Catalog> normalize(const Desired& desired, const Catalog& live, const LiveDependencies& dependencies,
+                                 const ScratchOptions& options, const NormalizeCache& cache, Diagnostics& diags,
+                                 NormalizeStats& stats);
 
 // The whole "create from nothing" script of the desired state, in order.
 std::vector<Statement> scratch_script(const Desired& desired, const LiveDependencies& dependencies);

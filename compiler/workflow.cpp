@@ -37,7 +37,7 @@ std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Dia
   }
   auto dependencies = read_live_dependencies(live_db, d);
   NormalizeCache cache(request.cache_dir);
-  auto normalized = normalize(d, dependencies, {request.database_url, request.dev_url, live_db.server_major_version()},
+  auto normalized = normalize(d, out.live, dependencies, {request.database_url, request.dev_url, live_db.server_major_version()},
                               cache, diags, out.normalize_stats);
   if (!normalized) return std::nullopt;
   out.plan = make_plan(d, *normalized, out.live);

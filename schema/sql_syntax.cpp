@@ -115,8 +115,9 @@ void collect_functions(const nlohmann::json& node, std::vector<std::string>& out
 }  // namespace
 
 std::vector<std::string> called_functions(SqlFragment kind, std::string_view text) {
-  auto r = parse(kind, text);
   std::vector<std::string> out;
+  if (text.find('(') == std::string_view::npos) return out;  // no call without parentheses
+  auto r = parse(kind, text);
   if (r.error) return out;
   collect_functions(r.tree["stmts"][0], out);
   std::sort(out.begin(), out.end());
@@ -128,7 +129,23 @@ std::optional<SqlSyntaxError> check_sql(SqlFragment kind, std::string_view text)
   auto trimmed = text;
   while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front()))) trimmed.remove_prefix(1);
   if (trimmed.empty()) return SqlSyntaxError{"is empty", 0};
-  return parse(kind, text).error;
+  if (text.find('\0') != std::string_view::npos) return SqlSyntaxError{"contains a NUL byte", static_cast<int>(text.find('\0'))};
+  // Only whether it parses, and as one statement: no parse tree to build (the
+  // JSON tree costs more than the parse itself).
+  auto w = wrap(kind, text);
+  PgQueryParseResult r = pg_query_parse(w.sql.c_str());
+  std::optional<SqlSyntaxError> out;
+  if (r.error) {
+    int offset = r.error->cursorpos > 0 ? r.error->cursorpos - 1 - w.prefix : 0;
+    out = SqlSyntaxError{r.error->message, std::clamp(offset, 0, static_cast<int>(text.size()))};
+  }
+  pg_query_free_parse_result(r);
+  if (out) return out;
+  PgQuerySplitResult split = pg_query_split_with_scanner(w.sql.c_str());
+  if (!split.error && split.n_stmts != 1)
+    out = SqlSyntaxError{"must be a single SQL fragment, not several statements", 0};
+  pg_query_free_split_result(split);
+  return out;
 }
 
 std::vector<std::string> referenced_columns(SqlFragment kind, std::string_view text) {
