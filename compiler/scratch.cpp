@@ -25,7 +25,7 @@ std::vector<Statement> scratch_script(const Desired& d, const LiveDependencies& 
   for (const auto& s : schemas) out.push_back({fmt::format("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(s)), {}, "schema " + s});
   // Copies of the live types and functions the declarations use; bodies are
   // not checked (a function may read a table that does not exist yet).
-  out.push_back({"SET LOCAL check_function_bodies = off", {}, "setting"});
+  out.push_back({"SET check_function_bodies = off", {}, "setting"});
   for (const auto& st : deps.statements) out.push_back({st, {}, "a copy of a live type or function the declarations use"});
   // Policies call auth.jwt(): the stand-ins exist in the scratch database even
   // for target = "supabase" (where the live ones are Supabase's own).
@@ -71,8 +71,13 @@ void mark_volatile_defaults(Db& db, const Catalog& declared, Catalog& normalized
                                           [&](const std::string& f) { return volatile_names.count(f) > 0; });
 }
 
-std::optional<Catalog> materialize(Db& db, const Desired& d, const LiveDependencies& deps, Diagnostics& diags) {
-  db.exec("BEGIN");
+// in_transaction: for a --dev-url database, everything runs in one transaction
+// that is rolled back. A temporary database is dropped instead, so statements
+// commit as they go: one transaction creating 2,000 tables would run out of
+// lock slots (max_locks_per_transaction).
+std::optional<Catalog> materialize(Db& db, const Desired& d, const LiveDependencies& deps, bool in_transaction,
+                                   Diagnostics& diags) {
+  if (in_transaction) db.exec("BEGIN");
   db.exec(ddl::search_path(d.search_path));
   for (const auto& st : scratch_script(d, deps)) {
     try {
@@ -83,13 +88,13 @@ std::optional<Catalog> materialize(Db& db, const Desired& d, const LiveDependenc
       auto pos = st.origin.known() ? st.origin.pos : SourcePos{d.files.empty() ? "schema" : d.files.front(), 0, 0};
       diags.error(pos, fmt::format("PostgreSQL refused {}: {}", st.what, msg),
                   "fix the declaration; nothing was applied (this was a scratch database)");
-      db.exec("ROLLBACK");
+      if (in_transaction) db.exec("ROLLBACK");
       return std::nullopt;
     }
   }
   auto catalog = read_catalog(db, d.scope());
   mark_volatile_defaults(db, d.catalog, catalog);
-  db.exec("ROLLBACK");
+  if (in_transaction) db.exec("ROLLBACK");
   return catalog;
 }
 
@@ -99,7 +104,7 @@ std::optional<Catalog> normalize_in_scratch(const Desired& d, const LiveDependen
                                             Diagnostics& diags) {
   if (options.dev_url) {
     Db db(*options.dev_url, "schemac scratch");
-    return materialize(db, d, deps, diags);
+    return materialize(db, d, deps, true, diags);
   }
   auto stamp = std::chrono::steady_clock::now().time_since_epoch().count() % 1000000000;
   const std::string name = fmt::format("schemac_scratch_{}_{}", getpid(), stamp);
@@ -116,7 +121,7 @@ std::optional<Catalog> normalize_in_scratch(const Desired& d, const LiveDependen
   std::optional<Catalog> out;
   try {
     Db db(Db::with_database(options.server_url, name), "schemac scratch");
-    out = materialize(db, d, deps, diags);
+    out = materialize(db, d, deps, false, diags);
   } catch (...) {
     admin.exec(fmt::format("DROP DATABASE IF EXISTS {}", quote_ident(name)));
     throw;
