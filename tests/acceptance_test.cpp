@@ -209,6 +209,8 @@ int main(int argc, char** argv) {
     ScratchDb target("target"), reference("reference");
     Db db(target.url, "schemac acceptance");
     // Every case starts from a database prepared like Supabase's (auth schema, API roles).
+    const auto supabase_like = read(dir.parent_path().parent_path() / "supabase_like.sql");
+    db.exec(supabase_like);
     db.exec(read(dir.parent_path() / "prelude.sql"));
     db.exec(read(dir / "before.sql"));
 
@@ -249,6 +251,7 @@ int main(int argc, char** argv) {
     if (!second) fail("the second plan failed:\n" + again.render());
     else if (!second->plan.empty()) fail("the second plan is not empty:\n" + render_text(second->plan));
 
+    Db(reference.url).exec(supabase_like);
     Db(reference.url).exec(read(dir.parent_path() / "prelude.sql"));
     // Objects the declarations use but schemac does not manage (a function a default calls).
     if (fs::exists(dir / "reference.sql")) Db(reference.url).exec(read(dir / "reference.sql"));

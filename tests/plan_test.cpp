@@ -56,27 +56,10 @@ namespace {
 // A database prepared the way Supabase's is: auth schema and functions, the API
 // roles, and default privileges that grant every new public table to them.
 void prepare_like_supabase(Db& db) {
-  db.exec(R"(
-    DO $$ BEGIN
-      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'anon') THEN CREATE ROLE anon NOLOGIN NOINHERIT; END IF;
-      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') THEN CREATE ROLE authenticated NOLOGIN NOINHERIT; END IF;
-      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'service_role') THEN CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS; END IF;
-    END $$;
-    CREATE SCHEMA auth;
-    CREATE TABLE auth.users (id uuid PRIMARY KEY);
-    CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$
-      select coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''),
-        (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub'))::uuid $$;
-    CREATE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $$
-      select coalesce(nullif(current_setting('request.jwt.claim.role', true), ''),
-        (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role'))::text $$;
-    CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS $$
-      select coalesce(nullif(current_setting('request.jwt.claim', true), ''),
-        nullif(current_setting('request.jwt.claims', true), ''))::jsonb $$;
-    GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
-    GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
-    ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
-  )");
+  db.exec(read_file(source_path("tests/supabase_like.sql")));
+  db.exec("CREATE TABLE auth.users (id uuid PRIMARY KEY);"
+          "GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;"
+          "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role");
 }
 
 std::string supabase_copy_of_saas() {
