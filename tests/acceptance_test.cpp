@@ -117,6 +117,38 @@ void lint(const Plan& plan, const std::string& case_name) {
   }
 }
 
+// migra (the @pgkit/migra port), as an independent judge of "same schema": it
+// prints the SQL that turns one database into the other, nothing when equal.
+void compare_with_migra(const std::string& applied_db, const std::string& reference_db,
+                        const std::vector<std::string>& unmanaged) {
+  const char* migra = std::getenv("MIGRA");
+  if (!migra || !*migra) {
+    fail("MIGRA is not set: the acceptance suite checks every result with migra");
+    return;
+  }
+  auto env = [](const char* name, const char* fallback) {
+    const char* v = std::getenv(name);
+    return std::string(v && *v ? v : fallback);
+  };
+  // Different host spellings for the two, or migra warns that they are the same database.
+  auto url = [&](const std::string& host, const std::string& db) {
+    return fmt::format("postgresql://{}:{}@{}:{}/{}", env("PGUSER", "postgres"), env("PGPASSWORD", ""), host,
+                       env("PGPORT", "5432"), db);
+  };
+  int code = 0;
+  auto out = run(fmt::format("{} '{}' '{}' --unsafe 2>&1", migra, url("127.0.0.1", applied_db), url("localhost", reference_db)),
+                 code);
+  std::stringstream lines(out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    bool about_unmanaged = false;
+    for (const auto& t : unmanaged)
+      if (line.find(t) != std::string::npos || line.find(t.substr(t.find('.') + 1)) != std::string::npos) about_unmanaged = true;
+    if (!about_unmanaged) fail("migra sees a difference: " + line);
+  }
+}
+
 std::map<std::string, long long> row_counts(Db& db, const std::vector<std::string>& schemas) {
   std::map<std::string, long long> out;
   std::string list;
@@ -268,6 +300,7 @@ int main(int argc, char** argv) {
         return std::find(plan.unmanaged_tables.begin(), plan.unmanaged_tables.end(), t.name.display()) != plan.unmanaged_tables.end();
       });
       for (const auto& d : differences(applied, read_catalog(b, scope))) fail(d);
+      compare_with_migra(target.name, reference.name, plan.unmanaged_tables);
     }
 
     auto after = row_counts(db, scope.schemas);
