@@ -79,10 +79,19 @@ class Planner {
       rls(t, norm, *live);
       contract(t, norm, *live);
     }
-    for (const auto& t : renamed_.tables)
-      if (!d_.catalog.table(t.name) &&
-          std::find(d_.settings.schemas.begin(), d_.settings.schemas.end(), t.name.schema) != d_.settings.schemas.end())
+    for (const auto& t : renamed_.tables) {
+      if (d_.catalog.table(t.name) ||
+          std::find(d_.settings.schemas.begin(), d_.settings.schemas.end(), t.name.schema) == d_.settings.schemas.end())
+        continue;
+      if (d_.settings.undeclared_tables != "drop") {
         plan_.unmanaged_tables.push_back(t.name.display());
+        continue;
+      }
+      add(Phase::Contract, t.name.display(), "drop undeclared table " + t.name.display(),
+          fmt::format("DROP TABLE {}", t.name.sql()),
+          "ACCESS EXCLUSIVE on the table and on the tables its foreign keys reference (brief)", group(),
+          {{}, "undeclared_tables"}, {"deletes-data"});
+    }
     // Phases run in order; within a phase, the order steps were added (dependencies, then names).
     std::stable_sort(plan_.steps.begin(), plan_.steps.end(),
                      [](const Step& a, const Step& b) { return a.phase < b.phase; });

@@ -36,6 +36,13 @@ std::string summary_line(const Plan& plan) {
   return out;
 }
 
+// Steps a setting (not a declaration) caused.
+std::string setting_reason(const std::string& flag) {
+  if (flag == "target") return "needed by project.target = \"postgres\"";
+  if (flag == "undeclared_tables") return "project.undeclared_tables = \"drop\"";
+  return "needed by " + flag;
+}
+
 }  // namespace
 
 std::string render_text(const Plan& plan, const RenderOptions& options) {
@@ -58,7 +65,7 @@ std::string render_text(const Plan& plan, const RenderOptions& options) {
     ++number;
     out += fmt::format("    {}. {}\n", number, s.summary);
     if (s.origin.known()) out += fmt::format("       why:   {}\n", s.origin.describe());
-    else if (!s.origin.flag.empty()) out += fmt::format("       why:   needed by {}\n", s.origin.flag == "target" ? "project.target = \"postgres\"" : s.origin.flag);
+    else if (!s.origin.flag.empty()) out += fmt::format("       why:   {}\n", setting_reason(s.origin.flag));
     out += fmt::format("       lock:  {}\n", s.lock == "none" ? "none on existing tables" : s.lock);
     out += fmt::format("       runs:  {}\n", s.transactional ? fmt::format("in transaction {}", s.group)
                                                               : "alone, outside a transaction (CONCURRENTLY)");

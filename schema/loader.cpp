@@ -59,7 +59,8 @@ class FileLoader {
   void load(const toml::table& root) {
     for (auto [k, v] : in_file_order(root)) {
       const std::string key(k->str());
-      if (key == "project") settings_section(*k, *v, key, {"target", "postgres", "schemas", "extensions"});
+      if (key == "project")
+        settings_section(*k, *v, key, {"target", "postgres", "schemas", "extensions", "undeclared_tables"});
       else if (key == "tenancy")
         settings_section(*k, *v, key, {"column", "type", "references", "on_delete", "claim", "roles"});
       else if (key == "audit") settings_section(*k, *v, key, {"table", "tenant_readable"});
@@ -179,6 +180,13 @@ class FileLoader {
       if (auto x = strings(v, what)) {
         if (x->empty()) d_.error(pos(v), "project.schemas is empty", "name at least one schema, e.g. [\"public\"]");
         else s.schemas = *x;
+      }
+    } else if (section == "project" && key == "undeclared_tables") {
+      if (auto x = string(v, what)) {
+        if (*x != "keep" && *x != "drop")
+          d_.error(pos(v), fmt::format("undeclared_tables = \"{}\" is not an option", *x),
+                   "write \"keep\" (list them, leave them alone) or \"drop\" (drop them; apply needs --allow-hazard deletes-data)");
+        else s.undeclared_tables = *x;
       }
     } else if (section == "project" && key == "extensions") {
       if (auto x = strings(v, what)) s.extensions = *x;

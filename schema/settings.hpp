@@ -13,6 +13,9 @@ struct Settings {
   int postgres = 15;
   std::vector<std::string> schemas = {"public"};
   std::vector<std::string> extensions;
+  // What the plan does with a table in project.schemas that no file declares:
+  // "keep" (list it as unmanaged) or "drop" (a deletes-data step).
+  std::string undeclared_tables = "keep";
 
   struct Tenancy {
     std::string column = "organization_id";
