@@ -87,8 +87,10 @@ int main(int argc, char** argv) {
       for (int kind = 0; kind < 2; ++kind) {
         auto start = Clock::now();
         try {
-          if (kind == 0) db.exec(fmt::format("INSERT INTO big (n, note) VALUES ({}, 'load')", i));
-          else db.query(fmt::format("SELECT n FROM big WHERE id = '{}'", id));
+          if (kind == 0)
+            db.exec(fmt::format("INSERT INTO big (n, note) VALUES ({}, 'load')", i));
+          else
+            db.query(fmt::format("SELECT n FROM big WHERE id = '{}'", id));
         } catch (const std::exception& e) {
           if (!failures++) first_failure = e.what();
         }
@@ -115,10 +117,11 @@ int main(int argc, char** argv) {
              sorted[sorted.size() * 99 / 100], sorted.back());
   {
     Db db(url);
-    fmt::print("invalid indexes: {}; NOT NULL on note: {}\n",
-               db.query("SELECT count(*) FROM pg_index WHERE NOT indisvalid")[0][0].as<int>(),
-               db.query("SELECT attnotnull FROM pg_attribute WHERE attrelid = 'big'::regclass AND attname = 'note'")[0][0]
-                   .as<bool>());
+    fmt::print(
+        "invalid indexes: {}; NOT NULL on note: {}\n",
+        db.query("SELECT count(*) FROM pg_index WHERE NOT indisvalid")[0][0].as<int>(),
+        db.query("SELECT attnotnull FROM pg_attribute WHERE attrelid = 'big'::regclass AND attname = 'note'")[0][0]
+            .as<bool>());
   }
   admin.exec(fmt::format("DROP DATABASE {} WITH (FORCE)", quote_ident(dbname)));
   return failures ? 1 : 0;

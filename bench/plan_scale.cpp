@@ -54,9 +54,10 @@ Run run(const std::vector<std::string>& args) {
 void write_schema(const fs::path& dir, int tables) {
   fs::remove_all(dir);
   fs::create_directories(dir);
-  std::ofstream(dir / "00_project.toml") << "[project]\ntarget = \"postgres\"\n\n[tables.organizations.columns]\n"
-                                            "id = { type = \"uuid\", primary_key = true, default = \"gen_random_uuid()\" }\n"
-                                            "name = { type = \"text\" }\n";
+  std::ofstream(dir / "00_project.toml")
+      << "[project]\ntarget = \"postgres\"\n\n[tables.organizations.columns]\n"
+         "id = { type = \"uuid\", primary_key = true, default = \"gen_random_uuid()\" }\n"
+         "name = { type = \"text\" }\n";
   for (int i = 0; i < tables; ++i) {
     std::ofstream out(dir / fmt::format("t{:04}.toml", i));
     out << fmt::format(
@@ -97,8 +98,10 @@ int main(int argc, char** argv) {
     const std::string url = Db::with_database("", db);
     auto plan = [&](bool use_cache) {
       std::vector<std::string> args = {schemac, "plan", "--schema", dir.string(), "--database-url", url};
-      if (use_cache) args.insert(args.end(), {"--cache-dir", cache.string()});
-      else args.push_back("--no-cache");
+      if (use_cache)
+        args.insert(args.end(), {"--cache-dir", cache.string()});
+      else
+        args.push_back("--no-cache");
       return run(args);
     };
     auto cold = plan(true);
@@ -110,10 +113,11 @@ int main(int argc, char** argv) {
       std::ofstream(dir / fmt::format("t{:04}.toml", k), std::ios::app)
           << fmt::format("idx_t{}_name = {{ columns = [\"name\"] }}\n", k);
     auto changed = plan(true);
-    fmt::print("{:>7}  {:>12.2f} {:>9.1f}  {:>14.2f}  {:>12.2f} {:>9.1f}  {:>22.2f}  {:>22.2f}{}\n", n, cold.seconds,
-               static_cast<double>(cold.max_rss_kib) / 1024.0, applied.seconds, noop.seconds, static_cast<double>(noop.max_rss_kib) / 1024.0, uncached.seconds,
-               changed.seconds,
-               cold.exit_code || applied.exit_code || noop.exit_code || changed.exit_code ? "  (a command failed)" : "");
+    fmt::print(
+        "{:>7}  {:>12.2f} {:>9.1f}  {:>14.2f}  {:>12.2f} {:>9.1f}  {:>22.2f}  {:>22.2f}{}\n", n, cold.seconds,
+        static_cast<double>(cold.max_rss_kib) / 1024.0, applied.seconds, noop.seconds,
+        static_cast<double>(noop.max_rss_kib) / 1024.0, uncached.seconds, changed.seconds,
+        cold.exit_code || applied.exit_code || noop.exit_code || changed.exit_code ? "  (a command failed)" : "");
     std::fflush(stdout);
     admin.exec(fmt::format("DROP DATABASE {} WITH (FORCE)", quote_ident(db)));
     fs::remove_all(dir);

@@ -40,42 +40,44 @@ double seconds_for(Db& db, const std::string& sql) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-
 std::pair<double, double> measure(const Variant& v, long rows) {
-    auto dir = fs::temp_directory_path() / fmt::format("schemac_bench_{}", getpid());
-    fs::create_directories(dir);
-    std::ofstream(dir / "schema.toml") << kProject << "[tables.items]\n"
-                                       << v.flags << "\n[tables.items.columns]\n"
-                                       << "id = { type = \"uuid\", primary_key = true, default = \"gen_random_uuid()\" }\n"
-                                       << "org = { type = \"uuid\", nullable = true }\n"
-                                       << "n = { type = \"integer\" }\n"
-                                       << "payload = { type = \"text\" }\n";
-    const std::string dbname = fmt::format("schemac_bench_{}", getpid());
-    Db admin("");
-    admin.exec(fmt::format("DROP DATABASE IF EXISTS {}", quote_ident(dbname)));
-    admin.exec(fmt::format("CREATE DATABASE {}", quote_ident(dbname)));
-    const auto url = Db::with_database("", dbname);
-    Diagnostics diags;
-    auto outcome = plan_against_database({(dir / "schema.toml").string(), url, std::nullopt, ""}, diags);
-    if (!outcome) {
-      std::cerr << diags.render();
-      std::exit(1);
-    }
-    Db db(url);
-    std::stringstream log;
-    apply_plan(db, outcome->plan, {"", -1, false, true}, log);
-    if (*v.extra_sql) db.exec(v.extra_sql);
-    db.exec("INSERT INTO organizations DEFAULT VALUES");
-    const std::string org_column = std::string(v.flags).find("tenant_scoped") != std::string::npos ? "organization_id" : "org";
-    db.exec("CHECKPOINT");
-    double insert = seconds_for(db, fmt::format("INSERT INTO items ({}, n, payload) SELECT (SELECT id FROM organizations), g, "
-                                                "repeat('x', 100) FROM generate_series(1, {}) g",
-                                                org_column, rows));
-    db.exec("VACUUM ANALYZE items");
-    double update = seconds_for(db, "UPDATE items SET n = n + 1");
-    admin.exec(fmt::format("DROP DATABASE {} WITH (FORCE)", quote_ident(dbname)));
-    fs::remove_all(dir);
-    return {insert, update};
+  auto dir = fs::temp_directory_path() / fmt::format("schemac_bench_{}", getpid());
+  fs::create_directories(dir);
+  std::ofstream(dir / "schema.toml")
+      << kProject << "[tables.items]\n"
+      << v.flags << "\n[tables.items.columns]\n"
+      << "id = { type = \"uuid\", primary_key = true, default = \"gen_random_uuid()\" }\n"
+      << "org = { type = \"uuid\", nullable = true }\n"
+      << "n = { type = \"integer\" }\n"
+      << "payload = { type = \"text\" }\n";
+  const std::string dbname = fmt::format("schemac_bench_{}", getpid());
+  Db admin("");
+  admin.exec(fmt::format("DROP DATABASE IF EXISTS {}", quote_ident(dbname)));
+  admin.exec(fmt::format("CREATE DATABASE {}", quote_ident(dbname)));
+  const auto url = Db::with_database("", dbname);
+  Diagnostics diags;
+  auto outcome = plan_against_database({(dir / "schema.toml").string(), url, std::nullopt, ""}, diags);
+  if (!outcome) {
+    std::cerr << diags.render();
+    std::exit(1);
+  }
+  Db db(url);
+  std::stringstream log;
+  apply_plan(db, outcome->plan, {"", -1, false, true}, log);
+  if (*v.extra_sql) db.exec(v.extra_sql);
+  db.exec("INSERT INTO organizations DEFAULT VALUES");
+  const std::string org_column =
+      std::string(v.flags).find("tenant_scoped") != std::string::npos ? "organization_id" : "org";
+  db.exec("CHECKPOINT");
+  double insert =
+      seconds_for(db, fmt::format("INSERT INTO items ({}, n, payload) SELECT (SELECT id FROM organizations), g, "
+                                  "repeat('x', 100) FROM generate_series(1, {}) g",
+                                  org_column, rows));
+  db.exec("VACUUM ANALYZE items");
+  double update = seconds_for(db, "UPDATE items SET n = n + 1");
+  admin.exec(fmt::format("DROP DATABASE {} WITH (FORCE)", quote_ident(dbname)));
+  fs::remove_all(dir);
+  return {insert, update};
 }
 
 }  // namespace

@@ -31,7 +31,8 @@ std::string blockers(Db& db, const std::string& table) {
         quote_literal(table)));
     std::string out;
     for (const auto& r : rows)
-      out += fmt::format("\n  pid {} ({}, in transaction for {}): {}", r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str());
+      out += fmt::format("\n  pid {} ({}, in transaction for {}): {}", r[0].c_str(), r[1].c_str(), r[2].c_str(),
+                         r[3].c_str());
     return out;
   } catch (const std::exception&) {
     return {};
@@ -44,9 +45,11 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
   const std::string lock_timeout = options.lock_timeout.empty() ? plan.lock_timeout : options.lock_timeout;
   const int retries = options.retries >= 0 ? options.retries : plan.retries;
 
-  if (options.wait) db.exec(fmt::format("SELECT pg_advisory_lock({})", kApplyLockKey));
+  if (options.wait)
+    db.exec(fmt::format("SELECT pg_advisory_lock({})", kApplyLockKey));
   else if (db.scalar(fmt::format("SELECT pg_try_advisory_lock({})", kApplyLockKey)) != "t")
-    throw ApplyError("another schemac apply is running against this database; run again when it is done, or pass --wait");
+    throw ApplyError(
+        "another schemac apply is running against this database; run again when it is done, or pass --wait");
   db.exec(ddl::search_path(plan.search_path));
 
   std::mt19937 rng(std::random_device{}());
@@ -68,7 +71,8 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
         }
         for (current = i; current < end; ++current) {
           const auto& s = plan.steps[current];
-          if (!options.quiet) log << fmt::format("[{}/{}] {}{}\n", current + 1, total, s.table.empty() ? "" : s.table + ": ", s.summary);
+          if (!options.quiet)
+            log << fmt::format("[{}/{}] {}{}\n", current + 1, total, s.table.empty() ? "" : s.table + ": ", s.summary);
           db.exec(s.sql);
         }
         if (plan.steps[i].transactional) db.exec("COMMIT");
@@ -80,7 +84,10 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
         const std::string sqlstate = e.sqlstate();
         const std::string what = e.what();
         if (plan.steps[i].transactional) {
-          try { db.exec("ROLLBACK"); } catch (const std::exception&) {}
+          try {
+            db.exec("ROLLBACK");
+          } catch (const std::exception&) {
+          }
         }
         const auto& s = plan.steps[std::min(current, end - 1)];
         if (sqlstate == "55P03" && attempt < retries) {
@@ -107,11 +114,13 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
         std::string msg = fmt::format("step {} failed ({}{}): {}", std::min(current, end - 1) + 1,
                                       s.table.empty() ? "" : s.table + ": ", s.summary, first_line(what));
         if (sqlstate == "55P03")
-          msg += fmt::format("\nthe lock ({}) was not granted within lock_timeout {} after {} retries; holding locks on {}:{}",
-                             s.lock, lock_timeout, retries, s.table, blockers(db, s.table));
-        msg += fmt::format("\n{} of {} statements were applied; every finished transaction is committed, "
-                           "and running apply again continues from where this stopped",
-                           executed, total);
+          msg += fmt::format(
+              "\nthe lock ({}) was not granted within lock_timeout {} after {} retries; holding locks on {}:{}", s.lock,
+              lock_timeout, retries, s.table, blockers(db, s.table));
+        msg += fmt::format(
+            "\n{} of {} statements were applied; every finished transaction is committed, "
+            "and running apply again continues from where this stopped",
+            executed, total);
         throw ApplyError(msg);
       }
     }

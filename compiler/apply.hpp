@@ -12,8 +12,8 @@ namespace schemac {
 
 struct ApplyOptions {
   std::string lock_timeout;  // overrides the plan's when not empty
-  int retries = -1;  // overrides the plan's when >= 0
-  bool wait = false;  // wait for another apply instead of failing
+  int retries = -1;          // overrides the plan's when >= 0
+  bool wait = false;         // wait for another apply instead of failing
   bool quiet = false;
 };
 

@@ -31,7 +31,9 @@ std::optional<std::string> Db::scalar(const std::string& sql) {
   return r[0][0].as<std::string>();
 }
 
-int Db::server_major_version() { return conn_->server_version() / 10000; }
+int Db::server_major_version() {
+  return conn_->server_version() / 10000;
+}
 
 namespace {
 // libpq key=value syntax: single quotes, with \ and ' escaped by a backslash.

@@ -74,11 +74,13 @@ std::string index_key(const std::string& key) {
   return quote_ident(*col) + (end == std::string::npos ? "" : key.substr(end));
 }
 
-std::string create_index(const QualifiedName& table, const Index& i, bool concurrently, const std::string& name_override) {
+std::string create_index(const QualifiedName& table, const Index& i, bool concurrently,
+                         const std::string& name_override) {
   std::vector<std::string> keys;
   for (const auto& k : i.keys) keys.push_back(index_key(k));
-  std::string out = fmt::format("CREATE {}INDEX {}{} ON {}", i.unique ? "UNIQUE " : "", concurrently ? "CONCURRENTLY " : "",
-                                quote_ident(name_override.empty() ? i.name : name_override), table.sql());
+  std::string out =
+      fmt::format("CREATE {}INDEX {}{} ON {}", i.unique ? "UNIQUE " : "", concurrently ? "CONCURRENTLY " : "",
+                  quote_ident(name_override.empty() ? i.name : name_override), table.sql());
   if (i.method != "btree") out += " USING " + i.method;
   out += fmt::format(" ({})", join(keys, ", "));
   if (!i.include.empty()) out += fmt::format(" INCLUDE ({})", join_idents(i.include));

@@ -14,8 +14,8 @@ struct Desired {
   Settings settings;
   Catalog catalog;
   std::map<std::string, std::string> role_attributes;  // roles schemac creates (target postgres)
-  std::vector<std::string> required_roles;  // roles the plan needs to exist
-  std::vector<std::string> search_path;  // for DDL: user expressions resolve as in the scratch database
+  std::vector<std::string> required_roles;             // roles the plan needs to exist
+  std::vector<std::string> search_path;                // for DDL: user expressions resolve as in the scratch database
   std::vector<std::string> files;
 
   IntrospectScope scope() const;

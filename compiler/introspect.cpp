@@ -16,7 +16,9 @@ std::string text_array(const std::vector<std::string>& items) {
   return out + "]::text[]";
 }
 
-std::string str(const pqxx::field& f) { return f.is_null() ? std::string{} : f.as<std::string>(); }
+std::string str(const pqxx::field& f) {
+  return f.is_null() ? std::string{} : f.as<std::string>();
+}
 
 std::vector<std::string> json_strings(const pqxx::field& f) {
   std::vector<std::string> out;
@@ -58,8 +60,7 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
       "n.nspname = ANY({}) AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
       "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.objid = c.oid AND e.deptype = 'e')",
       schemas);
-  const std::string from_tables =
-      "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
+  const std::string from_tables = "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
 
   std::map<QualifiedName, std::size_t> index_of;
   for (const auto& r : db.query(fmt::format(
@@ -110,14 +111,13 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
            "LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace "
            "WHERE {} AND con.contype IN ('p', 'u', 'c', 'f') AND con.conislocal ORDER BY 1, 2, 3",
            fmt::format(fmt::runtime(key_names), "con.conkey", "con.conrelid"),
-           fmt::format(fmt::runtime(key_names), "con.confkey", "con.confrelid"),
-           from_tables, in_scope))) {
+           fmt::format(fmt::runtime(key_names), "con.confkey", "con.confrelid"), from_tables, in_scope))) {
     auto* t = table(r);
     if (!t) continue;
     Constraint c;
     c.name = str(r[2]);
     auto type = str(r[3]);
-    c.kind = type == "p" ? ConstraintKind::PrimaryKey
+    c.kind = type == "p"   ? ConstraintKind::PrimaryKey
              : type == "u" ? ConstraintKind::Unique
              : type == "f" ? ConstraintKind::ForeignKey
                            : ConstraintKind::Check;
@@ -155,10 +155,11 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
     t->indexes.push_back(std::move(i));
   }
 
-  for (const auto& r : db.query(fmt::format(
-           "SELECT n.nspname, c.relname, tg.tgname, pg_catalog.pg_get_triggerdef(tg.oid) "
-           "FROM {} JOIN pg_catalog.pg_trigger tg ON tg.tgrelid = c.oid WHERE {} AND NOT tg.tgisinternal ORDER BY 1, 2, 3",
-           from_tables, in_scope))) {
+  for (const auto& r :
+       db.query(fmt::format("SELECT n.nspname, c.relname, tg.tgname, pg_catalog.pg_get_triggerdef(tg.oid) "
+                            "FROM {} JOIN pg_catalog.pg_trigger tg ON tg.tgrelid = c.oid WHERE {} AND NOT "
+                            "tg.tgisinternal ORDER BY 1, 2, 3",
+                            from_tables, in_scope))) {
     auto* t = table(r);
     if (!t) continue;
     Trigger tr;
@@ -199,22 +200,22 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   }
 
   std::string wanted = "(NULL, NULL)";
-  for (const auto& f : scope.functions) wanted += fmt::format(", ({}, {})", quote_literal(f.schema), quote_literal(f.name));
-  for (const auto& r : db.query(fmt::format(
-           "SELECT n.nspname, p.proname, pg_catalog.pg_get_functiondef(p.oid) FROM pg_catalog.pg_proc p "
-           "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
-           "WHERE p.pronargs = 0 AND (n.nspname, p.proname) IN (VALUES {}) ORDER BY 1, 2",
-           wanted))) {
+  for (const auto& f : scope.functions)
+    wanted += fmt::format(", ({}, {})", quote_literal(f.schema), quote_literal(f.name));
+  for (const auto& r : db.query(
+           fmt::format("SELECT n.nspname, p.proname, pg_catalog.pg_get_functiondef(p.oid) FROM pg_catalog.pg_proc p "
+                       "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+                       "WHERE p.pronargs = 0 AND (n.nspname, p.proname) IN (VALUES {}) ORDER BY 1, 2",
+                       wanted))) {
     Function f;
     f.name = {str(r[0]), str(r[1])};
     f.definition = str(r[2]);
     cat.functions.push_back(std::move(f));
   }
 
-  for (const auto& r : db.query(
-           "SELECT 'role', rolname::text FROM pg_catalog.pg_roles UNION ALL "
-           "SELECT 'schema', nspname::text FROM pg_catalog.pg_namespace UNION ALL "
-           "SELECT 'extension', extname::text FROM pg_catalog.pg_extension")) {
+  for (const auto& r : db.query("SELECT 'role', rolname::text FROM pg_catalog.pg_roles UNION ALL "
+                                "SELECT 'schema', nspname::text FROM pg_catalog.pg_namespace UNION ALL "
+                                "SELECT 'extension', extname::text FROM pg_catalog.pg_extension")) {
     auto kind = str(r[0]);
     (kind == "role" ? cat.roles : kind == "schema" ? cat.schemas : cat.extensions).insert(str(r[1]));
   }

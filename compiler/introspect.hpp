@@ -10,7 +10,7 @@
 namespace schemac {
 
 struct IntrospectScope {
-  std::vector<std::string> schemas;  // tables of these schemas are read
+  std::vector<std::string> schemas;      // tables of these schemas are read
   std::vector<QualifiedName> functions;  // zero-argument functions schemac owns
 };
 

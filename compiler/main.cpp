@@ -22,7 +22,9 @@ std::string env_or(const char* name, std::string fallback) {
   return v ? std::string(v) : fallback;
 }
 
-bool color_stdout() { return isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"); }
+bool color_stdout() {
+  return isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+}
 
 int report(const Diagnostics& diags) {
   std::cerr << diags.render();
@@ -46,7 +48,8 @@ int main(int argc, char** argv) {
   std::string cache_dir = default_cache_dir();
   bool no_cache = false;
   for (auto* cmd : {plan, apply}) {
-    cmd->add_option("--cache-dir", cache_dir, "where normalized declarations are remembered (default ~/.cache/schemac)");
+    cmd->add_option("--cache-dir", cache_dir,
+                    "where normalized declarations are remembered (default ~/.cache/schemac)");
     cmd->add_flag("--no-cache", no_cache, "normalize every declaration in the scratch database");
     cmd->add_option("--database-url", database_url, "default: DATABASE_URL, else libpq's PG* variables");
     cmd->add_option("--dev-url", dev_url, "an empty database to normalize declarations in (default: a temporary one)");
@@ -85,10 +88,14 @@ int main(int argc, char** argv) {
     if (!outcome) return report(diags);
     const auto& p = outcome->plan;
     if (plan->parsed()) {
-      if (format == "sql") std::cout << render_sql(p);
-      else if (format == "json") std::cout << render_json(p);
-      else if (format == "markdown") std::cout << render_markdown(p);
-      else std::cout << render_text(p, {color_stdout()});
+      if (format == "sql")
+        std::cout << render_sql(p);
+      else if (format == "json")
+        std::cout << render_json(p);
+      else if (format == "markdown")
+        std::cout << render_markdown(p);
+      else
+        std::cout << render_text(p, {color_stdout()});
       return detailed && !p.empty() ? kChanges : kOk;
     }
     // apply

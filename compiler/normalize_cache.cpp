@@ -14,12 +14,16 @@ namespace nlohmann {
 template <typename T>
 struct adl_serializer<std::optional<T>> {
   static void to_json(json& j, const std::optional<T>& v) {
-    if (v) j = *v;
-    else j = nullptr;
+    if (v)
+      j = *v;
+    else
+      j = nullptr;
   }
   static void from_json(const json& j, std::optional<T>& v) {
-    if (j.is_null()) v.reset();
-    else v = j.get<T>();
+    if (j.is_null())
+      v.reset();
+    else
+      v = j.get<T>();
   }
 };
 }  // namespace nlohmann
@@ -29,15 +33,18 @@ namespace schemac {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourcePos, file, line, column)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(QualifiedName, schema, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Origin, pos, flag)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Column, name, type, nullable, default_expr, comment, renamed_from, volatile_default, origin)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Constraint, name, kind, columns, expression, ref_table, ref_columns, on_delete, definition,
-                                   validated, origin)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Index, name, keys, where, unique, method, include, include_deleted, definition, valid,
-                                   backs_constraint, origin)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Trigger, name, timing, events, level, referencing, when, function, args, definition, origin)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Policy, name, command, roles, using_expr, check_expr, permissive, columns_used, origin)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Table, name, columns, constraints, indexes, triggers, policies, rls_enabled, rls_forced,
-                                   grants, exact_grant_roles, comment, renamed_from, row_estimate, origin)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Column, name, type, nullable, default_expr, comment, renamed_from, volatile_default,
+                                   origin)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Constraint, name, kind, columns, expression, ref_table, ref_columns, on_delete,
+                                   definition, validated, origin)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Index, name, keys, where, unique, method, include, include_deleted, definition,
+                                   valid, backs_constraint, origin)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Trigger, name, timing, events, level, referencing, when, function, args, definition,
+                                   origin)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Policy, name, command, roles, using_expr, check_expr, permissive, columns_used,
+                                   origin)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Table, name, columns, constraints, indexes, triggers, policies, rls_enabled,
+                                   rls_forced, grants, exact_grant_roles, comment, renamed_from, row_estimate, origin)
 
 namespace {
 
@@ -85,7 +92,9 @@ struct Fingerprint {
     return *this;
   }
   Fingerprint& operator<<(bool b) { return *this << std::string(b ? "1" : "0"); }
-  Fingerprint& operator<<(const std::optional<std::string>& s) { return s ? *this << std::string("+") << *s : *this << std::string("-"); }
+  Fingerprint& operator<<(const std::optional<std::string>& s) {
+    return s ? *this << std::string("+") << *s : *this << std::string("-");
+  }
   Fingerprint& operator<<(const std::vector<std::string>& v) {
     *this << std::to_string(v.size());
     for (const auto& s : v) *this << s;
@@ -108,8 +117,10 @@ std::string NormalizeCache::table_key(const Table& t, const std::string& context
   for (const auto& c : t.constraints)
     f << c.name << std::to_string(static_cast<int>(c.kind)) << c.columns << c.expression << c.ref_table << c.ref_columns
       << c.on_delete;
-  for (const auto& i : t.indexes) f << i.name << i.keys << i.where << i.unique << i.method << i.include << i.include_deleted;
-  for (const auto& tr : t.triggers) f << tr.name << tr.timing << tr.events << tr.level << tr.referencing << tr.when << tr.function << tr.args;
+  for (const auto& i : t.indexes)
+    f << i.name << i.keys << i.where << i.unique << i.method << i.include << i.include_deleted;
+  for (const auto& tr : t.triggers)
+    f << tr.name << tr.timing << tr.events << tr.level << tr.referencing << tr.when << tr.function << tr.args;
   for (const auto& p : t.policies) f << p.name << p.command << p.roles << p.using_expr << p.check_expr << p.permissive;
   f << context;
   return "t" + fnv1a(f.text);

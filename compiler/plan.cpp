@@ -13,12 +13,18 @@ namespace schemac {
 
 const char* phase_name(Phase p) {
   switch (p) {
-    case Phase::Infrastructure: return "infrastructure";
-    case Phase::Triggers: return "triggers";
-    case Phase::Constraints: return "constraints";
-    case Phase::Indexes: return "indexes";
-    case Phase::Rls: return "row level security";
-    case Phase::Contract: return "contract";
+    case Phase::Infrastructure:
+      return "infrastructure";
+    case Phase::Triggers:
+      return "triggers";
+    case Phase::Constraints:
+      return "constraints";
+    case Phase::Indexes:
+      return "indexes";
+    case Phase::Rls:
+      return "row level security";
+    case Phase::Contract:
+      return "contract";
   }
   return "";
 }
@@ -48,7 +54,8 @@ std::vector<std::string> sorted(std::vector<std::string> v) {
 // Lets a renamed table keep its indexes, and an index of another name be renamed, not rebuilt.
 std::string index_shape(const std::string& def) {
   auto using_at = def.find(" USING ");
-  return (def.rfind("CREATE UNIQUE", 0) == 0 ? "UNIQUE" : "") + (using_at == std::string::npos ? def : def.substr(using_at));
+  return (def.rfind("CREATE UNIQUE", 0) == 0 ? "UNIQUE" : "") +
+         (using_at == std::string::npos ? def : def.substr(using_at));
 }
 
 bool same_policy(const Policy& desired_roles_from, const Policy& norm, const Policy& live) {
@@ -58,7 +65,8 @@ bool same_policy(const Policy& desired_roles_from, const Policy& norm, const Pol
 
 class Planner {
  public:
-  Planner(const Desired& d, const Catalog& norm, const Catalog& live) : d_(d), norm_(norm), live_(live), renamed_(live) {
+  Planner(const Desired& d, const Catalog& norm, const Catalog& live)
+      : d_(d), norm_(norm), live_(live), renamed_(live) {
     plan_.search_path = d.search_path;
     plan_.lock_timeout = d.settings.lock_timeout;
     plan_.retries = d.settings.retries;
@@ -139,13 +147,14 @@ class Planner {
             fmt::format("CREATE EXTENSION IF NOT EXISTS {}", quote_ident(ext)), "none", group(), {});
     for (const auto& [role, attrs] : d_.role_attributes)
       if (!live_.roles.count(role))
-        add(Phase::Infrastructure, "", "create role " + role, fmt::format("CREATE ROLE {} {}", quote_ident(role), attrs),
-            "none", group(), {{}, "target"}, {"authz-change"});
+        add(Phase::Infrastructure, "", "create role " + role,
+            fmt::format("CREATE ROLE {} {}", quote_ident(role), attrs), "none", group(), {{}, "target"},
+            {"authz-change"});
     for (const auto& schema : d_.catalog.schemas) {
       if (live_.schemas.count(schema)) continue;
       int g = group();
-      add(Phase::Infrastructure, "", "create schema " + schema, fmt::format("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(schema)),
-          "none", g, {});
+      add(Phase::Infrastructure, "", "create schema " + schema,
+          fmt::format("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(schema)), "none", g, {});
       // API roles must be able to reach the schema's tables (and auth's functions).
       std::vector<std::string> roles;
       for (const auto& r : d_.required_roles) roles.push_back(quote_ident(r));
@@ -190,7 +199,8 @@ class Planner {
         old->name = c.name;
       }
     }
-    std::sort(renamed_.tables.begin(), renamed_.tables.end(), [](const Table& a, const Table& b) { return a.name < b.name; });
+    std::sort(renamed_.tables.begin(), renamed_.tables.end(),
+              [](const Table& a, const Table& b) { return a.name < b.name; });
   }
 
   std::string fk_parents_lock(const Table& t, const std::set<QualifiedName>& ready) {
@@ -241,7 +251,8 @@ class Planner {
           security.back().second.push_back(st);
           continue;
         }
-        auto hazards = st.what.rfind("create policy", 0) == 0 || st.what.find("row level security") != std::string::npos ||
+        auto hazards = st.what.rfind("create policy", 0) == 0 ||
+                               st.what.find("row level security") != std::string::npos ||
                                st.what.rfind("grant", 0) == 0 || st.what.rfind("revoke", 0) == 0
                            ? std::vector<std::string>{"authz-change"}
                            : std::vector<std::string>{};
@@ -253,8 +264,10 @@ class Planner {
       created_.insert(t->name);
     }
     for (auto [t, c] : deferred)
-      add(Phase::Infrastructure, t->name.display(), "add foreign key " + c->name, ddl::add_constraint(t->name, *c, false),
-          fmt::format("SHARE ROW EXCLUSIVE on {} and {} (both new and empty)", t->name.display(), c->ref_table.display()),
+      add(Phase::Infrastructure, t->name.display(), "add foreign key " + c->name,
+          ddl::add_constraint(t->name, *c, false),
+          fmt::format("SHARE ROW EXCLUSIVE on {} and {} (both new and empty)", t->name.display(),
+                      c->ref_table.display()),
           group(), c->origin);
     // Policies last: one may read a table created after its own (a membership
     // lookup). The tables are new and empty, so nobody waits in between.
@@ -282,29 +295,32 @@ class Planner {
         std::vector<std::string> hazards;
         if (!c.nullable && !c.default_expr && live.row_estimate != 0) hazards.push_back("backfill-required");
         add(Phase::Infrastructure, name, "add column " + c.name,
-            fmt::format("ALTER TABLE {} ADD COLUMN {}", t.name.sql(), ddl::column_definition(c)), kAccessExclusive, tx(),
-            c.origin, hazards);
-        if (c.comment) add(Phase::Infrastructure, name, "comment on column " + c.name, ddl::comment_on_column(t.name, c),
-                           kShareUpdateExclusive, tx(), c.origin);
+            fmt::format("ALTER TABLE {} ADD COLUMN {}", t.name.sql(), ddl::column_definition(c)), kAccessExclusive,
+            tx(), c.origin, hazards);
+        if (c.comment)
+          add(Phase::Infrastructure, name, "comment on column " + c.name, ddl::comment_on_column(t.name, c),
+              kShareUpdateExclusive, tx(), c.origin);
         continue;
       }
       if (nc->type != lc->type) change_type(t, live, c, *lc, *nc, tx());
       if (nc->default_expr != lc->default_expr)
         add(Phase::Infrastructure, name, nc->default_expr ? "set default of " + c.name : "drop default of " + c.name,
-            nc->default_expr ? fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", t.name.sql(),
-                                           quote_ident(c.name), ddl::default_expression(*c.default_expr))
-                             : fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT", t.name.sql(), quote_ident(c.name)),
+            nc->default_expr
+                ? fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", t.name.sql(), quote_ident(c.name),
+                              ddl::default_expression(*c.default_expr))
+                : fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT", t.name.sql(), quote_ident(c.name)),
             kAccessExclusive, tx(), c.origin);
       if (nc->nullable && !lc->nullable)
         add(Phase::Infrastructure, name, "allow NULL in " + c.name,
-            fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL", t.name.sql(), quote_ident(c.name)), kAccessExclusive,
-            tx(), c.origin);
+            fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL", t.name.sql(), quote_ident(c.name)),
+            kAccessExclusive, tx(), c.origin);
       if (nc->comment != lc->comment)
         add(Phase::Infrastructure, name, "comment on column " + c.name, ddl::comment_on_column(t.name, c),
             kShareUpdateExclusive, tx(), c.origin);
     }
     if (norm.comment != live.comment)
-      add(Phase::Infrastructure, name, "comment on table", ddl::comment_on_table(t), kShareUpdateExclusive, tx(), t.origin);
+      add(Phase::Infrastructure, name, "comment on table", ddl::comment_on_table(t), kShareUpdateExclusive, tx(),
+          t.origin);
   }
 
   // ADD COLUMN with a volatile default rewrites the table under ACCESS
@@ -317,15 +333,18 @@ class Planner {
     bare.nullable = true;
     bare.default_expr.reset();
     add(Phase::Infrastructure, name, "add column " + c.name + " without its volatile default (no rewrite)",
-        fmt::format("ALTER TABLE {} ADD COLUMN {}", t.name.sql(), ddl::column_definition(bare)), kAccessExclusive, g, c.origin);
+        fmt::format("ALTER TABLE {} ADD COLUMN {}", t.name.sql(), ddl::column_definition(bare)), kAccessExclusive, g,
+        c.origin);
     add(Phase::Infrastructure, name, "set the default of " + c.name + " for new rows",
         fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", t.name.sql(), quote_ident(c.name),
                     ddl::default_expression(*c.default_expr)),
         kAccessExclusive, g, c.origin);
     add(Phase::Constraints, name, "fill " + c.name + " in existing rows, 5,000 rows per transaction",
         fmt::format("DO $backfill$\nDECLARE\n  filled bigint;\nBEGIN\n  LOOP\n"
-                    "    UPDATE {0} SET {1} = DEFAULT WHERE ctid = ANY (ARRAY(SELECT ctid FROM {0} WHERE {1} IS NULL LIMIT 5000));\n"
-                    "    GET DIAGNOSTICS filled = ROW_COUNT;\n    EXIT WHEN filled = 0;\n    COMMIT;\n  END LOOP;\nEND\n$backfill$",
+                    "    UPDATE {0} SET {1} = DEFAULT WHERE ctid = ANY (ARRAY(SELECT ctid FROM {0} WHERE {1} IS NULL "
+                    "LIMIT 5000));\n"
+                    "    GET DIAGNOSTICS filled = ROW_COUNT;\n    EXIT WHEN filled = 0;\n    COMMIT;\n  END "
+                    "LOOP;\nEND\n$backfill$",
                     t.name.sql(), quote_ident(c.name)),
         "ROW EXCLUSIVE (row locks on 5,000 rows at a time; reads and writes continue)", 0, c.origin);
     if (!c.nullable) set_not_null_online(t, c);
@@ -338,7 +357,8 @@ class Planner {
     const auto name = t.name.display();
     std::vector<const Policy*> dependent;
     for (const auto& p : live.policies)
-      if (std::find(p.columns_used.begin(), p.columns_used.end(), c.name) != p.columns_used.end()) dependent.push_back(&p);
+      if (std::find(p.columns_used.begin(), p.columns_used.end(), c.name) != p.columns_used.end())
+        dependent.push_back(&p);
     for (const auto* p : dependent)
       add(Phase::Infrastructure, name, fmt::format("drop policy {} while {} changes type", p->name, c.name),
           fmt::format("DROP POLICY {} ON {}", quote_ident(p->name), t.name.sql()), kAccessExclusive, g, c.origin,
@@ -352,8 +372,8 @@ class Planner {
     for (const auto* p : dependent) {
       policies_done_.insert({name, p->name});
       if (const Policy* declared = t.policy(p->name))
-        add(Phase::Infrastructure, name, "recreate policy " + p->name, ddl::create_policy(t.name, *declared), kAccessExclusive,
-            g, declared->origin, {"authz-change"});
+        add(Phase::Infrastructure, name, "recreate policy " + p->name, ddl::create_policy(t.name, *declared),
+            kAccessExclusive, g, declared->origin, {"authz-change"});
     }
   }
 
@@ -379,7 +399,27 @@ class Planner {
       const Constraint* nc = norm.constraint(c.name);
       if (!lc && nc && rename_equivalent_constraint(t, live, *nc, c)) continue;
       if (c.kind == ConstraintKind::PrimaryKey || c.kind == ConstraintKind::Unique) {
-        if (lc) continue;
+        if (lc && nc && lc->definition == nc->definition) continue;
+        if (lc) {
+          // Changed: the new index built concurrently under a temporary name,
+          // then the old constraint swapped for one using it, in one transaction.
+          Index idx;
+          idx.name = c.name.substr(0, 50) + "_schemac_new";
+          idx.unique = true;
+          for (const auto& col : c.columns) idx.keys.push_back(quote_ident(col));
+          add(Phase::Constraints, name, "build the unique index for the new " + c.name,
+              ddl::create_index(t.name, idx, true), kShareUpdateExclusive, 0, c.origin, {"index-build"});
+          int g = group();
+          add(Phase::Constraints, name, "drop the old " + to_string(c.kind) + " " + c.name,
+              fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(c.name)), kAccessExclusive, g,
+              c.origin);
+          add(Phase::Constraints, name,
+              "attach the new " + to_string(c.kind) + " " + c.name + " (the index takes its name)",
+              fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}", t.name.sql(), quote_ident(c.name),
+                          c.kind == ConstraintKind::PrimaryKey ? "PRIMARY KEY" : "UNIQUE", quote_ident(idx.name)),
+              kAccessExclusive, g, c.origin);
+          continue;
+        }
         // Built without blocking writes, then attached in a brief transaction.
         Index idx;
         idx.name = c.name;
@@ -394,15 +434,18 @@ class Planner {
         continue;
       }
       const bool same = lc && nc && lc->definition == nc->definition;
-      const std::string lock = c.kind == ConstraintKind::ForeignKey
-                                   ? fmt::format("SHARE ROW EXCLUSIVE on {} and {} (brief)", name, c.ref_table.display())
-                                   : kAccessExclusive;
+      const std::string lock =
+          c.kind == ConstraintKind::ForeignKey
+              ? fmt::format("SHARE ROW EXCLUSIVE on {} and {} (brief)", name, c.ref_table.display())
+              : kAccessExclusive;
       if (!same) {
         int g = group();
         if (lc)
           add(Phase::Constraints, name, "drop the old " + c.name + " to replace it",
-              fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(c.name)), kAccessExclusive, g, c.origin);
-        add(Phase::Constraints, name, fmt::format("add {} {} without checking existing rows", to_string(c.kind), c.name),
+              fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(c.name)), kAccessExclusive, g,
+              c.origin);
+        add(Phase::Constraints, name,
+            fmt::format("add {} {} without checking existing rows", to_string(c.kind), c.name),
             ddl::add_constraint(t.name, c, true), lock, g, c.origin);
       }
       if (!same || !lc->validated)
@@ -428,11 +471,12 @@ class Planner {
     const auto name = t.name.display();
     auto helper = quote_ident(fmt::format("{}_{}_not_null", t.name.name, c.name).substr(0, kMaxIdentifierBytes));
     add(Phase::Constraints, name, "check that " + c.name + " has no NULLs, without a scan under lock",
-        fmt::format("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID", t.name.sql(), helper, quote_ident(c.name)),
+        fmt::format("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID", t.name.sql(), helper,
+                    quote_ident(c.name)),
         kAccessExclusive, group(), c.origin);
     add(Phase::Constraints, name, "validate that " + c.name + " has no NULLs",
-        fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), helper), kShareUpdateExclusive, group(), c.origin,
-        {"validation-may-fail"});
+        fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), helper), kShareUpdateExclusive, group(),
+        c.origin, {"validation-may-fail"});
     add(Phase::Constraints, name, "set NOT NULL on " + c.name + " (instant: the check proves it)",
         fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", t.name.sql(), quote_ident(c.name)), kAccessExclusive,
         group(), c.origin);
@@ -441,14 +485,16 @@ class Planner {
   }
 
   // A live constraint of another name that says the same thing is renamed, not rebuilt.
-  bool rename_equivalent_constraint(const Table& t, const Table& live, const Constraint& normalized, const Constraint& c) {
+  bool rename_equivalent_constraint(const Table& t, const Table& live, const Constraint& normalized,
+                                    const Constraint& c) {
     for (const auto& lc : live.constraints) {
       if (lc.kind != normalized.kind || lc.definition != normalized.definition || t.constraint(lc.name) ||
           renamed_objects_.count({t.name.display(), lc.name}))
         continue;
       renamed_objects_.insert({t.name.display(), lc.name});
       add(Phase::Constraints, t.name.display(), fmt::format("rename {} {} to {}", to_string(c.kind), lc.name, c.name),
-          fmt::format("ALTER TABLE {} RENAME CONSTRAINT {} TO {}", t.name.sql(), quote_ident(lc.name), quote_ident(c.name)),
+          fmt::format("ALTER TABLE {} RENAME CONSTRAINT {} TO {}", t.name.sql(), quote_ident(lc.name),
+                      quote_ident(c.name)),
           kAccessExclusive, group(), c.origin);
       return true;
     }
@@ -470,7 +516,8 @@ class Planner {
         if (same != live.indexes.end()) {
           renamed_objects_.insert({name, same->name});
           add(Phase::Indexes, name, fmt::format("rename index {} to {}", same->name, i.name),
-              fmt::format("ALTER INDEX {} RENAME TO {}", QualifiedName{t.name.schema, same->name}.sql(), quote_ident(i.name)),
+              fmt::format("ALTER INDEX {} RENAME TO {}", QualifiedName{t.name.schema, same->name}.sql(),
+                          quote_ident(i.name)),
               kAccessExclusive, group(), i.origin);
           continue;
         }
@@ -479,8 +526,8 @@ class Planner {
         add(Phase::Indexes, name, "drop invalid index " + i.name + " (a failed earlier build)",
             fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", QualifiedName{t.name.schema, i.name}.sql()),
             kShareUpdateExclusive, 0, i.origin);
-        add(Phase::Indexes, name, "rebuild index " + i.name, ddl::create_index(t.name, i, true), kShareUpdateExclusive, 0,
-            i.origin, {"index-build"});
+        add(Phase::Indexes, name, "rebuild index " + i.name, ddl::create_index(t.name, i, true), kShareUpdateExclusive,
+            0, i.origin, {"index-build"});
       } else if (li) {
         // Build the new definition beside the old one, so queries always have an index.
         auto temp = (i.name.substr(0, 50) + "_schemac_new");
@@ -500,14 +547,14 @@ class Planner {
           continue;
         }
         add(Phase::Indexes, name, "drop the old " + i.name,
-            fmt::format("DROP INDEX CONCURRENTLY {}", QualifiedName{t.name.schema, i.name}.sql()), kShareUpdateExclusive, 0,
-            i.origin);
+            fmt::format("DROP INDEX CONCURRENTLY {}", QualifiedName{t.name.schema, i.name}.sql()),
+            kShareUpdateExclusive, 0, i.origin);
         add(Phase::Indexes, name, "rename the new index to " + i.name,
             fmt::format("ALTER INDEX {} RENAME TO {}", QualifiedName{t.name.schema, temp}.sql(), quote_ident(i.name)),
             kAccessExclusive, group(), i.origin);
       } else {
-        add(Phase::Indexes, name, "create index " + i.name, ddl::create_index(t.name, i, true), kShareUpdateExclusive, 0,
-            i.origin, {"index-build"});
+        add(Phase::Indexes, name, "create index " + i.name, ddl::create_index(t.name, i, true), kShareUpdateExclusive,
+            0, i.origin, {"index-build"});
       }
     }
   }
@@ -522,7 +569,8 @@ class Planner {
       const Policy* np = norm.policy(p.name);
       if (lp && np && same_policy(p, *np, *lp)) continue;
       if (lp && lp->command == np->command && lp->permissive == np->permissive) {
-        std::string sql = fmt::format("ALTER POLICY {} ON {} TO {}", quote_ident(p.name), t.name.sql(), ddl::policy_roles(p.roles));
+        std::string sql =
+            fmt::format("ALTER POLICY {} ON {} TO {}", quote_ident(p.name), t.name.sql(), ddl::policy_roles(p.roles));
         if (!p.using_expr.empty()) sql += fmt::format(" USING ({})", p.using_expr);
         if (!p.check_expr.empty()) sql += fmt::format(" WITH CHECK ({})", p.check_expr);
         add(Phase::Rls, name, "alter policy " + p.name, sql, kAccessExclusive, tx(), p.origin, {"authz-change"});
@@ -545,7 +593,8 @@ class Planner {
           fmt::format("ALTER TABLE {} {} ROW LEVEL SECURITY", t.name.sql(), t.rls_enabled ? "ENABLE" : "DISABLE"),
           kAccessExclusive, tx(), t.origin, {"authz-change"});
     if (t.rls_forced != live.rls_forced)
-      add(Phase::Rls, name, t.rls_forced ? "force row level security on the owner too" : "stop forcing row level security",
+      add(Phase::Rls, name,
+          t.rls_forced ? "force row level security on the owner too" : "stop forcing row level security",
           fmt::format("ALTER TABLE {} {} ROW LEVEL SECURITY", t.name.sql(), t.rls_forced ? "FORCE" : "NO FORCE"),
           kAccessExclusive, tx(), t.origin, {"authz-change"});
     for (const auto& [role, privs] : t.grants) {
@@ -556,11 +605,11 @@ class Planner {
       if (t.exact_grant_roles.count(role))
         std::set_difference(have.begin(), have.end(), privs.begin(), privs.end(), std::inserter(extra, extra.end()));
       if (!missing.empty())
-        add(Phase::Rls, name, "grant " + role + " what its policies need", ddl::grant(t.name, missing, role), "none", tx(),
-            t.origin, {"authz-change"});
+        add(Phase::Rls, name, "grant " + role + " what its policies need", ddl::grant(t.name, missing, role), "none",
+            tx(), t.origin, {"authz-change"});
       if (!extra.empty())
-        add(Phase::Rls, name, "revoke from " + role + " what the declaration does not grant", ddl::revoke(t.name, extra, role),
-            "none", tx(), t.origin, {"authz-change"});
+        add(Phase::Rls, name, "revoke from " + role + " what the declaration does not grant",
+            ddl::revoke(t.name, extra, role), "none", tx(), t.origin, {"authz-change"});
     }
   }
 
@@ -581,12 +630,14 @@ class Planner {
                              : kAccessExclusive;
       if (becomes_index) continue;  // dropped in phase 4, when its partial index takes over
       add(Phase::Contract, name, fmt::format("drop undeclared {} {}", to_string(lc.kind), lc.name),
-          fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(lc.name)), lock, group(), t.origin);
+          fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(lc.name)), lock, group(),
+          t.origin);
     }
     for (const auto& lt : live.triggers)
       if (!t.trigger(lt.name))
         add(Phase::Contract, name, "drop undeclared trigger " + lt.name,
-            fmt::format("DROP TRIGGER {} ON {}", quote_ident(lt.name), t.name.sql()), kAccessExclusive, group(), t.origin);
+            fmt::format("DROP TRIGGER {} ON {}", quote_ident(lt.name), t.name.sql()), kAccessExclusive, group(),
+            t.origin);
     for (const auto& lc : live.columns)
       if (!t.column(lc.name))
         add(Phase::Contract, name, "drop undeclared column " + lc.name,

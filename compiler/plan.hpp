@@ -15,13 +15,13 @@ const char* phase_name(Phase p);
 
 struct Step {
   Phase phase = Phase::Infrastructure;
-  std::string table;  // "schema.table", or "" for database-wide steps
-  std::string summary;  // "create table", "add index idx_x", ...
-  std::string sql;  // one statement, no trailing semicolon
-  std::string lock;  // what it locks, in words a reviewer knows
-  bool transactional = true;  // false: CONCURRENTLY, must run alone
+  std::string table;            // "schema.table", or "" for database-wide steps
+  std::string summary;          // "create table", "add index idx_x", ...
+  std::string sql;              // one statement, no trailing semicolon
+  std::string lock;             // what it locks, in words a reviewer knows
+  bool transactional = true;    // false: CONCURRENTLY, must run alone
   bool locks_existing = false;  // runs under lock_timeout, retried on 55P03
-  int group = 0;  // consecutive transactional steps with one group share a transaction
+  int group = 0;                // consecutive transactional steps with one group share a transaction
   std::vector<std::string> hazards;
   Origin origin;
 };

@@ -22,11 +22,13 @@ std::vector<Statement> scratch_script(const Desired& d, const LiveDependencies& 
   auto schemas = d.catalog.schemas;
   schemas.insert("auth");
   schemas.insert(deps.schemas.begin(), deps.schemas.end());
-  for (const auto& s : schemas) out.push_back({fmt::format("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(s)), {}, "schema " + s});
+  for (const auto& s : schemas)
+    out.push_back({fmt::format("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(s)), {}, "schema " + s});
   // Copies of the live types and functions the declarations use; bodies are
   // not checked (a function may read a table that does not exist yet).
   out.push_back({"SET check_function_bodies = off", {}, "setting"});
-  for (const auto& st : deps.statements) out.push_back({st, {}, "a copy of a live type or function the declarations use"});
+  for (const auto& st : deps.statements)
+    out.push_back({st, {}, "a copy of a live type or function the declarations use"});
   // Policies call auth.jwt(): the stand-ins exist in the scratch database even
   // for target = "supabase" (where the live ones are Supabase's own).
   if (!d.creates_auth_standins())
@@ -100,8 +102,8 @@ std::optional<Catalog> materialize(Db& db, const Desired& d, const LiveDependenc
 
 }  // namespace
 
-std::optional<Catalog> normalize_in_scratch(const Desired& d, const LiveDependencies& deps, const ScratchOptions& options,
-                                            Diagnostics& diags) {
+std::optional<Catalog> normalize_in_scratch(const Desired& d, const LiveDependencies& deps,
+                                            const ScratchOptions& options, Diagnostics& diags) {
   if (options.dev_url) {
     Db db(*options.dev_url, "schemac scratch");
     return materialize(db, d, deps, true, diags);
@@ -113,10 +115,10 @@ std::optional<Catalog> normalize_in_scratch(const Desired& d, const LiveDependen
     // template0: nothing installed into template1 leaks into the comparison.
     admin.exec(fmt::format("CREATE DATABASE {} TEMPLATE template0", quote_ident(name)));
   } catch (const pqxx::sql_error& e) {
-    throw std::runtime_error(fmt::format(
-        "could not create the scratch database that normalizes the declarations: {}"
-        "pass --dev-url URL to name an empty database schemac may use instead",
-        e.what()));
+    throw std::runtime_error(
+        fmt::format("could not create the scratch database that normalizes the declarations: {}"
+                    "pass --dev-url URL to name an empty database schemac may use instead",
+                    e.what()));
   }
   std::optional<Catalog> out;
   try {
@@ -152,7 +154,8 @@ std::optional<Catalog> normalize(const Desired& d, const Catalog& live, const Li
     // In sync: the live table already is what this declaration normalizes to,
     // so it stands in for the normalized form and nothing is read or created.
     const Table* lt = live.table(t.name);
-    if (auto it = digests.find(key); lt && it != digests.end() && it->second == NormalizeCache::comparable_digest(*lt)) {
+    if (auto it = digests.find(key);
+        lt && it != digests.end() && it->second == NormalizeCache::comparable_digest(*lt)) {
       out.tables.push_back(*lt);
       ++stats.tables_in_sync;
     } else if (auto cached = cache.table(key)) {
@@ -181,13 +184,15 @@ std::optional<Catalog> normalize(const Desired& d, const Catalog& live, const Li
     for (const auto& t : d.catalog.tables)
       if (needed.count(t.name))
         for (const auto& c : t.constraints)
-          if (c.kind == ConstraintKind::ForeignKey && d.catalog.table(c.ref_table) && needed.insert(c.ref_table).second) grew = true;
+          if (c.kind == ConstraintKind::ForeignKey && d.catalog.table(c.ref_table) && needed.insert(c.ref_table).second)
+            grew = true;
   }
   Desired subset = d;
   std::erase_if(subset.catalog.tables, [&](const Table& t) { return !needed.count(t.name); });
   stats.scratch_database_used = true;
   Diagnostics first_try;
-  auto normalized = normalize_in_scratch(subset, deps, options, needed.size() == d.catalog.tables.size() ? diags : first_try);
+  auto normalized =
+      normalize_in_scratch(subset, deps, options, needed.size() == d.catalog.tables.size() ? diags : first_try);
   if (!normalized && needed.size() != d.catalog.tables.size()) {
     // A policy may read a table no foreign key names: materialize everything.
     needed.clear();
@@ -205,7 +210,8 @@ std::optional<Catalog> normalize(const Desired& d, const Catalog& live, const Li
   if (digests != digests_before) cache.save_digests(digests);
   out.functions = normalized->functions;
   for (const auto& f : d.catalog.functions)
-    if (const auto* n = normalized->function(f.name)) cache.store(NormalizeCache::function_key(f, context), n->definition);
+    if (const auto* n = normalized->function(f.name))
+      cache.store(NormalizeCache::function_key(f, context), n->definition);
   std::sort(out.tables.begin(), out.tables.end(), [](const Table& a, const Table& b) { return a.name < b.name; });
   return out;
 }

@@ -14,9 +14,9 @@
 namespace schemac {
 
 struct ScratchOptions {
-  std::string server_url;  // where to create (and drop) a temporary database
+  std::string server_url;              // where to create (and drop) a temporary database
   std::optional<std::string> dev_url;  // or: an existing database, used inside a rolled-back transaction
-  int server_version = 0;  // part of the cache key: deparsed forms can change between versions
+  int server_version = 0;              // part of the cache key: deparsed forms can change between versions
 };
 
 struct NormalizeStats {

@@ -11,7 +11,9 @@
 
 namespace schemac {
 
-std::string default_schema_path() { return std::filesystem::exists("schema") ? "schema" : "schemac.toml"; }
+std::string default_schema_path() {
+  return std::filesystem::exists("schema") ? "schema" : "schemac.toml";
+}
 
 std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Diagnostics& diags) {
   // Nothing touches the database while declaration errors remain.
@@ -37,8 +39,9 @@ std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Dia
   }
   auto dependencies = read_live_dependencies(live_db, d);
   NormalizeCache cache(request.cache_dir);
-  auto normalized = normalize(d, out.live, dependencies, {request.database_url, request.dev_url, live_db.server_major_version()},
-                              cache, diags, out.normalize_stats);
+  auto normalized =
+      normalize(d, out.live, dependencies, {request.database_url, request.dev_url, live_db.server_major_version()},
+                cache, diags, out.normalize_stats);
   if (!normalized) return std::nullopt;
   out.plan = make_plan(d, *normalized, out.live);
   return out;

@@ -21,7 +21,7 @@ struct TableDecl {
   Table table;  // declared objects only
   TableFlags flags;
   std::map<std::string, SourcePos> key_pos;  // where each table-level key was written
-  std::vector<std::string> primary_key;  // in column order (column keys or primary_key = [...])
+  std::vector<std::string> primary_key;      // in column order (column keys or primary_key = [...])
   SourcePos primary_key_pos;
   std::map<std::string, SourcePos> value_pos;  // "columns.x.default", "checks.y", ...: where SQL text starts
 };
@@ -29,7 +29,7 @@ struct TableDecl {
 struct Declarations {
   Settings settings;
   std::map<std::string, SourcePos> setting_pos;  // "tenancy.claim" -> where it was written
-  std::vector<TableDecl> tables;  // in file order
+  std::vector<TableDecl> tables;                 // in file order
   std::vector<std::string> files;
 };
 

@@ -15,7 +15,9 @@ void Diagnostics::error(const SourcePos& pos, std::string message, std::string h
   errors_.push_back({pos, std::move(message), std::move(help)});
 }
 
-void Diagnostics::add_source(const std::string& file, std::string text) { sources_[file] = std::move(text); }
+void Diagnostics::add_source(const std::string& file, std::string text) {
+  sources_[file] = std::move(text);
+}
 
 std::vector<Diagnostic> Diagnostics::sorted() const {
   auto out = errors_;

@@ -180,10 +180,14 @@ struct Expander {
         auto close = s.tenancy.references.find(')', open);
         fk.ref_columns = {s.tenancy.references.substr(open + 1, close - open - 1)};
       }
-      if (s.tenancy.on_delete == "cascade") fk.on_delete = "CASCADE";
-      else if (s.tenancy.on_delete == "restrict") fk.on_delete = "RESTRICT";
-      else if (s.tenancy.on_delete == "set null") fk.on_delete = "SET NULL";
-      else if (s.tenancy.on_delete == "set default") fk.on_delete = "SET DEFAULT";
+      if (s.tenancy.on_delete == "cascade")
+        fk.on_delete = "CASCADE";
+      else if (s.tenancy.on_delete == "restrict")
+        fk.on_delete = "RESTRICT";
+      else if (s.tenancy.on_delete == "set null")
+        fk.on_delete = "SET NULL";
+      else if (s.tenancy.on_delete == "set default")
+        fk.on_delete = "SET DEFAULT";
       fk.origin = origin;
       add_unless_declared(t.constraints, std::move(fk));
     }
@@ -268,9 +272,18 @@ struct Expander {
     col("changed_by", "uuid", true);
     col("changed_at", "timestamptz", false, "now()");
     t.columns.push_back(Column{"tenant_id", s.tenancy.type, true, {}, {}, {}, false, origin});
-    t.constraints.push_back(Constraint{t.name.name + "_pkey", ConstraintKind::PrimaryKey, {"id"}, "", {}, {}, "", "", true, origin});
-    t.constraints.push_back(Constraint{t.name.name + "_action_check", ConstraintKind::Check, {"action"},
-                                       "action IN ('INSERT', 'UPDATE', 'DELETE')", {}, {}, "", "", true, origin});
+    t.constraints.push_back(
+        Constraint{t.name.name + "_pkey", ConstraintKind::PrimaryKey, {"id"}, "", {}, {}, "", "", true, origin});
+    t.constraints.push_back(Constraint{t.name.name + "_action_check",
+                                       ConstraintKind::Check,
+                                       {"action"},
+                                       "action IN ('INSERT', 'UPDATE', 'DELETE')",
+                                       {},
+                                       {},
+                                       "",
+                                       "",
+                                       true,
+                                       origin});
     auto index = [&](std::string name, std::vector<std::string> keys, std::string method) {
       Index i;
       i.name = std::move(name);
@@ -320,7 +333,8 @@ Catalog expand(const Declarations& decls, Diagnostics& diags) {
     if (decl.flags.audited && !first_audited) first_audited = &decl;
   }
   if (first_audited) {
-    Origin origin{decls.settings.audit.pos.line ? decls.settings.audit.pos : first_audited->key_pos.at("audited"), "audit"};
+    Origin origin{decls.settings.audit.pos.line ? decls.settings.audit.pos : first_audited->key_pos.at("audited"),
+                  "audit"};
     if (!out.table(decls.settings.audit_table())) out.tables.push_back(ex.audit_table(origin));
   }
   std::sort(out.tables.begin(), out.tables.end(), [](const Table& a, const Table& b) { return a.name < b.name; });

@@ -1,11 +1,11 @@
 // TOML files -> Declarations, with a positioned error for every shape mistake.
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "schema/declarations.hpp"
 
@@ -17,16 +17,26 @@ namespace {
 
 const char* type_name(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "nothing";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "nothing";
   }
 }
 
@@ -63,10 +73,14 @@ class FileLoader {
         settings_section(*k, *v, key, {"target", "postgres", "schemas", "extensions", "undeclared_tables"});
       else if (key == "tenancy")
         settings_section(*k, *v, key, {"column", "type", "references", "on_delete", "claim", "roles"});
-      else if (key == "audit") settings_section(*k, *v, key, {"table", "tenant_readable"});
-      else if (key == "runtime") settings_section(*k, *v, key, {"schema"});
-      else if (key == "apply") settings_section(*k, *v, key, {"lock_timeout", "retries"});
-      else if (key == "tables") tables(*k, *v);
+      else if (key == "audit")
+        settings_section(*k, *v, key, {"table", "tenant_readable"});
+      else if (key == "runtime")
+        settings_section(*k, *v, key, {"schema"});
+      else if (key == "apply")
+        settings_section(*k, *v, key, {"lock_timeout", "retries"});
+      else if (key == "tables")
+        tables(*k, *v);
       else
         d_.error(pos(*k), fmt::format("unknown section '{}'", key),
                  help_or(did_you_mean(key, {"project", "tenancy", "audit", "runtime", "apply", "tables"}),
@@ -112,8 +126,10 @@ class FileLoader {
     std::vector<std::string> out;
     bool ok = true;
     for (const auto& e : *n.as_array()) {
-      if (auto s = string(e, what + " element")) out.push_back(*s);
-      else ok = false;
+      if (auto s = string(e, what + " element"))
+        out.push_back(*s);
+      else
+        ok = false;
     }
     if (!ok) return std::nullopt;
     return out;
@@ -168,25 +184,31 @@ class FileLoader {
       if (auto x = string(v, what)) {
         if (*x != "supabase" && *x != "postgres")
           d_.error(pos(v), fmt::format("unknown target '{}'", *x), "write target = \"supabase\" or \"postgres\"");
-        else s.target = *x;
+        else
+          s.target = *x;
       }
     } else if (section == "project" && key == "postgres") {
       if (!expect(v, toml::node_type::integer, what, "an integer")) return;
       auto x = *v.value<int64_t>();
       if (x < 13 || x > 17)
         d_.error(pos(v), fmt::format("postgres = {} is not supported", x), "schemac supports PostgreSQL 13 to 17");
-      else s.postgres = static_cast<int>(x);
+      else
+        s.postgres = static_cast<int>(x);
     } else if (section == "project" && key == "schemas") {
       if (auto x = strings(v, what)) {
-        if (x->empty()) d_.error(pos(v), "project.schemas is empty", "name at least one schema, e.g. [\"public\"]");
-        else s.schemas = *x;
+        if (x->empty())
+          d_.error(pos(v), "project.schemas is empty", "name at least one schema, e.g. [\"public\"]");
+        else
+          s.schemas = *x;
       }
     } else if (section == "project" && key == "undeclared_tables") {
       if (auto x = string(v, what)) {
         if (*x != "keep" && *x != "drop")
           d_.error(pos(v), fmt::format("undeclared_tables = \"{}\" is not an option", *x),
-                   "write \"keep\" (list them, leave them alone) or \"drop\" (drop them; apply needs --allow-hazard deletes-data)");
-        else s.undeclared_tables = *x;
+                   "write \"keep\" (list them, leave them alone) or \"drop\" (drop them; apply needs --allow-hazard "
+                   "deletes-data)");
+        else
+          s.undeclared_tables = *x;
       }
     } else if (section == "project" && key == "extensions") {
       if (auto x = strings(v, what)) s.extensions = *x;
@@ -198,22 +220,29 @@ class FileLoader {
       }
       auto x = string(v, what);
       if (!x) return;
-      if (key == "column") s.tenancy.column = *x;
-      else if (key == "type") s.tenancy.type = *x;
-      else if (key == "references") s.tenancy.references = *x;
-      else if (key == "claim") s.tenancy.claim = *x;
+      if (key == "column")
+        s.tenancy.column = *x;
+      else if (key == "type")
+        s.tenancy.type = *x;
+      else if (key == "references")
+        s.tenancy.references = *x;
+      else if (key == "claim")
+        s.tenancy.claim = *x;
       else if (key == "on_delete") {
         if (std::find(kOnDelete.begin(), kOnDelete.end(), *x) == kOnDelete.end())
           d_.error(pos(v), fmt::format("unknown on_delete action '{}'", *x),
                    help_or(did_you_mean(*x, kOnDelete), "use cascade, restrict, set null, set default or no action"));
-        else s.tenancy.on_delete = *x;
+        else
+          s.tenancy.on_delete = *x;
       }
     } else if (section == "audit" && key == "table") {
       s.audit.pos = pos(v);
       if (auto x = string(v, what)) {
         auto dot = x->find('.');
-        if (dot == std::string::npos) s.audit.table = {"", *x};
-        else s.audit.table = {x->substr(0, dot), x->substr(dot + 1)};
+        if (dot == std::string::npos)
+          s.audit.table = {"", *x};
+        else
+          s.audit.table = {x->substr(0, dot), x->substr(dot + 1)};
       }
     } else if (section == "audit" && key == "tenant_readable") {
       if (auto x = boolean(v, what)) s.audit.tenant_readable = *x;
@@ -227,13 +256,16 @@ class FileLoader {
         if (digits == 0 || (unit != "ms" && unit != "s" && unit != "min"))
           d_.error(pos(v), fmt::format("lock_timeout '{}' is not a duration", *x),
                    "write a number with ms, s or min, e.g. \"2s\"");
-        else s.lock_timeout = *x;
+        else
+          s.lock_timeout = *x;
       }
     } else if (section == "apply" && key == "retries") {
       if (!expect(v, toml::node_type::integer, what, "an integer")) return;
       auto x = *v.value<int64_t>();
-      if (x < 0 || x > 100) d_.error(pos(v), fmt::format("retries = {} is out of range", x), "use 0 to 100");
-      else s.retries = static_cast<int>(x);
+      if (x < 0 || x > 100)
+        d_.error(pos(v), fmt::format("retries = {} is out of range", x), "use 0 to 100");
+      else
+        s.retries = static_cast<int>(x);
     }
   }
 
@@ -256,40 +288,58 @@ class FileLoader {
     tbl.origin.pos = pos(name_key);
     const std::string where = fmt::format("table {}", tbl.name.name);
     static const std::vector<std::string> allowed = {
-        "comment", "tenant_scoped", "soft_delete", "audited", "touch_updated_at", "rls",          "schema",
-        "renamed_from", "columns", "indexes",   "checks",           "policies", "primary_key", "unique",
-        "foreign_keys", "grants"};
+        "comment",     "tenant_scoped", "soft_delete",  "audited", "touch_updated_at", "rls",
+        "schema",      "renamed_from",  "columns",      "indexes", "checks",           "policies",
+        "primary_key", "unique",        "foreign_keys", "grants"};
     const toml::node* columns_node = nullptr;
     for (auto [k, v] : in_file_order(body)) {
       const std::string key(k->str());
       decl.key_pos[key] = pos(*k);
       const std::string what = fmt::format("'{}' of table {}", key, tbl.name.name);
-      if (key == "comment") tbl.comment = string(*v, what);
-      else if (key == "tenant_scoped") decl.flags.tenant_scoped = boolean(*v, what).value_or(false);
-      else if (key == "soft_delete") decl.flags.soft_delete = boolean(*v, what).value_or(false);
-      else if (key == "audited") decl.flags.audited = boolean(*v, what).value_or(false);
-      else if (key == "touch_updated_at") decl.flags.touch_updated_at = boolean(*v, what).value_or(false);
-      else if (key == "rls") decl.flags.rls = boolean(*v, what).value_or(false);
-      else if (key == "schema") tbl.name.schema = string(*v, what).value_or("");
-      else if (key == "renamed_from") tbl.renamed_from = string(*v, what).value_or("");
-      else if (key == "columns") columns_node = v;
-      else if (key == "indexes") indexes(decl, *v);
-      else if (key == "checks") checks(decl, *v);
-      else if (key == "policies") policies(decl, *v);
+      if (key == "comment")
+        tbl.comment = string(*v, what);
+      else if (key == "tenant_scoped")
+        decl.flags.tenant_scoped = boolean(*v, what).value_or(false);
+      else if (key == "soft_delete")
+        decl.flags.soft_delete = boolean(*v, what).value_or(false);
+      else if (key == "audited")
+        decl.flags.audited = boolean(*v, what).value_or(false);
+      else if (key == "touch_updated_at")
+        decl.flags.touch_updated_at = boolean(*v, what).value_or(false);
+      else if (key == "rls")
+        decl.flags.rls = boolean(*v, what).value_or(false);
+      else if (key == "schema")
+        tbl.name.schema = string(*v, what).value_or("");
+      else if (key == "renamed_from")
+        tbl.renamed_from = string(*v, what).value_or("");
+      else if (key == "columns")
+        columns_node = v;
+      else if (key == "indexes")
+        indexes(decl, *v);
+      else if (key == "checks")
+        checks(decl, *v);
+      else if (key == "policies")
+        policies(decl, *v);
       else if (key == "primary_key") {
         if (auto cols = strings(*v, what)) {
           decl.primary_key = *cols;
           decl.primary_key_pos = pos(*v);
         }
-      } else if (key == "unique") uniques(decl, *v);
-      else if (key == "foreign_keys") foreign_keys(decl, *v);
-      else if (key == "grants") grants(decl, *v);
-      else unknown_key(*k, allowed, where);
+      } else if (key == "unique")
+        uniques(decl, *v);
+      else if (key == "foreign_keys")
+        foreign_keys(decl, *v);
+      else if (key == "grants")
+        grants(decl, *v);
+      else
+        unknown_key(*k, allowed, where);
     }
     // Columns last: their primary_key flags combine with a table-level primary_key.
-    if (columns_node) columns(decl, *columns_node);
-    else d_.error(tbl.origin.pos, fmt::format("table {} declares no columns", tbl.name.name),
-                  fmt::format("add a [tables.{}.columns] section", tbl.name.name));
+    if (columns_node)
+      columns(decl, *columns_node);
+    else
+      d_.error(tbl.origin.pos, fmt::format("table {} declares no columns", tbl.name.name),
+               fmt::format("add a [tables.{}.columns] section", tbl.name.name));
     out_.tables.push_back(std::move(decl));
   }
 
@@ -312,9 +362,9 @@ class FileLoader {
       }
       const auto* ct = table(*v, where);
       if (!ct) continue;
-      static const std::vector<std::string> allowed = {"type",       "nullable",  "default",      "primary_key",
-                                                       "unique",     "references", "on_delete",   "check",
-                                                       "comment",    "renamed_from"};
+      static const std::vector<std::string> allowed = {"type",    "nullable",    "default",   "primary_key",
+                                                       "unique",  "references",  "on_delete", "check",
+                                                       "comment", "renamed_from"};
       std::string references, on_delete;
       SourcePos references_pos, on_delete_pos;
       bool has_type = false;
@@ -329,15 +379,21 @@ class FileLoader {
             has_type = true;
             decl.value_pos[vp] = text_pos(*cv);
           }
-        } else if (key == "nullable") col.nullable = boolean(*cv, what).value_or(false);
+        } else if (key == "nullable")
+          col.nullable = boolean(*cv, what).value_or(false);
         else if (key == "default") {
           if (cv->is_string()) {
             col.default_expr = std::string(*cv->value<std::string_view>());
             decl.value_pos[vp] = text_pos(*cv);
-          } else if (cv->is_boolean()) col.default_expr = *cv->value<bool>() ? "true" : "false";
-          else if (cv->is_integer()) col.default_expr = std::to_string(*cv->value<int64_t>());
-          else if (cv->is_floating_point()) col.default_expr = fmt::format("{}", *cv->value<double>());
-          else d_.error(pos(*cv), fmt::format("{} must be a string (SQL), boolean or number, not {}", what, type_name(*cv)));
+          } else if (cv->is_boolean())
+            col.default_expr = *cv->value<bool>() ? "true" : "false";
+          else if (cv->is_integer())
+            col.default_expr = std::to_string(*cv->value<int64_t>());
+          else if (cv->is_floating_point())
+            col.default_expr = fmt::format("{}", *cv->value<double>());
+          else
+            d_.error(pos(*cv),
+                     fmt::format("{} must be a string (SQL), boolean or number, not {}", what, type_name(*cv)));
         } else if (key == "primary_key") {
           if (boolean(*cv, what).value_or(false)) {
             pk_from_columns.push_back(col.name);
@@ -369,9 +425,12 @@ class FileLoader {
             decl.value_pos["checks." + c.name] = text_pos(*cv);
             tbl.constraints.push_back(std::move(c));
           }
-        } else if (key == "comment") col.comment = string(*cv, what);
-        else if (key == "renamed_from") col.renamed_from = string(*cv, what).value_or("");
-        else unknown_key(*ck, allowed, where);
+        } else if (key == "comment")
+          col.comment = string(*cv, what);
+        else if (key == "renamed_from")
+          col.renamed_from = string(*cv, what).value_or("");
+        else
+          unknown_key(*ck, allowed, where);
       }
       if (!has_type && !ct->contains("type") && !saw_unknown_key_)
         d_.error(col.origin.pos, fmt::format("column {}.{} has no type", tbl.name.name, col.name),
@@ -419,8 +478,10 @@ class FileLoader {
     };
     target = trim(target);
     auto dot = target.find('.');
-    if (dot == std::string::npos) c.ref_table = {"", target};
-    else c.ref_table = {target.substr(0, dot), target.substr(dot + 1)};
+    if (dot == std::string::npos)
+      c.ref_table = {"", target};
+    else
+      c.ref_table = {target.substr(0, dot), target.substr(dot + 1)};
     if (open != std::string::npos) {
       auto close = text.find(')', open);
       if (close == std::string::npos || trim(text.substr(close + 1)) != "") {
@@ -432,14 +493,16 @@ class FileLoader {
       std::string col;
       while (std::getline(list, col, ',')) c.ref_columns.push_back(trim(col));
     }
-    if (target.empty()) d_.error(p, fmt::format("reference '{}' names no table", text), "write references = \"table(column)\"");
+    if (target.empty())
+      d_.error(p, fmt::format("reference '{}' names no table", text), "write references = \"table(column)\"");
   }
 
   void indexes(TableDecl& decl, const toml::node& n) {
     auto& tbl = decl.table;
     const auto* t = table(n, fmt::format("indexes of table {}", tbl.name.name));
     if (!t) return;
-    static const std::vector<std::string> allowed = {"columns", "where", "unique", "using", "include", "include_deleted"};
+    static const std::vector<std::string> allowed = {"columns", "where",   "unique",
+                                                     "using",   "include", "include_deleted"};
     static const std::vector<std::string> methods = {"btree", "gin", "gist", "brin", "hash", "spgist"};
     for (auto [k, v] : in_file_order(*t)) {
       Index idx;
@@ -457,27 +520,32 @@ class FileLoader {
           if (auto cols = strings(*iv, what)) {
             has_columns = true;
             idx.keys = *cols;
-            if (cols->empty()) d_.error(pos(*iv), fmt::format("index {} has no columns", idx.name), "list at least one column");
+            if (cols->empty())
+              d_.error(pos(*iv), fmt::format("index {} has no columns", idx.name), "list at least one column");
             decl.value_pos["indexes." + idx.name + ".columns"] = pos(*iv);
           }
         } else if (key == "where") {
           idx.where = string(*iv, what).value_or("");
           decl.value_pos["indexes." + idx.name + ".where"] = text_pos(*iv);
-        } else if (key == "unique") idx.unique = boolean(*iv, what).value_or(false);
+        } else if (key == "unique")
+          idx.unique = boolean(*iv, what).value_or(false);
         else if (key == "using") {
           if (auto m = string(*iv, what)) {
             if (std::find(methods.begin(), methods.end(), *m) == methods.end())
               d_.error(pos(*iv), fmt::format("unknown index method '{}'", *m),
                        help_or(did_you_mean(*m, methods), "use btree, gin, gist, brin, hash or spgist"));
-            else idx.method = *m;
+            else
+              idx.method = *m;
           }
-        } else if (key == "include") idx.include = strings(*iv, what).value_or(std::vector<std::string>{});
-        else if (key == "include_deleted") idx.include_deleted = boolean(*iv, what).value_or(false);
-        else unknown_key(*ik, allowed, where);
+        } else if (key == "include")
+          idx.include = strings(*iv, what).value_or(std::vector<std::string>{});
+        else if (key == "include_deleted")
+          idx.include_deleted = boolean(*iv, what).value_or(false);
+        else
+          unknown_key(*ik, allowed, where);
       }
       if (!has_columns && !it->contains("columns") && !saw_unknown_key_)
-        d_.error(idx.origin.pos, fmt::format("index {} has no columns", idx.name),
-                 "add columns = [\"column\", ...]");
+        d_.error(idx.origin.pos, fmt::format("index {} has no columns", idx.name), "add columns = [\"column\", ...]");
       tbl.indexes.push_back(std::move(idx));
     }
   }
@@ -534,7 +602,8 @@ class FileLoader {
       for (auto [fk, fv] : in_file_order(*ft)) {
         const std::string key(fk->str());
         const std::string what = fmt::format("'{}' of foreign key {}", key, c.name);
-        if (key == "columns") c.columns = strings(*fv, what).value_or(std::vector<std::string>{});
+        if (key == "columns")
+          c.columns = strings(*fv, what).value_or(std::vector<std::string>{});
         else if (key == "references") {
           if (auto r = string(*fv, what)) {
             has_ref = true;
@@ -545,7 +614,8 @@ class FileLoader {
             check_on_delete(*a, pos(*fv));
             c.on_delete = on_delete_sql(*a);
           }
-        } else unknown_key(*fk, allowed, where);
+        } else
+          unknown_key(*fk, allowed, where);
       }
       if (!has_ref && !ft->contains("references") && !saw_unknown_key_)
         d_.error(c.origin.pos, fmt::format("foreign key {} has no references", c.name),
@@ -586,8 +656,11 @@ class FileLoader {
           }
         } else if (key == "to") {
           if (auto r = strings(*pv, what)) {
-            if (r->empty()) d_.error(pos(*pv), fmt::format("policy {} applies to no role", p.name), "list roles, e.g. [\"authenticated\"]");
-            else p.roles = *r;
+            if (r->empty())
+              d_.error(pos(*pv), fmt::format("policy {} applies to no role", p.name),
+                       "list roles, e.g. [\"authenticated\"]");
+            else
+              p.roles = *r;
           }
         } else if (key == "using") {
           p.using_expr = string(*pv, what).value_or("");
@@ -600,9 +673,11 @@ class FileLoader {
             if (*a != "permissive" && *a != "restrictive")
               d_.error(pos(*pv), fmt::format("unknown policy kind '{}'", *a),
                        help_or(did_you_mean(*a, {"permissive", "restrictive"}), "use permissive or restrictive"));
-            else p.permissive = *a == "permissive";
+            else
+              p.permissive = *a == "permissive";
           }
-        } else unknown_key(*pk, allowed, where);
+        } else
+          unknown_key(*pk, allowed, where);
       }
       for (auto& r : p.roles)
         if (r == "PUBLIC") r = "public";
@@ -615,7 +690,8 @@ class FileLoader {
     auto& tbl = decl.table;
     const auto* t = table(n, fmt::format("grants of table {}", tbl.name.name));
     if (!t) return;
-    static const std::vector<std::string> privileges = {"select", "insert", "update", "delete", "truncate", "references", "trigger"};
+    static const std::vector<std::string> privileges = {"select",   "insert",     "update", "delete",
+                                                        "truncate", "references", "trigger"};
     for (auto [k, v] : in_file_order(*t)) {
       const std::string role(k->str());
       auto privs = strings(*v, fmt::format("grants of role {}", role));
@@ -627,7 +703,8 @@ class FileLoader {
           for (auto x : {"SELECT", "INSERT", "UPDATE", "DELETE"}) set.insert(x);
         } else if (std::find(privileges.begin(), privileges.end(), pr) == privileges.end()) {
           d_.error(pos(*v), fmt::format("unknown privilege '{}' for role {}", pr, role),
-                   help_or(did_you_mean(pr, privileges), "use select, insert, update, delete, truncate, references or trigger"));
+                   help_or(did_you_mean(pr, privileges),
+                           "use select, insert, update, delete, truncate, references or trigger"));
         } else {
           std::string up = pr;
           std::transform(up.begin(), up.end(), up.begin(), ::toupper);
@@ -642,10 +719,13 @@ std::vector<std::string> schema_files(const std::string& path, Diagnostics& d) {
   std::vector<std::string> files;
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
-    for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec))
       if (it->is_regular_file(ec) && it->path().extension() == ".toml") files.push_back(it->path().string());
     std::sort(files.begin(), files.end());
-    if (files.empty()) d.error({path, 0, 0}, fmt::format("no *.toml files in folder {}", path), "put your declarations in .toml files there");
+    if (files.empty())
+      d.error({path, 0, 0}, fmt::format("no *.toml files in folder {}", path),
+              "put your declarations in .toml files there");
   } else if (fs::exists(path, ec)) {
     files.push_back(path);
   } else {

@@ -1,8 +1,8 @@
+#include "schema/model.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
-
-#include "schema/model.hpp"
 
 namespace schemac {
 
@@ -21,12 +21,24 @@ auto find_named(T& items, const std::string& n) -> decltype(&items.front()) {
 }
 }  // namespace
 
-const Column* Table::column(const std::string& n) const { return find_named(columns, n); }
-Column* Table::column(const std::string& n) { return find_named(columns, n); }
-const Constraint* Table::constraint(const std::string& n) const { return find_named(constraints, n); }
-const Index* Table::index(const std::string& n) const { return find_named(indexes, n); }
-const Trigger* Table::trigger(const std::string& n) const { return find_named(triggers, n); }
-const Policy* Table::policy(const std::string& n) const { return find_named(policies, n); }
+const Column* Table::column(const std::string& n) const {
+  return find_named(columns, n);
+}
+Column* Table::column(const std::string& n) {
+  return find_named(columns, n);
+}
+const Constraint* Table::constraint(const std::string& n) const {
+  return find_named(constraints, n);
+}
+const Index* Table::index(const std::string& n) const {
+  return find_named(indexes, n);
+}
+const Trigger* Table::trigger(const std::string& n) const {
+  return find_named(triggers, n);
+}
+const Policy* Table::policy(const std::string& n) const {
+  return find_named(policies, n);
+}
 const Constraint* Table::primary_key() const {
   auto it = std::find_if(constraints.begin(), constraints.end(),
                          [](const Constraint& c) { return c.kind == ConstraintKind::PrimaryKey; });
@@ -48,10 +60,14 @@ const Function* Catalog::function(const QualifiedName& n) const {
 
 std::string to_string(ConstraintKind kind) {
   switch (kind) {
-    case ConstraintKind::PrimaryKey: return "primary key";
-    case ConstraintKind::Unique: return "unique constraint";
-    case ConstraintKind::Check: return "check";
-    case ConstraintKind::ForeignKey: return "foreign key";
+    case ConstraintKind::PrimaryKey:
+      return "primary key";
+    case ConstraintKind::Unique:
+      return "unique constraint";
+    case ConstraintKind::Check:
+      return "check";
+    case ConstraintKind::ForeignKey:
+      return "foreign key";
   }
   return "constraint";
 }

@@ -39,10 +39,10 @@ struct Constraint {
   std::string name;
   ConstraintKind kind = ConstraintKind::Check;
   std::vector<std::string> columns;
-  std::string expression;  // check: the boolean expression as written
+  std::string expression;   // check: the boolean expression as written
   QualifiedName ref_table;  // foreign key
   std::vector<std::string> ref_columns;
-  std::string on_delete;  // foreign key: "CASCADE", "SET NULL", ...; empty = NO ACTION
+  std::string on_delete;   // foreign key: "CASCADE", "SET NULL", ...; empty = NO ACTION
   std::string definition;  // pg_get_constraintdef without " NOT VALID" (read from a database)
   bool validated = true;
   Origin origin;
@@ -64,9 +64,9 @@ struct Index {
 
 struct Trigger {
   std::string name;
-  std::string timing;  // BEFORE | AFTER
-  std::string events;  // "DELETE", "INSERT OR UPDATE OR DELETE", ...
-  std::string level;  // ROW | STATEMENT
+  std::string timing;       // BEFORE | AFTER
+  std::string events;       // "DELETE", "INSERT OR UPDATE OR DELETE", ...
+  std::string level;        // ROW | STATEMENT
   std::string referencing;  // "REFERENCING NEW TABLE AS new_rows" or empty
   std::string when;
   QualifiedName function;
@@ -77,7 +77,7 @@ struct Trigger {
 
 struct Policy {
   std::string name;
-  std::string command = "ALL";  // ALL | SELECT | INSERT | UPDATE | DELETE
+  std::string command = "ALL";     // ALL | SELECT | INSERT | UPDATE | DELETE
   std::vector<std::string> roles;  // sorted; "public" for PUBLIC
   std::string using_expr;
   std::string check_expr;

@@ -29,7 +29,7 @@ struct Settings {
 
   struct Audit {
     QualifiedName table{"", "audit_trail"};  // empty schema: the runtime schema
-    bool tenant_readable = false;  // tenancy roles may read their organization's rows
+    bool tenant_readable = false;            // tenancy roles may read their organization's rows
     SourcePos pos;
   } audit;
 

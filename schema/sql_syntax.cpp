@@ -129,7 +129,8 @@ std::optional<SqlSyntaxError> check_sql(SqlFragment kind, std::string_view text)
   auto trimmed = text;
   while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front()))) trimmed.remove_prefix(1);
   if (trimmed.empty()) return SqlSyntaxError{"is empty", 0};
-  if (text.find('\0') != std::string_view::npos) return SqlSyntaxError{"contains a NUL byte", static_cast<int>(text.find('\0'))};
+  if (text.find('\0') != std::string_view::npos)
+    return SqlSyntaxError{"contains a NUL byte", static_cast<int>(text.find('\0'))};
   // Only whether it parses, and as one statement: no parse tree to build (the
   // JSON tree costs more than the parse itself).
   auto w = wrap(kind, text);
@@ -180,9 +181,8 @@ std::optional<std::string> plain_index_column(std::string_view key) {
   std::string words;
   for (char c : upper)
     if (!std::isspace(static_cast<unsigned char>(c))) words += c;
-  static const std::vector<std::string> allowed = {"",           "ASC",          "DESC",          "NULLSFIRST",
-                                                   "NULLSLAST",  "ASCNULLSFIRST", "ASCNULLSLAST", "DESCNULLSFIRST",
-                                                   "DESCNULLSLAST"};
+  static const std::vector<std::string> allowed = {
+      "", "ASC", "DESC", "NULLSFIRST", "NULLSLAST", "ASCNULLSFIRST", "ASCNULLSLAST", "DESCNULLSFIRST", "DESCNULLSLAST"};
   if (std::find(allowed.begin(), allowed.end(), words) == allowed.end()) return std::nullopt;
   return word;
 }

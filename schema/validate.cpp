@@ -24,7 +24,9 @@ SourcePos value_pos(const TableDecl* decl, const std::string& key, const SourceP
   return it == decl->value_pos.end() ? fallback : it->second;
 }
 
-std::string help_or_default(std::string help, std::string fallback) { return help.empty() ? fallback : help; }
+std::string help_or_default(std::string help, std::string fallback) {
+  return help.empty() ? fallback : help;
+}
 
 SourcePos at_offset(SourcePos p, int offset) {
   p.column += offset;
@@ -56,8 +58,10 @@ void validate_declarations(Declarations& decls, Diagnostics& d) {
          std::vector<std::string> parts;
          std::string cur;
          for (char c : s.tenancy.claim + ".") {
-           if (c == '.') parts.push_back(std::exchange(cur, {}));
-           else cur += c;
+           if (c == '.')
+             parts.push_back(std::exchange(cur, {}));
+           else
+             cur += c;
          }
          return parts;
        }())
@@ -72,7 +76,8 @@ void validate_declarations(Declarations& decls, Diagnostics& d) {
     auto& t = decl.table;
     const std::string tname = t.name.name;
     if (!t.name.schema.empty() && std::find(s.schemas.begin(), s.schemas.end(), t.name.schema) == s.schemas.end())
-      d.error(decl.key_pos["schema"], fmt::format("table {} is in schema '{}', which project.schemas does not list", tname, t.name.schema),
+      d.error(decl.key_pos["schema"],
+              fmt::format("table {} is in schema '{}', which project.schemas does not list", tname, t.name.schema),
               fmt::format("add \"{}\" to project.schemas, or remove schema from the table", t.name.schema));
     QualifiedName qn{t.name.schema.empty() ? s.default_schema() : t.name.schema, tname};
     if (auto [it, fresh] = seen.emplace(qn, t.origin.pos); !fresh)
@@ -85,7 +90,8 @@ void validate_declarations(Declarations& decls, Diagnostics& d) {
       const auto key = "columns." + c.name;
       if (!c.type.empty())
         check_fragment(d, SqlFragment::Type, c.type, value_pos(&decl, key + ".type", c.origin.pos),
-                       fmt::format("the type of column {}.{}", tname, c.name), "write a PostgreSQL type, e.g. \"text\" or \"numeric(12,2)\"");
+                       fmt::format("the type of column {}.{}", tname, c.name),
+                       "write a PostgreSQL type, e.g. \"text\" or \"numeric(12,2)\"");
       if (c.default_expr)
         check_fragment(d, SqlFragment::Expression, *c.default_expr, value_pos(&decl, key + ".default", c.origin.pos),
                        fmt::format("the default of column {}.{}", tname, c.name),
@@ -104,7 +110,8 @@ void validate_declarations(Declarations& decls, Diagnostics& d) {
                        fmt::format("index {} key '{}'", i.name, k),
                        "a key is a column, optionally with ASC/DESC/NULLS FIRST|LAST, or an expression in parentheses");
       if (!i.where.empty())
-        check_fragment(d, SqlFragment::Expression, i.where, value_pos(&decl, "indexes." + i.name + ".where", i.origin.pos),
+        check_fragment(d, SqlFragment::Expression, i.where,
+                       value_pos(&decl, "indexes." + i.name + ".where", i.origin.pos),
                        fmt::format("the predicate of index {}", i.name));
     }
     for (const auto& p : t.policies) {
@@ -134,13 +141,17 @@ void validate_declarations(Declarations& decls, Diagnostics& d) {
 
     // Flag preconditions.
     if (decl.flags.touch_updated_at)
-      if (const auto* c = t.column("updated_at"); c && c->type != "timestamptz" && c->type != "timestamp with time zone")
-        d.error(c->origin.pos, fmt::format("updated_at of table {} is {}, but touch_updated_at needs timestamptz", tname, c->type),
-                "declare updated_at = { type = \"timestamptz\", default = \"now()\" }, or leave it out and let the flag add it");
+      if (const auto* c = t.column("updated_at");
+          c && c->type != "timestamptz" && c->type != "timestamp with time zone")
+        d.error(c->origin.pos,
+                fmt::format("updated_at of table {} is {}, but touch_updated_at needs timestamptz", tname, c->type),
+                "declare updated_at = { type = \"timestamptz\", default = \"now()\" }, or leave it out and let the "
+                "flag add it");
     if (decl.flags.soft_delete)
       if (const auto* c = t.column("deleted_at");
           c && ((c->type != "timestamptz" && c->type != "timestamp with time zone") || !c->nullable))
-        d.error(c->origin.pos, fmt::format("deleted_at of table {} must be a nullable timestamptz for soft_delete", tname),
+        d.error(c->origin.pos,
+                fmt::format("deleted_at of table {} must be a nullable timestamptz for soft_delete", tname),
                 "declare deleted_at = { type = \"timestamptz\", nullable = true }, or leave it out");
     if (decl.flags.audited) {
       const auto& pk = decl.primary_key;
@@ -149,8 +160,11 @@ void validate_declarations(Declarations& decls, Diagnostics& d) {
         d.error(decl.key_pos["audited"], fmt::format("audited table {} needs a single-column primary key", tname),
                 "the audit trail records each row by its primary key: declare one uuid column with primary_key = true");
       else if (col && col->type != "uuid")
-        d.error(decl.key_pos["audited"], fmt::format("audited table {} has a {} primary key; the audit trail records uuid keys", tname, col->type),
-                "use a uuid primary key, e.g. id = { type = \"uuid\", primary_key = true, default = \"gen_random_uuid()\" }");
+        d.error(
+            decl.key_pos["audited"],
+            fmt::format("audited table {} has a {} primary key; the audit trail records uuid keys", tname, col->type),
+            "use a uuid primary key, e.g. id = { type = \"uuid\", primary_key = true, default = \"gen_random_uuid()\" "
+            "}");
     }
     if ((decl.flags.soft_delete) && decl.primary_key.empty())
       d.error(decl.key_pos["soft_delete"], fmt::format("soft_delete table {} needs a primary key", tname),
@@ -164,21 +178,25 @@ void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnos
   for (const auto& t : catalog.tables) table_names.push_back(t.name.name);
 
   // Tenancy: the referenced table is declared, and is not itself tenant_scoped.
-  bool any_tenant = std::any_of(decls.tables.begin(), decls.tables.end(), [](const TableDecl& t) { return t.flags.tenant_scoped; });
+  bool any_tenant =
+      std::any_of(decls.tables.begin(), decls.tables.end(), [](const TableDecl& t) { return t.flags.tenant_scoped; });
   if (any_tenant) {
     auto ref = s.tenancy.references.substr(0, s.tenancy.references.find('('));
-    QualifiedName qn = ref.find('.') == std::string::npos ? QualifiedName{s.default_schema(), ref}
-                                                          : QualifiedName{ref.substr(0, ref.find('.')), ref.substr(ref.find('.') + 1)};
+    QualifiedName qn = ref.find('.') == std::string::npos
+                           ? QualifiedName{s.default_schema(), ref}
+                           : QualifiedName{ref.substr(0, ref.find('.')), ref.substr(ref.find('.') + 1)};
     if (!catalog.table(qn)) {
       auto pos = s.tenancy.pos.line ? s.tenancy.pos : decls.tables.front().table.origin.pos;
       d.error(pos, fmt::format("tenancy.references names table {}, which is not declared", qn.display()),
-              help_or_default(did_you_mean(qn.name, table_names), "declare it, or set [tenancy] references = \"table(column)\""));
+              help_or_default(did_you_mean(qn.name, table_names),
+                              "declare it, or set [tenancy] references = \"table(column)\""));
     }
     for (const auto& decl : decls.tables)
       if (decl.flags.tenant_scoped && decl.table.name.name == qn.name)
         d.error(decl.key_pos.at("tenant_scoped"),
                 fmt::format("table {} is the tenancy table itself and cannot be tenant_scoped", qn.name),
-                "use rls = true and declare policies on its key, e.g. using = \"id = ((select auth.jwt()) ->> 'organization_id')::uuid\"");
+                "use rls = true and declare policies on its key, e.g. using = \"id = ((select auth.jwt()) ->> "
+                "'organization_id')::uuid\"");
   }
 
   std::map<std::pair<std::string, std::string>, SourcePos> relation_names;  // (schema, name) -> where
@@ -192,7 +210,8 @@ void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnos
       d.error(pos, fmt::format("{} names column '{}', which table {} does not have", what, col, t.name.name),
               did_you_mean(col, column_names));
     };
-    auto require_columns_in = [&](SqlFragment kind, const std::string& text, const SourcePos& pos, const std::string& what) {
+    auto require_columns_in = [&](SqlFragment kind, const std::string& text, const SourcePos& pos,
+                                  const std::string& what) {
       for (const auto& col : referenced_columns(kind, text)) require_column(col, pos, what);
     };
 
@@ -200,12 +219,14 @@ void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnos
       for (const auto& col : c.columns)
         if (c.kind != ConstraintKind::Check) require_column(col, c.origin.pos, to_string(c.kind) + " " + c.name);
       if (c.kind == ConstraintKind::Check)
-        require_columns_in(SqlFragment::Expression, c.expression, value_pos(decl, "checks." + c.name, c.origin.pos), "check " + c.name);
+        require_columns_in(SqlFragment::Expression, c.expression, value_pos(decl, "checks." + c.name, c.origin.pos),
+                           "check " + c.name);
       // The tenancy check above reports a missing tenancy table once, not per table.
       if (c.kind != ConstraintKind::ForeignKey || c.origin.flag == "tenant_scoped") continue;
       const auto* target = catalog.table(c.ref_table);
       if (!target) {
-        d.error(c.origin.pos, fmt::format("foreign key {} references table {}, which is not declared", c.name, c.ref_table.display()),
+        d.error(c.origin.pos,
+                fmt::format("foreign key {} references table {}, which is not declared", c.name, c.ref_table.display()),
                 help_or_default(did_you_mean(c.ref_table.name, table_names), "declare that table, or fix the name"));
         continue;
       }
@@ -213,44 +234,64 @@ void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnos
       for (const auto& col : target->columns) target_columns.push_back(col.name);
       auto refs = c.ref_columns;
       if (refs.empty()) {
-        if (const auto* pk = target->primary_key()) refs = pk->columns;
-        else d.error(c.origin.pos, fmt::format("foreign key {} references table {}, which has no primary key", c.name, target->name.name),
-                     "name the referenced columns: \"table(column)\"");
+        if (const auto* pk = target->primary_key())
+          refs = pk->columns;
+        else
+          d.error(
+              c.origin.pos,
+              fmt::format("foreign key {} references table {}, which has no primary key", c.name, target->name.name),
+              "name the referenced columns: \"table(column)\"");
       }
       for (const auto& col : refs)
         if (!target->column(col))
-          d.error(c.origin.pos, fmt::format("foreign key {} references column {}.{}, which does not exist", c.name, target->name.name, col),
+          d.error(c.origin.pos,
+                  fmt::format("foreign key {} references column {}.{}, which does not exist", c.name, target->name.name,
+                              col),
                   did_you_mean(col, target_columns));
       if (!refs.empty() && refs.size() != c.columns.size())
-        d.error(c.origin.pos, fmt::format("foreign key {} has {} column(s) but references {}", c.name, c.columns.size(), refs.size()),
+        d.error(c.origin.pos,
+                fmt::format("foreign key {} has {} column(s) but references {}", c.name, c.columns.size(), refs.size()),
                 "list as many referenced columns as local ones");
     }
     for (const auto& i : t.indexes) {
       if (i.origin.flag.empty() || i.origin.flag == "soft_delete") {
         for (const auto& k : i.keys) {
-          if (auto col = plain_index_column(k)) require_column(*col, value_pos(decl, "indexes." + i.name + ".columns", i.origin.pos), "index " + i.name);
-          else require_columns_in(SqlFragment::IndexKey, k, value_pos(decl, "indexes." + i.name + ".columns", i.origin.pos), "index " + i.name);
+          if (auto col = plain_index_column(k))
+            require_column(*col, value_pos(decl, "indexes." + i.name + ".columns", i.origin.pos), "index " + i.name);
+          else
+            require_columns_in(SqlFragment::IndexKey, k,
+                               value_pos(decl, "indexes." + i.name + ".columns", i.origin.pos), "index " + i.name);
         }
         for (const auto& col : i.include) require_column(col, i.origin.pos, "index " + i.name);
         if (!i.where.empty())
-          require_columns_in(SqlFragment::Expression, i.where, value_pos(decl, "indexes." + i.name + ".where", i.origin.pos), "the predicate of index " + i.name);
+          require_columns_in(SqlFragment::Expression, i.where,
+                             value_pos(decl, "indexes." + i.name + ".where", i.origin.pos),
+                             "the predicate of index " + i.name);
       }
       std::pair<std::string, std::string> key{t.name.schema, i.name};
       if (auto [it, fresh] = relation_names.emplace(key, i.origin.pos); !fresh)
-        d.error(i.origin.pos, fmt::format("index {} has the same name as another table or index in schema {}", i.name, t.name.schema),
-                fmt::format("the other is at {}; index and table names share one namespace per schema", it->second.str()));
+        d.error(
+            i.origin.pos,
+            fmt::format("index {} has the same name as another table or index in schema {}", i.name, t.name.schema),
+            fmt::format("the other is at {}; index and table names share one namespace per schema", it->second.str()));
     }
     for (const auto& c : t.constraints) {
       if (c.kind != ConstraintKind::PrimaryKey && c.kind != ConstraintKind::Unique) continue;
       std::pair<std::string, std::string> key{t.name.schema, c.name};
       if (auto [it, fresh] = relation_names.emplace(key, c.origin.pos); !fresh)
-        d.error(c.origin.pos, fmt::format("{} {} needs an index of that name, which another table or index in schema {} has", to_string(c.kind), c.name, t.name.schema),
+        d.error(c.origin.pos,
+                fmt::format("{} {} needs an index of that name, which another table or index in schema {} has",
+                            to_string(c.kind), c.name, t.name.schema),
                 fmt::format("the other is at {}; rename one", it->second.str()));
     }
     for (const auto& p : t.policies) {
       if (!p.origin.flag.empty()) continue;
-      if (!p.using_expr.empty()) require_columns_in(SqlFragment::Expression, p.using_expr, value_pos(decl, "policies." + p.name + ".using", p.origin.pos), "policy " + p.name);
-      if (!p.check_expr.empty()) require_columns_in(SqlFragment::Expression, p.check_expr, value_pos(decl, "policies." + p.name + ".with_check", p.origin.pos), "policy " + p.name);
+      if (!p.using_expr.empty())
+        require_columns_in(SqlFragment::Expression, p.using_expr,
+                           value_pos(decl, "policies." + p.name + ".using", p.origin.pos), "policy " + p.name);
+      if (!p.check_expr.empty())
+        require_columns_in(SqlFragment::Expression, p.check_expr,
+                           value_pos(decl, "policies." + p.name + ".with_check", p.origin.pos), "policy " + p.name);
     }
     // Generated names grow with the table name: report the longest once per table.
     std::vector<std::pair<std::string, Origin>> generated;
@@ -260,14 +301,16 @@ void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnos
     for (const auto& c : t.constraints) generated.emplace_back(c.name, c.origin);
     const std::pair<std::string, Origin>* longest = nullptr;
     for (const auto& g : generated)
-      if (!g.second.flag.empty() || (!g.first.empty() && g.first.size() > kMaxIdentifierBytes && g.second.pos == t.origin.pos))
+      if (!g.second.flag.empty() ||
+          (!g.first.empty() && g.first.size() > kMaxIdentifierBytes && g.second.pos == t.origin.pos))
         if (!longest || g.first.size() > longest->first.size()) longest = &g;
     if (longest && longest->first.size() > kMaxIdentifierBytes)
-      d.error(longest->second.pos,
-              fmt::format("table name {} is too long for the names {} generates: '{}' is {} bytes, PostgreSQL allows 63",
-                          t.name.name, longest->second.flag.empty() ? "schemac" : longest->second.flag, longest->first,
-                          longest->first.size()),
-              fmt::format("shorten the table name by {} bytes", longest->first.size() - kMaxIdentifierBytes));
+      d.error(
+          longest->second.pos,
+          fmt::format("table name {} is too long for the names {} generates: '{}' is {} bytes, PostgreSQL allows 63",
+                      t.name.name, longest->second.flag.empty() ? "schemac" : longest->second.flag, longest->first,
+                      longest->first.size()),
+          fmt::format("shorten the table name by {} bytes", longest->first.size() - kMaxIdentifierBytes));
   }
 }
 

@@ -68,11 +68,20 @@ struct ScratchDb {
 };
 
 // Zero-downtime rules a plan must never break (../shared/reference/toolchain.md).
-const std::set<std::string> kZeroDowntimeRules = {
-    "require-concurrent-index-creation", "require-concurrent-index-deletion", "constraint-missing-not-valid",
-    "ban-concurrent-index-creation-in-transaction", "adding-not-nullable-field", "changing-column-type",
-    "disallowed-unique-constraint", "adding-foreign-key-constraint", "adding-field-with-default",
-    "adding-serial-primary-key-field", "renaming-column", "renaming-table", "ban-drop-column", "ban-drop-table"};
+const std::set<std::string> kZeroDowntimeRules = {"require-concurrent-index-creation",
+                                                  "require-concurrent-index-deletion",
+                                                  "constraint-missing-not-valid",
+                                                  "ban-concurrent-index-creation-in-transaction",
+                                                  "adding-not-nullable-field",
+                                                  "changing-column-type",
+                                                  "disallowed-unique-constraint",
+                                                  "adding-foreign-key-constraint",
+                                                  "adding-field-with-default",
+                                                  "adding-serial-primary-key-field",
+                                                  "renaming-column",
+                                                  "renaming-table",
+                                                  "ban-drop-column",
+                                                  "ban-drop-table"};
 
 void lint(const Plan& plan, const std::string& case_name) {
   const char* squawk = std::getenv("SQUAWK");
@@ -136,15 +145,17 @@ void compare_with_migra(const std::string& applied_db, const std::string& refere
                        env("PGPORT", "5432"), db);
   };
   int code = 0;
-  auto out = run(fmt::format("{} '{}' '{}' --unsafe 2>&1", migra, url("127.0.0.1", applied_db), url("localhost", reference_db)),
-                 code);
+  auto out = run(
+      fmt::format("{} '{}' '{}' --unsafe 2>&1", migra, url("127.0.0.1", applied_db), url("localhost", reference_db)),
+      code);
   std::stringstream lines(out);
   std::string line;
   while (std::getline(lines, line)) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     bool about_unmanaged = false;
     for (const auto& t : unmanaged)
-      if (line.find(t) != std::string::npos || line.find(t.substr(t.find('.') + 1)) != std::string::npos) about_unmanaged = true;
+      if (line.find(t) != std::string::npos || line.find(t.substr(t.find('.') + 1)) != std::string::npos)
+        about_unmanaged = true;
     if (!about_unmanaged) fail("migra sees a difference: " + line);
   }
 }
@@ -153,9 +164,9 @@ std::map<std::string, long long> row_counts(Db& db, const std::vector<std::strin
   std::map<std::string, long long> out;
   std::string list;
   for (const auto& s : schemas) list += (list.empty() ? "" : ", ") + quote_literal(s);
-  for (const auto& r : db.query(fmt::format(
-           "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables WHERE schemaname IN ({}) ORDER BY 1",
-           list)))
+  for (const auto& r : db.query(fmt::format("SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM "
+                                            "pg_tables WHERE schemaname IN ({}) ORDER BY 1",
+                                            list)))
     out[r[0].as<std::string>()] = db.query("SELECT count(*) FROM " + r[0].as<std::string>())[0][0].as<long long>();
   return out;
 }
@@ -176,17 +187,21 @@ std::vector<std::string> differences(const Catalog& a, const Catalog& b) {
     const auto n = ta.name.display();
     auto describe_columns = [](const Table& t) {
       std::set<std::string> s;
-      for (const auto& c : t.columns) s.insert(fmt::format("{} {} {} {}", c.name, c.type, c.nullable ? "NULL" : "NOT NULL", c.default_expr.value_or("")));
+      for (const auto& c : t.columns)
+        s.insert(
+            fmt::format("{} {} {} {}", c.name, c.type, c.nullable ? "NULL" : "NOT NULL", c.default_expr.value_or("")));
       return s;
     };
     auto describe_constraints = [](const Table& t) {
       std::set<std::string> s;
-      for (const auto& c : t.constraints) s.insert(fmt::format("{} {}{}", c.name, c.definition, c.validated ? "" : " NOT VALID"));
+      for (const auto& c : t.constraints)
+        s.insert(fmt::format("{} {}{}", c.name, c.definition, c.validated ? "" : " NOT VALID"));
       return s;
     };
     auto describe_indexes = [&](const Table& t) {
       std::set<std::string> s;
-      for (const auto& i : t.indexes) s.insert(fmt::format("{} {}{}", i.name, shape(i.definition), i.valid ? "" : " INVALID"));
+      for (const auto& i : t.indexes)
+        s.insert(fmt::format("{} {}{}", i.name, shape(i.definition), i.valid ? "" : " INVALID"));
       return s;
     };
     auto describe_triggers = [&](const Table& t) {
@@ -199,7 +214,8 @@ std::vector<std::string> differences(const Catalog& a, const Catalog& b) {
       for (const auto& p : t.policies) {
         std::string roles;
         for (const auto& r : p.roles) roles += r + ",";
-        s.insert(fmt::format("{} {} {} {} USING {} CHECK {}", p.name, p.command, p.permissive, roles, p.using_expr, p.check_expr));
+        s.insert(fmt::format("{} {} {} {} USING {} CHECK {}", p.name, p.command, p.permissive, roles, p.using_expr,
+                             p.check_expr));
       }
       return s;
     };
@@ -207,17 +223,20 @@ std::vector<std::string> differences(const Catalog& a, const Catalog& b) {
       for (const auto& e : x)
         if (!y.count(e)) out.push_back(fmt::format("{}: {} only in the applied database: {}", n, what, e));
       for (const auto& e : y)
-        if (!x.count(e)) out.push_back(fmt::format("{}: {} only in the database built from the declarations: {}", n, what, e));
+        if (!x.count(e))
+          out.push_back(fmt::format("{}: {} only in the database built from the declarations: {}", n, what, e));
     };
     compare(describe_columns(ta), describe_columns(*tb), "column");
     compare(describe_constraints(ta), describe_constraints(*tb), "constraint");
     compare(describe_indexes(ta), describe_indexes(*tb), "index");
     compare(describe_triggers(ta), describe_triggers(*tb), "trigger");
     compare(describe_policies(ta), describe_policies(*tb), "policy");
-    if (ta.rls_enabled != tb->rls_enabled || ta.rls_forced != tb->rls_forced) out.push_back(n + ": row level security differs");
+    if (ta.rls_enabled != tb->rls_enabled || ta.rls_forced != tb->rls_forced)
+      out.push_back(n + ": row level security differs");
   }
   for (const auto& tb : b.tables)
-    if (!a.table(tb.name)) out.push_back("table " + tb.name.display() + " only in the database built from the declarations");
+    if (!a.table(tb.name))
+      out.push_back("table " + tb.name.display() + " only in the database built from the declarations");
   return out;
 }
 
@@ -280,8 +299,10 @@ int main(int argc, char** argv) {
 
     Diagnostics again;
     auto second = plan_against_database({schema, target.url, std::nullopt, ""}, again);
-    if (!second) fail("the second plan failed:\n" + again.render());
-    else if (!second->plan.empty()) fail("the second plan is not empty:\n" + render_text(second->plan));
+    if (!second)
+      fail("the second plan failed:\n" + again.render());
+    else if (!second->plan.empty())
+      fail("the second plan is not empty:\n" + render_text(second->plan));
 
     Db(reference.url).exec(supabase_like);
     Db(reference.url).exec(read(dir.parent_path() / "prelude.sql"));
@@ -289,7 +310,8 @@ int main(int argc, char** argv) {
     if (fs::exists(dir / "reference.sql")) Db(reference.url).exec(read(dir / "reference.sql"));
     Diagnostics fresh;
     auto direct = plan_against_database({schema, reference.url, std::nullopt, ""}, fresh);
-    if (!direct) fail("the reference build failed:\n" + fresh.render());
+    if (!direct)
+      fail("the reference build failed:\n" + fresh.render());
     else {
       Db ref(reference.url);
       apply_plan(ref, direct->plan, {"", -1, false, true}, log);
@@ -297,7 +319,8 @@ int main(int argc, char** argv) {
       auto applied = read_catalog(a, scope);
       // Undeclared tables are left alone: they are not part of the comparison.
       std::erase_if(applied.tables, [&](const Table& t) {
-        return std::find(plan.unmanaged_tables.begin(), plan.unmanaged_tables.end(), t.name.display()) != plan.unmanaged_tables.end();
+        return std::find(plan.unmanaged_tables.begin(), plan.unmanaged_tables.end(), t.name.display()) !=
+               plan.unmanaged_tables.end();
       });
       for (const auto& d : differences(applied, read_catalog(b, scope))) fail(d);
       compare_with_migra(target.name, reference.name, plan.unmanaged_tables);
@@ -309,7 +332,8 @@ int main(int argc, char** argv) {
       for (const auto& s : plan.steps) {
         // A renamed table keeps its rows under its new name.
         auto prefix = "rename table " + table.substr(table.find('.') + 1) + " to ";
-        if (s.summary.rfind(prefix, 0) == 0) table = table.substr(0, table.find('.') + 1) + s.summary.substr(prefix.size());
+        if (s.summary.rfind(prefix, 0) == 0)
+          table = table.substr(0, table.find('.') + 1) + s.summary.substr(prefix.size());
       }
       auto it = after.find(table);
       if (it == after.end()) {

@@ -53,7 +53,8 @@ TEST_CASE("check never crashes: random bytes, truncated and mutated schemas") {
   }
   for (int i = 0; i < 60; ++i) {
     std::string text = seed;
-    if (i % 3 == 0) text = text.substr(0, rng() % text.size());  // truncated
+    if (i % 3 == 0)
+      text = text.substr(0, rng() % text.size());  // truncated
     else if (i % 3 == 1)
       for (int k = 0; k < 20; ++k) text[rng() % text.size()] = static_cast<char>(rng() % 256);  // mutated bytes
     else {
@@ -97,6 +98,7 @@ TEST_CASE("plan --format markdown highlights blocking hazards and fences the SQL
                "/tests/acceptance/18-add-check/schema.toml --format markdown");
   CHECK(r.code == 0);
   CHECK(r.output.rfind("### schemac plan\n", 0) == 0);
-  CHECK(r.output.find("> [!CAUTION]\n> Blocking hazards (apply needs `--allow-hazard`): `deletes-data`") != std::string::npos);
+  CHECK(r.output.find("> [!CAUTION]\n> Blocking hazards (apply needs `--allow-hazard`): `deletes-data`") !=
+        std::string::npos);
   CHECK(r.output.find("```sql\n") != std::string::npos);
 }

@@ -74,7 +74,8 @@ TEST_CASE("the example schema compiles without errors") {
   CHECK(keys->policy("api_keys_tenant_insert")->check_expr ==
         "\"organization_id\" = ((select auth.jwt()) ->> 'organization_id')::uuid");
   CHECK(keys->trigger("t_api_keys_touch"));
-  CHECK(keys->trigger("t_api_keys_audit_update")->referencing == "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows");
+  CHECK(keys->trigger("t_api_keys_audit_update")->referencing ==
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows");
   CHECK(keys->rls_enabled);
   CHECK(keys->rls_forced);
   const auto* people = compiled->catalog.table({"public", "people"});

@@ -1,7 +1,8 @@
+#include "compiler/introspect.hpp"
+
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include "compiler/introspect.hpp"
 #include "tests/test_database.hpp"
 
 using namespace schemac;
@@ -16,7 +17,8 @@ std::size_t queries_to_read(Db& db, int tables) {
         "CREATE INDEX t{0}_org ON app.t{0} (org) WHERE n > 1;"
         "ALTER TABLE app.t{0} ENABLE ROW LEVEL SECURITY;"
         "CREATE POLICY p{0} ON app.t{0} USING (org IS NOT NULL);"
-        "CREATE TRIGGER tr{0} BEFORE UPDATE ON app.t{0} FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()",
+        "CREATE TRIGGER tr{0} BEFORE UPDATE ON app.t{0} FOR EACH ROW EXECUTE FUNCTION "
+        "suppress_redundant_updates_trigger()",
         i));
   Db reader(db.url());
   auto before = reader.query_count();
@@ -46,9 +48,10 @@ TEST_CASE("the catalog reader's query count does not grow with the number of tab
 TEST_CASE("the catalog reader deparses what PostgreSQL stores") {
   TestDatabase tdb;
   Db db = tdb.connect();
-  db.exec("CREATE TABLE public.docs (id int PRIMARY KEY, price numeric CHECK (price > 0), status text DEFAULT 'draft', "
-          "deleted_at timestamptz); CREATE INDEX docs_live ON docs (status DESC) WHERE deleted_at IS NULL;"
-          "ALTER TABLE docs ADD CONSTRAINT docs_status CHECK (status IN ('draft', 'published')) NOT VALID");
+  db.exec(
+      "CREATE TABLE public.docs (id int PRIMARY KEY, price numeric CHECK (price > 0), status text DEFAULT 'draft', "
+      "deleted_at timestamptz); CREATE INDEX docs_live ON docs (status DESC) WHERE deleted_at IS NULL;"
+      "ALTER TABLE docs ADD CONSTRAINT docs_status CHECK (status IN ('draft', 'published')) NOT VALID");
   Db reader(tdb.url());
   auto catalog = read_catalog(reader, {{"public"}, {}});
   const auto* t = catalog.table({"public", "docs"});
@@ -56,8 +59,7 @@ TEST_CASE("the catalog reader deparses what PostgreSQL stores") {
   CHECK(*t->column("status")->default_expr == "'draft'::text");
   CHECK(t->constraint("docs_price_check")->definition == "CHECK ((price > (0)::numeric))");
   CHECK(t->constraint("docs_status")->validated == false);
-  CHECK(t->constraint("docs_status")->definition ==
-        "CHECK ((status = ANY (ARRAY['draft'::text, 'published'::text])))");
+  CHECK(t->constraint("docs_status")->definition == "CHECK ((status = ANY (ARRAY['draft'::text, 'published'::text])))");
   CHECK(t->index("docs_live")->definition ==
         "CREATE INDEX docs_live ON public.docs USING btree (status DESC) WHERE (deleted_at IS NULL)");
   CHECK(t->index("docs_pkey")->backs_constraint);

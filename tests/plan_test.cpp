@@ -1,11 +1,11 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 #include "compiler/apply.hpp"
 #include "compiler/render.hpp"
@@ -45,7 +45,8 @@ TEST_CASE("the sql plan runs as it is under psql -v ON_ERROR_STOP=1, and converg
     out << render_sql(plan.plan);
   }
   std::string output;
-  int rc = run_command(fmt::format("psql -X -q -v ON_ERROR_STOP=1 -d {} -f {} 2>&1", tdb.name(), file.string()), output);
+  int rc =
+      run_command(fmt::format("psql -X -q -v ON_ERROR_STOP=1 -d {} -f {} 2>&1", tdb.name(), file.string()), output);
   fs::remove(file);
   INFO(output);
   CHECK(rc == 0);
@@ -57,9 +58,10 @@ namespace {
 // roles, and default privileges that grant every new public table to them.
 void prepare_like_supabase(Db& db) {
   db.exec(read_file(source_path("tests/supabase_like.sql")));
-  db.exec("CREATE TABLE auth.users (id uuid PRIMARY KEY);"
-          "GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;"
-          "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role");
+  db.exec(
+      "CREATE TABLE auth.users (id uuid PRIMARY KEY);"
+      "GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;"
+      "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role");
 }
 
 std::string supabase_copy_of_saas() {
@@ -97,31 +99,39 @@ TEST_CASE("examples/saas with target supabase on a database prepared like Supaba
                  "AND grantee IN ('anon', 'service_role')")
             .empty());
   db.exec("INSERT INTO organizations (id, name, slug) VALUES ('00000000-0000-0000-0000-00000000000a', 'Acme', 'acme')");
-  db.exec("INSERT INTO api_keys (organization_id, name, key_hash) VALUES ('00000000-0000-0000-0000-00000000000a', 'k', 'h')");
+  db.exec(
+      "INSERT INTO api_keys (organization_id, name, key_hash) VALUES ('00000000-0000-0000-0000-00000000000a', 'k', "
+      "'h')");
   Db api = tdb.connect();
-  auto claims = R"({"sub":"11111111-1111-1111-1111-11111111111a","organization_id":"00000000-0000-0000-0000-00000000000a"})";
+  auto claims =
+      R"({"sub":"11111111-1111-1111-1111-11111111111a","organization_id":"00000000-0000-0000-0000-00000000000a"})";
   CHECK(as_role(api, "authenticated", claims, "SELECT id FROM api_keys").size() == 1);
   as_role(api, "authenticated", claims, "DELETE FROM api_keys");
   CHECK(db.query("SELECT 1 FROM api_keys WHERE deleted_at IS NOT NULL").size() == 1);
   fs::remove_all(schema);
 }
 
-TEST_CASE("an undeclared index, check, trigger and policy on a declared table are dropped; undeclared tables are left alone") {
+TEST_CASE(
+    "an undeclared index, check, trigger and policy on a declared table are dropped; undeclared tables are left "
+    "alone") {
   TestDatabase tdb;
   apply_schema(source_path("examples/saas/schema"), tdb.url());
   Db db = tdb.connect();
-  db.exec("CREATE INDEX idx_api_keys_org ON api_keys (organization_id, revoked);"
-          "ALTER TABLE api_keys ADD CONSTRAINT stale_check CHECK (true);"
-          "CREATE POLICY \"Users can view their org's API keys\" ON api_keys FOR SELECT USING (true);"
-          "CREATE TRIGGER stale_trigger BEFORE UPDATE ON api_keys FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger();"
-          "CREATE TABLE legacy_notes (id int)");
+  db.exec(
+      "CREATE INDEX idx_api_keys_org ON api_keys (organization_id, revoked);"
+      "ALTER TABLE api_keys ADD CONSTRAINT stale_check CHECK (true);"
+      "CREATE POLICY \"Users can view their org's API keys\" ON api_keys FOR SELECT USING (true);"
+      "CREATE TRIGGER stale_trigger BEFORE UPDATE ON api_keys FOR EACH ROW EXECUTE FUNCTION "
+      "suppress_redundant_updates_trigger();"
+      "CREATE TABLE legacy_notes (id int)");
   auto plan = plan_for(source_path("examples/saas/schema"), tdb.url()).plan;
   std::vector<std::string> summaries;
   for (const auto& s : plan.steps) summaries.push_back(s.summary);
   INFO(render_text(plan));
   CHECK(std::count(summaries.begin(), summaries.end(), "drop undeclared index idx_api_keys_org") == 1);
   CHECK(std::count(summaries.begin(), summaries.end(), "drop undeclared check stale_check") == 1);
-  CHECK(std::count(summaries.begin(), summaries.end(), "drop undeclared policy Users can view their org's API keys") == 1);
+  CHECK(std::count(summaries.begin(), summaries.end(), "drop undeclared policy Users can view their org's API keys") ==
+        1);
   CHECK(std::count(summaries.begin(), summaries.end(), "drop undeclared trigger stale_trigger") == 1);
   CHECK(plan.unmanaged_tables == std::vector<std::string>{"public.legacy_notes"});
   std::stringstream log;
@@ -156,11 +166,14 @@ TEST_CASE("every construct of the language converges: plan, apply, empty plan; n
   INFO(render_text(second.plan));
   CHECK(second.plan.empty());
   Db db = tdb.connect();
-  db.exec("INSERT INTO organizations (id, name) VALUES ('00000000-0000-0000-0000-00000000000a', 'a'), "
-          "('00000000-0000-0000-0000-00000000000b', 'b');"
-          "INSERT INTO billing.invoices (organization_id, number, email) VALUES "
-          "('00000000-0000-0000-0000-00000000000a', 'A-1', 'x@a.test'), ('00000000-0000-0000-0000-00000000000b', 'B-1', 'y@b.test')");
-  auto claims = R"({"sub":"11111111-1111-1111-1111-11111111111a","app_metadata":{"org_id":"00000000-0000-0000-0000-00000000000a"}})";
+  db.exec(
+      "INSERT INTO organizations (id, name) VALUES ('00000000-0000-0000-0000-00000000000a', 'a'), "
+      "('00000000-0000-0000-0000-00000000000b', 'b');"
+      "INSERT INTO billing.invoices (organization_id, number, email) VALUES "
+      "('00000000-0000-0000-0000-00000000000a', 'A-1', 'x@a.test'), ('00000000-0000-0000-0000-00000000000b', 'B-1', "
+      "'y@b.test')");
+  auto claims =
+      R"({"sub":"11111111-1111-1111-1111-11111111111a","app_metadata":{"org_id":"00000000-0000-0000-0000-00000000000a"}})";
   Db api = tdb.connect();
   auto rows = as_role(api, "support_agent", claims, "SELECT number FROM billing.invoices");
   REQUIRE(rows.size() == 1);
@@ -169,7 +182,8 @@ TEST_CASE("every construct of the language converges: plan, apply, empty plan; n
   db.exec("UPDATE billing.invoices SET status = 'paid' WHERE number = 'A-1'");
   CHECK(as_role(api, "authenticated", claims, "UPDATE billing.invoices SET amount = 1 RETURNING id").empty());
   // The audit log moved to the billing schema and records the tenant.
-  CHECK(db.query("SELECT 1 FROM billing.audit_log WHERE tenant_id = '00000000-0000-0000-0000-00000000000a'").size() >= 2);
+  CHECK(db.query("SELECT 1 FROM billing.audit_log WHERE tenant_id = '00000000-0000-0000-0000-00000000000a'").size() >=
+        2);
 }
 
 TEST_CASE("the normalization cache: an unchanged schema needs no scratch database, a changed table only itself") {
@@ -219,9 +233,11 @@ TEST_CASE("examples/seed-audit: from the database the audit found to the one it 
   Db db = tdb.connect();
   db.exec(read_file(source_path("examples/seed-audit/before.sql")));
   auto count_rows = [&] {
-    return db.query("SELECT (SELECT count(*) FROM organizations) + (SELECT count(*) FROM people) + "
-                    "(SELECT count(*) FROM api_keys) + (SELECT count(*) FROM webhooks) + "
-                    "(SELECT count(*) FROM automation_rules) + (SELECT count(*) FROM outbox)")[0][0]
+    return db
+        .query(
+            "SELECT (SELECT count(*) FROM organizations) + (SELECT count(*) FROM people) + "
+            "(SELECT count(*) FROM api_keys) + (SELECT count(*) FROM webhooks) + "
+            "(SELECT count(*) FROM automation_rules) + (SELECT count(*) FROM outbox)")[0][0]
         .as<long long>();
   };
   const auto rows = count_rows();
@@ -243,7 +259,8 @@ TEST_CASE("examples/seed-audit: from the database the audit found to the one it 
   CHECK(db.query("SELECT 1 FROM pg_index WHERE NOT indisvalid").empty());
   // Tenants are isolated by the JWT claim.
   Db api = tdb.connect();
-  auto acme = R"({"sub":"11111111-1111-1111-1111-11111111111a","organization_id":"00000000-0000-0000-0000-00000000000a"})";
+  auto acme =
+      R"({"sub":"11111111-1111-1111-1111-11111111111a","organization_id":"00000000-0000-0000-0000-00000000000a"})";
   CHECK(as_role(api, "authenticated", acme, "SELECT id FROM api_keys").size() == 200);
   CHECK(as_role(api, "authenticated", acme, "SELECT id FROM people").size() == 50);
   CHECK(as_role(api, "authenticated", acme,

@@ -18,9 +18,11 @@ TEST_CASE("plpgsql_check finds no error in the runtime functions") {
   };
   for (auto c : {Check{"public.touch_updated_at()", "relid => 'public.api_keys'"},
                  Check{"public.soft_delete()", "relid => 'public.api_keys'"},
-                 Check{"public.audit_changes()", "relid => 'public.api_keys', oldtable => 'old_rows', newtable => 'new_rows'"}}) {
+                 Check{"public.audit_changes()",
+                       "relid => 'public.api_keys', oldtable => 'old_rows', newtable => 'new_rows'"}}) {
     auto rows = db.query(fmt::format(
-        "SELECT level, message FROM plpgsql_check_function_tb('{}', {}, fatal_errors => false) WHERE level = 'error'", c.function, c.args));
+        "SELECT level, message FROM plpgsql_check_function_tb('{}', {}, fatal_errors => false) WHERE level = 'error'",
+        c.function, c.args));
     std::string found;
     for (const auto& r : rows) found += r[1].as<std::string>() + "\n";
     INFO(c.function << ": " << found);
@@ -32,8 +34,9 @@ TEST_CASE("the audit trigger function is SECURITY DEFINER with a fixed search_pa
   TestDatabase tdb;
   apply_schema(source_path("examples/saas/schema"), tdb.url());
   Db db = tdb.connect();
-  auto r = db.query("SELECT prosecdef, proconfig::text, has_function_privilege('authenticated', oid, 'EXECUTE') "
-                    "FROM pg_proc WHERE proname = 'audit_changes'");
+  auto r = db.query(
+      "SELECT prosecdef, proconfig::text, has_function_privilege('authenticated', oid, 'EXECUTE') "
+      "FROM pg_proc WHERE proname = 'audit_changes'");
   REQUIRE(r.size() == 1);
   CHECK(r[0][0].as<bool>());
   CHECK(r[0][1].as<std::string>() == "{\"search_path=\\\"\\\"\"}");

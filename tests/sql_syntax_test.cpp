@@ -1,7 +1,8 @@
+#include "schema/sql_syntax.hpp"
+
 #include <doctest/doctest.h>
 
 #include "schema/compile.hpp"
-#include "schema/sql_syntax.hpp"
 
 using namespace schemac;
 
@@ -19,7 +20,8 @@ TEST_CASE("SQL fragments are parsed by PostgreSQL's own parser") {
 }
 
 TEST_CASE("columns an expression reads, outside sub-queries") {
-  CHECK(referenced_columns(SqlFragment::Expression, "a = 1 AND b IN (SELECT c FROM t)") == std::vector<std::string>{"a", "b"});
+  CHECK(referenced_columns(SqlFragment::Expression, "a = 1 AND b IN (SELECT c FROM t)") ==
+        std::vector<std::string>{"a", "b"});
   CHECK(referenced_columns(SqlFragment::Expression, "t.a = 1").empty());
 }
 

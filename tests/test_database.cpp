@@ -62,7 +62,9 @@ pqxx::result as_role(Db& db, const std::string& role, const std::string& claims_
   }
 }
 
-std::string source_path(const std::string& relative) { return std::string(SOURCE_DIR) + "/" + relative; }
+std::string source_path(const std::string& relative) {
+  return std::string(SOURCE_DIR) + "/" + relative;
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
