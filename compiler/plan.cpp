@@ -148,8 +148,11 @@ class Planner {
     for (const auto& [role, attrs] : d_.role_attributes)
       if (!live_.roles.count(role))
         add(Phase::Infrastructure, "", "create role " + role,
-            fmt::format("CREATE ROLE {} {}", quote_ident(role), attrs), "none", group(), {{}, "target"},
-            {"authz-change"});
+            // Roles are cluster-wide: another database's apply may create it first.
+            fmt::format("DO $role$ BEGIN CREATE ROLE {} {}; EXCEPTION WHEN duplicate_object OR unique_violation THEN "
+                        "NULL; END $role$",
+                        quote_ident(role), attrs),
+            "none", group(), {{}, "target"}, {"authz-change"});
     for (const auto& schema : d_.catalog.schemas) {
       if (live_.schemas.count(schema)) continue;
       int g = group();

@@ -70,8 +70,9 @@ std::string render_text(const Plan& plan, const RenderOptions& options) {
     else if (!s.origin.flag.empty())
       out += fmt::format("       why:   {}\n", setting_reason(s.origin.flag));
     out += fmt::format("       lock:  {}\n", s.lock == "none" ? "none on existing tables" : s.lock);
-    out += fmt::format("       runs:  {}\n", s.transactional ? fmt::format("in transaction {}", s.group)
-                                                             : "alone, outside a transaction (CONCURRENTLY)");
+    out += fmt::format("       runs:  {}\n",
+                       s.transactional ? fmt::format("in transaction {}, lock_timeout {}", s.group, plan.lock_timeout)
+                                       : "alone, outside a transaction, no lock_timeout (blocks no reads or writes)");
     if (!s.hazards.empty()) {
       std::string hz;
       for (const auto& h : s.hazards)
@@ -163,6 +164,9 @@ std::string render_json(const Plan& plan) {
                         {"sql", s.sql},
                         {"transaction", s.transactional ? nlohmann::json(s.group) : nlohmann::json(nullptr)},
                         {"lock", s.lock},
+                        // Transactions wait for locks at most lock_timeout (then retry);
+                        // CONCURRENTLY statements wait without one: they block no reads or writes.
+                        {"lock_timeout", s.transactional ? nlohmann::json(plan.lock_timeout) : nlohmann::json(nullptr)},
                         {"hazards", s.hazards}};
     if (s.origin.known())
       j["source"] = {{"file", s.origin.pos.file}, {"line", s.origin.pos.line}, {"column", s.origin.pos.column}};

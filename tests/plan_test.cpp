@@ -267,3 +267,49 @@ TEST_CASE("examples/seed-audit: from the database the audit found to the one it 
                 "SELECT 1 FROM api_keys WHERE organization_id <> '00000000-0000-0000-0000-00000000000a'")
             .empty());
 }
+
+TEST_CASE("apply refuses a blocking hazard that was not allowed, with exit 3 and a list, and runs nothing") {
+  TestDatabase tdb;
+  apply_schema(source_path("examples/saas/schema"), tdb.url());
+  Db db = tdb.connect();
+  db.exec("ALTER TABLE api_keys ADD COLUMN legacy text");
+  std::string out;
+  const std::string base = fmt::format("{} apply --schema {} --database-url \"{}\" --auto-approve --no-cache 2>&1",
+                                       SCHEMAC_BIN, source_path("examples/saas/schema"), tdb.url());
+  CHECK(run_command(base, out) == 3);
+  CHECK(out.find("deletes-data  (allow with --allow-hazard deletes-data)") != std::string::npos);
+  CHECK(db.query("SELECT 1 FROM information_schema.columns WHERE column_name = 'legacy'").size() == 1);
+  auto allowed = base;
+  allowed.insert(allowed.find(" 2>&1"), " --allow-hazard deletes-data");
+  CHECK(run_command(allowed, out) == 0);
+  CHECK(db.query("SELECT 1 FROM information_schema.columns WHERE column_name = 'legacy'").empty());
+}
+
+TEST_CASE("apply retries a transaction that hit lock_timeout, and names the blocker when retries run out") {
+  TestDatabase tdb;
+  apply_schema(source_path("examples/saas/schema"), tdb.url());
+  Db db = tdb.connect();
+  db.exec("ALTER TABLE api_keys DROP CONSTRAINT api_keys_name_not_empty");
+  // Another session holds a lock on api_keys for the whole attempt.
+  Db blocker = tdb.connect();
+  blocker.exec("BEGIN");
+  blocker.exec("LOCK TABLE api_keys IN ACCESS SHARE MODE");
+  std::string out;
+  int code = run_command(
+      fmt::format("{} apply --schema {} --database-url \"{}\" --auto-approve --no-cache --lock-timeout 100ms "
+                  "--retries 2 2>&1",
+                  SCHEMAC_BIN, source_path("examples/saas/schema"), tdb.url()),
+      out);
+  blocker.exec("ROLLBACK");
+  INFO(out);
+  CHECK(code == 1);
+  CHECK(out.find("lock_timeout (100ms) waiting for public.api_keys; retry 1/2") != std::string::npos);
+  CHECK(out.find("retry 2/2") != std::string::npos);
+  CHECK(out.find("was not granted within lock_timeout 100ms after 2 retries") != std::string::npos);
+  CHECK(out.find("LOCK TABLE api_keys IN ACCESS SHARE MODE") != std::string::npos);
+  // Once the blocker is gone, running apply again converges.
+  CHECK(run_command(fmt::format("{} apply --schema {} --database-url \"{}\" --auto-approve --no-cache 2>&1",
+                                SCHEMAC_BIN, source_path("examples/saas/schema"), tdb.url()),
+                    out) == 0);
+  CHECK(plan_for(source_path("examples/saas/schema"), tdb.url()).plan.empty());
+}
