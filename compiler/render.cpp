@@ -72,7 +72,7 @@ std::string render_text(const Plan& plan, const RenderOptions& options) {
     out += fmt::format("       lock:  {}\n", s.lock == "none" ? "none on existing tables" : s.lock);
     out += fmt::format("       runs:  {}\n",
                        s.transactional ? fmt::format("in transaction {}, lock_timeout {}", s.group, plan.lock_timeout)
-                                       : "alone, outside a transaction, no lock_timeout (blocks no reads or writes)");
+                                       : "alone, outside a transaction, no lock_timeout");
     if (!s.hazards.empty()) {
       std::string hz;
       for (const auto& h : s.hazards)
