@@ -103,11 +103,6 @@ struct Fingerprint {
   Fingerprint& operator<<(const QualifiedName& q) { return *this << q.schema << q.name; }
 };
 
-std::string index_shape(const std::string& def) {
-  auto at = def.find(" USING ");
-  return (def.rfind("CREATE UNIQUE", 0) == 0 ? "UNIQUE" : "") + (at == std::string::npos ? def : def.substr(at));
-}
-
 }  // namespace
 
 std::string NormalizeCache::table_key(const Table& t, const std::string& context) {

@@ -50,14 +50,6 @@ std::vector<std::string> sorted(std::vector<std::string> v) {
   return v;
 }
 
-// An index definition without its name and table: what it indexes, and how.
-// Lets a renamed table keep its indexes, and an index of another name be renamed, not rebuilt.
-std::string index_shape(const std::string& def) {
-  auto using_at = def.find(" USING ");
-  return (def.rfind("CREATE UNIQUE", 0) == 0 ? "UNIQUE" : "") +
-         (using_at == std::string::npos ? def : def.substr(using_at));
-}
-
 bool same_policy(const Policy& desired_roles_from, const Policy& norm, const Policy& live) {
   return norm.command == live.command && norm.permissive == live.permissive && norm.using_expr == live.using_expr &&
          norm.check_expr == live.check_expr && sorted(desired_roles_from.roles) == sorted(live.roles);

@@ -44,43 +44,54 @@ std::string setting_reason(const std::string& flag) {
   return "needed by " + flag;
 }
 
-}  // namespace
-
-std::string render_text(const Plan& plan, const RenderOptions& options) {
-  auto bold = [&](const std::string& s) { return options.color ? "\033[1m" + s + "\033[0m" : s; };
-  auto red = [&](const std::string& s) { return options.color ? "\033[31m" + s + "\033[0m" : s; };
-  std::string out = bold(summary_line(plan)) + "\n";
+// Steps in plan order with a header each time the phase or the table changes.
+template <class OnPhase, class OnTable, class OnStep>
+void walk(const Plan& plan, OnPhase on_phase, OnTable on_table, OnStep on_step) {
   int phase = 0;
   std::string table = "\x01";
   int number = 0;
   for (const auto& s : plan.steps) {
     if (static_cast<int>(s.phase) != phase) {
       phase = static_cast<int>(s.phase);
-      out += "\n" + bold(fmt::format("Phase {}: {}", phase, phase_name(s.phase))) + "\n";
+      on_phase(s.phase);
       table = "\x01";
     }
     if (s.table != table) {
       table = s.table;
-      out += fmt::format("\n  {}\n", table.empty() ? "(database)" : table);
+      on_table(table.empty() ? std::string("(database)") : table);
     }
-    ++number;
-    out += fmt::format("    {}. {}\n", number, s.summary);
-    if (s.origin.known())
-      out += fmt::format("       why:   {}\n", s.origin.describe());
-    else if (!s.origin.flag.empty())
-      out += fmt::format("       why:   {}\n", setting_reason(s.origin.flag));
-    out += fmt::format("       lock:  {}\n", s.lock == "none" ? "none on existing tables" : s.lock);
-    out += fmt::format("       runs:  {}\n",
-                       s.transactional ? fmt::format("in transaction {}, lock_timeout {}", s.group, plan.lock_timeout)
-                                       : "alone, outside a transaction, no lock_timeout");
-    if (!s.hazards.empty()) {
-      std::string hz;
-      for (const auto& h : s.hazards)
-        hz += (hz.empty() ? "" : ", ") + (hazard_blocks(h) ? red(h + " (blocks apply)") : h);
-      out += fmt::format("       hazards: {}\n", hz);
-    }
-    out += indent(s.sql + ";", "       | ");
+    on_step(++number, s);
   }
+}
+
+}  // namespace
+
+std::string render_text(const Plan& plan, const RenderOptions& options) {
+  auto bold = [&](const std::string& s) { return options.color ? "\033[1m" + s + "\033[0m" : s; };
+  auto red = [&](const std::string& s) { return options.color ? "\033[31m" + s + "\033[0m" : s; };
+  std::string out = bold(summary_line(plan)) + "\n";
+  walk(
+      plan,
+      [&](Phase p) { out += "\n" + bold(fmt::format("Phase {}: {}", static_cast<int>(p), phase_name(p))) + "\n"; },
+      [&](const std::string& table) { out += fmt::format("\n  {}\n", table); },
+      [&](int number, const Step& s) {
+        out += fmt::format("    {}. {}\n", number, s.summary);
+        if (s.origin.known())
+          out += fmt::format("       why:   {}\n", s.origin.describe());
+        else if (!s.origin.flag.empty())
+          out += fmt::format("       why:   {}\n", setting_reason(s.origin.flag));
+        out += fmt::format("       lock:  {}\n", s.lock == "none" ? "none on existing tables" : s.lock);
+        out += fmt::format("       runs:  {}\n", s.transactional ? fmt::format("in transaction {}, lock_timeout {}",
+                                                                               s.group, plan.lock_timeout)
+                                                                 : "alone, outside a transaction, no lock_timeout");
+        if (!s.hazards.empty()) {
+          std::string hz;
+          for (const auto& h : s.hazards)
+            hz += (hz.empty() ? "" : ", ") + (hazard_blocks(h) ? red(h + " (blocks apply)") : h);
+          out += fmt::format("       hazards: {}\n", hz);
+        }
+        out += indent(s.sql + ";", "       | ");
+      });
   if (!plan.unmanaged_tables.empty()) {
     out += "\nUnmanaged tables (not declared; left alone):\n";
     for (const auto& t : plan.unmanaged_tables) out += "  " + t + "\n";
@@ -131,25 +142,17 @@ std::string render_markdown(const Plan& plan) {
     for (const auto& h : review) out += " `" + h + "`";
     out += "\n";
   }
-  int phase = 0;
-  std::string table = "\x01";
-  int number = 0;
-  for (const auto& s : plan.steps) {
-    if (static_cast<int>(s.phase) != phase) {
-      phase = static_cast<int>(s.phase);
-      out += fmt::format("\n#### Phase {}: {}\n", phase, phase_name(s.phase));
-      table = "\x01";
-    }
-    if (s.table != table) {
-      table = s.table;
-      out += fmt::format("\n**{}**\n\n", table.empty() ? "(database)" : "`" + table + "`");
-    }
-    ++number;
-    out += fmt::format("{}. {}", number, s.summary);
-    for (const auto& h : s.hazards) out += hazard_blocks(h) ? " :warning: **" + h + "**" : " `" + h + "`";
-    if (s.origin.known()) out += fmt::format(" <sub>{}</sub>", s.origin.describe());
-    out += fmt::format("<br><sub>lock: {}</sub>\n", s.lock == "none" ? "none on existing tables" : s.lock);
-  }
+  walk(
+      plan, [&](Phase p) { out += fmt::format("\n#### Phase {}: {}\n", static_cast<int>(p), phase_name(p)); },
+      [&](const std::string& table) {
+        out += fmt::format("\n**{}**\n\n", table == "(database)" ? table : "`" + table + "`");
+      },
+      [&](int number, const Step& s) {
+        out += fmt::format("{}. {}", number, s.summary);
+        for (const auto& h : s.hazards) out += hazard_blocks(h) ? " :warning: **" + h + "**" : " `" + h + "`";
+        if (s.origin.known()) out += fmt::format(" <sub>{}</sub>", s.origin.describe());
+        out += fmt::format("<br><sub>lock: {}</sub>\n", s.lock == "none" ? "none on existing tables" : s.lock);
+      });
   out += "\n<details><summary>SQL</summary>\n\n```sql\n" + render_sql(plan) + "```\n\n</details>\n";
   return out;
 }

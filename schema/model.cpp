@@ -72,4 +72,10 @@ std::string to_string(ConstraintKind kind) {
   return "constraint";
 }
 
+std::string index_shape(const std::string& definition) {
+  auto at = definition.find(" USING ");
+  return (definition.rfind("CREATE UNIQUE", 0) == 0 ? "UNIQUE" : "") +
+         (at == std::string::npos ? definition : definition.substr(at));
+}
+
 }  // namespace schemac

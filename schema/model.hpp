@@ -136,4 +136,8 @@ struct Catalog {
 
 std::string to_string(ConstraintKind kind);
 
+// An index definition (pg_get_indexdef) without its name and table: what it
+// indexes and how. Two indexes of the same shape on one table are the same index.
+std::string index_shape(const std::string& definition);
+
 }  // namespace schemac

@@ -174,10 +174,6 @@ std::map<std::string, long long> row_counts(Db& db, const std::vector<std::strin
 // The schema-level differences between two catalogs (column order aside).
 std::vector<std::string> differences(const Catalog& a, const Catalog& b) {
   std::vector<std::string> out;
-  auto shape = [](const std::string& def) {
-    auto at = def.find(" USING ");
-    return (def.rfind("CREATE UNIQUE", 0) == 0 ? "UNIQUE" : "") + (at == std::string::npos ? def : def.substr(at));
-  };
   for (const auto& ta : a.tables) {
     const Table* tb = b.table(ta.name);
     if (!tb) {
@@ -201,7 +197,7 @@ std::vector<std::string> differences(const Catalog& a, const Catalog& b) {
     auto describe_indexes = [&](const Table& t) {
       std::set<std::string> s;
       for (const auto& i : t.indexes)
-        s.insert(fmt::format("{} {}{}", i.name, shape(i.definition), i.valid ? "" : " INVALID"));
+        s.insert(fmt::format("{} {}{}", i.name, index_shape(i.definition), i.valid ? "" : " INVALID"));
       return s;
     };
     auto describe_triggers = [&](const Table& t) {
