@@ -24,10 +24,6 @@ IntrospectScope Desired::scope() const {
   return s;
 }
 
-std::string function_sql(const Function& f) {
-  return f.create_sql;
-}
-
 Desired desired_state(const CompiledSchema& schema) {
   Desired d;
   d.settings = schema.settings;

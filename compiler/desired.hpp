@@ -24,7 +24,4 @@ struct Desired {
 
 Desired desired_state(const CompiledSchema& schema);
 
-// CREATE OR REPLACE FUNCTION ... for a support function, with its privileges.
-std::string function_sql(const Function& f);
-
 }  // namespace schemac

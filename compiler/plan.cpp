@@ -165,7 +165,7 @@ class Planner {
       const Function* norm = norm_.function(f.name);
       if (live && norm && live->definition == norm->definition) continue;
       add(Phase::Infrastructure, "", fmt::format("{} function {}()", live ? "replace" : "create", f.name.display()),
-          function_sql(f), "none", group(), f.origin);
+          f.create_sql, "none", group(), f.origin);
     }
   }
 
@@ -246,11 +246,7 @@ class Planner {
           security.back().second.push_back(st);
           continue;
         }
-        auto hazards = st.what.rfind("create policy", 0) == 0 ||
-                               st.what.find("row level security") != std::string::npos ||
-                               st.what.rfind("grant", 0) == 0 || st.what.rfind("revoke", 0) == 0
-                           ? std::vector<std::string>{"authz-change"}
-                           : std::vector<std::string>{};
+        auto hazards = st.changes_authz ? std::vector<std::string>{"authz-change"} : std::vector<std::string>{};
         add(Phase::Infrastructure, t->name.display(), st.what, st.sql, first ? lock : "none", g, st.origin, hazards);
         first = false;
       }
@@ -269,7 +265,8 @@ class Planner {
     for (const auto& [t, statements] : security) {
       int g = statements.empty() ? 0 : group();
       for (const auto& st : statements)
-        add(Phase::Infrastructure, t->name.display(), st.what, st.sql, "none", g, st.origin, {"authz-change"});
+        add(Phase::Infrastructure, t->name.display(), st.what, st.sql, "none", g, st.origin,
+            st.changes_authz ? std::vector<std::string>{"authz-change"} : std::vector<std::string>{});
     }
   }
 

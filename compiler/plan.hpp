@@ -48,6 +48,8 @@ struct Statement {
   // Row level security and policies: run after every new table exists, since a
   // policy may read another table created in the same plan.
   bool after_all_tables = false;
+  // Policies, row level security and grants: reviewers look (hazard authz-change).
+  bool changes_authz = false;
 };
 
 // Everything needed to create a table that does not exist yet, empty, in one

@@ -33,7 +33,7 @@ std::vector<Statement> scratch_script(const Desired& d, const LiveDependencies& 
   // for target = "supabase" (where the live ones are Supabase's own).
   if (!d.creates_auth_standins())
     for (const char* name : {"auth_jwt.sql", "auth_uid.sql"}) out.push_back({runtime::render(name, {}), {}, name});
-  for (const auto& f : d.catalog.functions) out.push_back({function_sql(f), f.origin, "function " + f.name.display()});
+  for (const auto& f : d.catalog.functions) out.push_back({f.create_sql, f.origin, "function " + f.name.display()});
   std::vector<Statement> later;
   for (const auto& t : d.catalog.tables)
     for (auto& st : create_table_statements(t, {}, true)) (st.after_all_tables ? later : out).push_back(std::move(st));

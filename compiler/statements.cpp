@@ -22,21 +22,21 @@ std::vector<Statement> create_table_statements(const Table& t, const std::set<Qu
   // The scratch database only normalizes expressions; roles are cluster-wide
   // and may not exist yet, so policies there apply to PUBLIC and grants are skipped.
   for (const auto& p : t.policies)
-    out.push_back({ddl::create_policy(t.name, p, !for_scratch), p.origin, "create policy " + p.name, true});
+    out.push_back({ddl::create_policy(t.name, p, !for_scratch), p.origin, "create policy " + p.name, true, true});
   if (t.rls_enabled)
     out.push_back({fmt::format("ALTER TABLE {} ENABLE ROW LEVEL SECURITY", t.name.sql()), t.origin,
-                   "enable row level security", true});
+                   "enable row level security", true, true});
   if (t.rls_forced)
     out.push_back({fmt::format("ALTER TABLE {} FORCE ROW LEVEL SECURITY", t.name.sql()), t.origin,
-                   "force row level security", true});
+                   "force row level security", true, true});
   if (!for_scratch) {
     for (const auto& [role, privs] : t.grants) {
       // Default privileges (Supabase grants ALL on every new public table to
       // its API roles) would otherwise outlive a declaration that says less.
       if (t.exact_grant_roles.count(role))
         out.push_back({fmt::format("REVOKE ALL ON TABLE {} FROM {}", t.name.sql(), quote_ident(role)), t.origin,
-                       "revoke default privileges from " + role});
-      if (!privs.empty()) out.push_back({ddl::grant(t.name, privs, role), t.origin, "grant to " + role});
+                       "revoke default privileges from " + role, false, true});
+      if (!privs.empty()) out.push_back({ddl::grant(t.name, privs, role), t.origin, "grant to " + role, false, true});
     }
   }
   return out;
