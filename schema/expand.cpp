@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "schema/compile.hpp"
+#include "schema/reference.hpp"
 #include "schema/sql_syntax.hpp"
 
 namespace schemac {
@@ -171,23 +172,11 @@ struct Expander {
       fk.kind = ConstraintKind::ForeignKey;
       fk.name = fmt::format("{}_{}_fkey", t.name.name, col);
       fk.columns = {col};
-      auto open = s.tenancy.references.find('(');
-      auto target = s.tenancy.references.substr(0, open);
-      auto dot = target.find('.');
-      fk.ref_table = dot == std::string::npos ? QualifiedName{"", target}
-                                              : QualifiedName{target.substr(0, dot), target.substr(dot + 1)};
-      if (open != std::string::npos) {
-        auto close = s.tenancy.references.find(')', open);
-        fk.ref_columns = {s.tenancy.references.substr(open + 1, close - open - 1)};
-      }
-      if (s.tenancy.on_delete == "cascade")
-        fk.on_delete = "CASCADE";
-      else if (s.tenancy.on_delete == "restrict")
-        fk.on_delete = "RESTRICT";
-      else if (s.tenancy.on_delete == "set null")
-        fk.on_delete = "SET NULL";
-      else if (s.tenancy.on_delete == "set default")
-        fk.on_delete = "SET DEFAULT";
+      // The loader refused a malformed tenancy.references, so it parses here.
+      auto ref = parse_table_reference(s.tenancy.references).value_or(TableReference{});
+      fk.ref_table = ref.table;
+      fk.ref_columns = ref.columns;
+      fk.on_delete = on_delete_sql(s.tenancy.on_delete);
       fk.origin = origin;
       add_unless_declared(t.constraints, std::move(fk));
     }

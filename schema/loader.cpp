@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "schema/declarations.hpp"
+#include "schema/reference.hpp"
 
 namespace schemac {
 
@@ -40,15 +41,7 @@ const char* type_name(const toml::node& n) {
   }
 }
 
-std::string on_delete_sql(const std::string& v) {
-  if (v == "cascade") return "CASCADE";
-  if (v == "restrict") return "RESTRICT";
-  if (v == "set null") return "SET NULL";
-  if (v == "set default") return "SET DEFAULT";
-  return "";  // no action
-}
-
-const std::vector<std::string> kOnDelete = {"cascade", "restrict", "set null", "set default", "no action"};
+const std::vector<std::string>& kOnDelete = on_delete_actions();
 
 // Sorted on source position: toml++ keeps keys sorted by name, the spec wants file order.
 std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order(const toml::table& t) {
@@ -224,9 +217,13 @@ class FileLoader {
         s.tenancy.column = *x;
       else if (key == "type")
         s.tenancy.type = *x;
-      else if (key == "references")
-        s.tenancy.references = *x;
-      else if (key == "claim")
+      else if (key == "references") {
+        if (!parse_table_reference(*x))
+          d_.error(pos(v), fmt::format("tenancy.references '{}' is not of the form table(column)", *x),
+                   "write references = \"organizations(id)\"");
+        else
+          s.tenancy.references = *x;
+      } else if (key == "claim")
         s.tenancy.claim = *x;
       else if (key == "on_delete") {
         if (std::find(kOnDelete.begin(), kOnDelete.end(), *x) == kOnDelete.end())
@@ -469,32 +466,14 @@ class FileLoader {
 
   // "table(col, col)", "schema.table(col)" or "table" (its primary key).
   void parse_reference(const std::string& text, const SourcePos& p, Constraint& c) {
-    auto open = text.find('(');
-    std::string target = text.substr(0, open);
-    auto trim = [](std::string s) {
-      s.erase(0, s.find_first_not_of(" \t"));
-      s.erase(s.find_last_not_of(" \t") + 1);
-      return s;
-    };
-    target = trim(target);
-    auto dot = target.find('.');
-    if (dot == std::string::npos)
-      c.ref_table = {"", target};
-    else
-      c.ref_table = {target.substr(0, dot), target.substr(dot + 1)};
-    if (open != std::string::npos) {
-      auto close = text.find(')', open);
-      if (close == std::string::npos || trim(text.substr(close + 1)) != "") {
-        d_.error(p, fmt::format("reference '{}' is not of the form table(column)", text),
-                 "write references = \"table(column)\" or \"table\"");
-        return;
-      }
-      std::stringstream list(text.substr(open + 1, close - open - 1));
-      std::string col;
-      while (std::getline(list, col, ',')) c.ref_columns.push_back(trim(col));
+    auto ref = parse_table_reference(text);
+    if (!ref) {
+      d_.error(p, fmt::format("reference '{}' is not of the form table(column)", text),
+               "write references = \"table(column)\" or \"table\"");
+      return;
     }
-    if (target.empty())
-      d_.error(p, fmt::format("reference '{}' names no table", text), "write references = \"table(column)\"");
+    c.ref_table = ref->table;
+    c.ref_columns = ref->columns;
   }
 
   void indexes(TableDecl& decl, const toml::node& n) {

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "schema/compile.hpp"
+#include "schema/reference.hpp"
 #include "schema/sql_syntax.hpp"
 
 namespace schemac {
@@ -220,10 +221,8 @@ void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnos
   bool any_tenant =
       std::any_of(decls.tables.begin(), decls.tables.end(), [](const TableDecl& t) { return t.flags.tenant_scoped; });
   if (any_tenant) {
-    auto ref = s.tenancy.references.substr(0, s.tenancy.references.find('('));
-    QualifiedName qn = ref.find('.') == std::string::npos
-                           ? QualifiedName{s.default_schema(), ref}
-                           : QualifiedName{ref.substr(0, ref.find('.')), ref.substr(ref.find('.') + 1)};
+    QualifiedName qn = parse_table_reference(s.tenancy.references).value_or(TableReference{}).table;
+    if (qn.schema.empty()) qn.schema = s.default_schema();
     if (!catalog.table(qn)) {
       auto pos = s.tenancy.pos.line ? s.tenancy.pos : decls.tables.front().table.origin.pos;
       d.error(pos, fmt::format("tenancy.references names table {}, which is not declared", qn.display()),

@@ -1,3 +1,4 @@
+#include "schema/reference.hpp"
 #include "schema/sql_syntax.hpp"
 
 #include <doctest/doctest.h>
@@ -37,4 +38,18 @@ TEST_CASE("the tenant predicate reads the claim once per statement, nested paths
   CHECK(tenant_predicate(s, "org") == "org = ((select auth.jwt()) ->> 'organization_id')::uuid");
   s.tenancy.claim = "app_metadata.org_id";
   CHECK(tenant_predicate(s, "org") == "org = ((select auth.jwt()) -> 'app_metadata' ->> 'org_id')::uuid");
+}
+
+TEST_CASE("table references and on_delete actions are read in one place") {
+  auto r = parse_table_reference("billing.invoice_lines(invoice_id, line_no)");
+  REQUIRE(r);
+  CHECK(r->table == QualifiedName{"billing", "invoice_lines"});
+  CHECK(r->columns == std::vector<std::string>{"invoice_id", "line_no"});
+  CHECK(parse_table_reference("organizations")->columns.empty());
+  CHECK(parse_table_reference("organizations")->table.schema.empty());
+  CHECK_FALSE(parse_table_reference("organizations(id"));
+  CHECK_FALSE(parse_table_reference("(id)"));
+  CHECK_FALSE(parse_table_reference("t(a,)"));
+  CHECK(on_delete_sql("set null") == "SET NULL");
+  CHECK(on_delete_sql("no action").empty());
 }
