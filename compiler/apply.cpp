@@ -50,6 +50,18 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
   else if (db.scalar(fmt::format("SELECT pg_try_advisory_lock({})", kApplyLockKey)) != "t")
     throw ApplyError(
         "another schemac apply is running against this database; run again when it is done, or pass --wait");
+  // Released however apply ends: a failed apply must not block the next one
+  // for as long as this connection lives.
+  struct Unlock {
+    Db& db;
+    ~Unlock() {
+      try {
+        db.exec(fmt::format("SELECT pg_advisory_unlock({})", kApplyLockKey));
+      } catch (const std::exception&) {
+        // The connection is gone, and with it the session lock.
+      }
+    }
+  } unlock{db};
   db.exec(ddl::search_path(plan.search_path));
 
   std::mt19937 rng(std::random_device{}());
@@ -99,16 +111,11 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
           std::this_thread::sleep_for(base + jitter);
           continue;
         }
-        if (!s.transactional && s.sql.rfind("CREATE", 0) == 0 && s.sql.find(" CONCURRENTLY ") != std::string::npos) {
-          // A failed concurrent build leaves an INVALID index behind: remove it so
-          // the next run builds it again instead of finding a broken one.
-          auto on = s.sql.find(" ON ");
-          auto name_start = s.sql.find("CONCURRENTLY ") + 13;
-          auto index_name = s.sql.substr(name_start, on - name_start);
-          auto schema = s.table.substr(0, s.table.find('.'));
+        if (!s.on_failure.empty()) {
           try {
-            db.exec(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}.{}", quote_ident(schema), index_name));
+            db.exec(s.on_failure);
           } catch (const std::exception&) {
+            // The next plan still sees an INVALID index (pg_index.indisvalid) and rebuilds it.
           }
         }
         std::string msg = fmt::format("step {} failed ({}{}): {}", std::min(current, end - 1) + 1,
@@ -126,7 +133,6 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
     }
     i = end;
   }
-  db.exec(fmt::format("SELECT pg_advisory_unlock({})", kApplyLockKey));
   return executed;
 }
 

@@ -130,6 +130,15 @@ class Planner {
     return plan_.steps.back();
   }
 
+  // CREATE INDEX CONCURRENTLY, alone. If it fails it leaves an INVALID index
+  // behind (still maintained on every write): apply drops it, so a later run
+  // builds it again instead of finding a broken one.
+  void build_index(Phase phase, const Table& t, std::string summary, const Index& i, const Origin& origin) {
+    auto& s = add(phase, t.name.display(), std::move(summary), ddl::create_index(t.name, i, true),
+                  kShareUpdateExclusive, 0, origin, {"index-build"});
+    s.on_failure = fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", QualifiedName{t.name.schema, i.name}.sql());
+  }
+
   // --- phase 1: infrastructure ----------------------------------------------------------
 
   void infrastructure() {
@@ -399,8 +408,7 @@ class Planner {
           idx.name = c.name.substr(0, 50) + "_schemac_new";
           idx.unique = true;
           for (const auto& col : c.columns) idx.keys.push_back(quote_ident(col));
-          add(Phase::Constraints, name, "build the unique index for the new " + c.name,
-              ddl::create_index(t.name, idx, true), kShareUpdateExclusive, 0, c.origin, {"index-build"});
+          build_index(Phase::Constraints, t, "build the unique index for the new " + c.name, idx, c.origin);
           int g = group();
           add(Phase::Constraints, name, "drop the old " + to_string(c.kind) + " " + c.name,
               fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(c.name)), kAccessExclusive, g,
@@ -417,8 +425,7 @@ class Planner {
         idx.name = c.name;
         idx.unique = true;
         for (const auto& col : c.columns) idx.keys.push_back(quote_ident(col));
-        add(Phase::Constraints, name, "build the unique index for " + c.name, ddl::create_index(t.name, idx, true),
-            kShareUpdateExclusive, 0, c.origin, {"index-build"});
+        build_index(Phase::Constraints, t, "build the unique index for " + c.name, idx, c.origin);
         add(Phase::Constraints, name, "attach " + to_string(c.kind) + " " + c.name,
             fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}", t.name.sql(), quote_ident(c.name),
                         c.kind == ConstraintKind::PrimaryKey ? "PRIMARY KEY" : "UNIQUE", quote_ident(c.name)),
@@ -518,13 +525,14 @@ class Planner {
         add(Phase::Indexes, name, "drop invalid index " + i.name + " (a failed earlier build)",
             fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", QualifiedName{t.name.schema, i.name}.sql()),
             kShareUpdateExclusive, 0, i.origin);
-        add(Phase::Indexes, name, "rebuild index " + i.name, ddl::create_index(t.name, i, true), kShareUpdateExclusive,
-            0, i.origin, {"index-build"});
+        build_index(Phase::Indexes, t, "rebuild index " + i.name, i, i.origin);
       } else if (li) {
         // Build the new definition beside the old one, so queries always have an index.
         auto temp = (i.name.substr(0, 50) + "_schemac_new");
-        add(Phase::Indexes, name, "build the new definition of " + i.name + " beside the old one",
-            ddl::create_index(t.name, i, true, temp), kShareUpdateExclusive, 0, i.origin, {"index-build"});
+        Index beside = i;
+        beside.name = temp;
+        build_index(Phase::Indexes, t, "build the new definition of " + i.name + " beside the old one", beside,
+                    i.origin);
         if (li->backs_constraint) {
           // A unique constraint becoming a partial unique index (soft_delete):
           // drop the constraint and take its name in one transaction, so
@@ -545,8 +553,7 @@ class Planner {
             fmt::format("ALTER INDEX {} RENAME TO {}", QualifiedName{t.name.schema, temp}.sql(), quote_ident(i.name)),
             kAccessExclusive, group(), i.origin);
       } else {
-        add(Phase::Indexes, name, "create index " + i.name, ddl::create_index(t.name, i, true), kShareUpdateExclusive,
-            0, i.origin, {"index-build"});
+        build_index(Phase::Indexes, t, "create index " + i.name, i, i.origin);
       }
     }
   }

@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "compiler/apply.hpp"
 #include "compiler/render.hpp"
@@ -312,4 +314,67 @@ TEST_CASE("apply retries a transaction that hit lock_timeout, and names the bloc
                                 SCHEMAC_BIN, source_path("examples/saas/schema"), tdb.url()),
                     out) == 0);
   CHECK(plan_for(source_path("examples/saas/schema"), tdb.url()).plan.empty());
+}
+
+namespace {
+std::string write_schema(const std::string& name, const std::string& toml) {
+  auto path = fs::temp_directory_path() / fmt::format("schemac_{}_{}.toml", name, getpid());
+  std::ofstream(path) << toml;
+  return path.string();
+}
+}  // namespace
+
+TEST_CASE("a concurrent index build that fails leaves no INVALID index behind") {
+  TestDatabase tdb;
+  Db db = tdb.connect();
+  db.exec(
+      "CREATE TABLE codes (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), code text NOT NULL);"
+      "INSERT INTO codes (code) VALUES ('a'), ('a'), ('b')");
+  auto schema = write_schema("codes", R"toml([project]
+target = "postgres"
+[tables.codes.columns]
+id   = { type = "uuid", primary_key = true, default = "gen_random_uuid()" }
+code = { type = "text", unique = true }
+)toml");
+  auto plan = plan_for(schema, tdb.url()).plan;
+  std::stringstream log;
+  std::string message;
+  try {
+    apply_plan(db, plan, {"", -1, false, true}, log);
+  } catch (const ApplyError& e) {
+    message = e.what();
+  }
+  INFO(message);
+  CHECK(message.find("build the unique index for codes_code_key") != std::string::npos);
+  CHECK(message.find("could not create unique index") != std::string::npos);
+  CHECK(db.query("SELECT 1 FROM pg_class WHERE relname = 'codes_code_key'").empty());
+  // Once the duplicate is gone, the same declarations apply and converge.
+  db.exec("DELETE FROM codes WHERE ctid = (SELECT min(ctid) FROM codes WHERE code = 'a')");
+  apply_schema(schema, tdb.url());
+  CHECK(plan_for(schema, tdb.url()).plan.empty());
+  fs::remove(schema);
+}
+
+TEST_CASE("one apply at a time: a second one fails at once with a clear message, or waits with --wait") {
+  TestDatabase tdb;
+  auto plan = plan_for(source_path("examples/saas/schema"), tdb.url()).plan;
+  Db other = tdb.connect();
+  other.exec(fmt::format("SELECT pg_advisory_lock({})", kApplyLockKey));
+  Db db = tdb.connect();
+  std::stringstream log;
+  std::string message;
+  try {
+    apply_plan(db, plan, {"", -1, false, true}, log);
+  } catch (const ApplyError& e) {
+    message = e.what();
+  }
+  CHECK(message.find("another schemac apply is running against this database") != std::string::npos);
+  CHECK(db.query("SELECT 1 FROM pg_tables WHERE tablename = 'api_keys'").empty());  // nothing ran
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    other.exec(fmt::format("SELECT pg_advisory_unlock({})", kApplyLockKey));
+  });
+  apply_plan(db, plan, {"", -1, true, true}, log);  // --wait
+  release.join();
+  CHECK(db.query("SELECT 1 FROM pg_tables WHERE tablename = 'api_keys'").size() == 1);
 }
