@@ -40,32 +40,17 @@ Wrapped wrap(SqlFragment kind, std::string_view text) {
   return {prefix + std::string(text) + suffix, static_cast<int>(prefix.size())};
 }
 
-struct ParseResult {
-  std::optional<SqlSyntaxError> error;
-  nlohmann::json tree;
-};
-
-ParseResult parse(SqlFragment kind, std::string_view text) {
-  ParseResult out;
-  if (text.find('\0') != std::string_view::npos) {
-    out.error = SqlSyntaxError{"contains a NUL byte", static_cast<int>(text.find('\0'))};
-    return out;
-  }
+// The parse tree of the one statement a fragment makes, or null when the
+// fragment does not parse as exactly one (check_sql says why).
+nlohmann::json parse_tree(SqlFragment kind, std::string_view text) {
+  if (text.find('\0') != std::string_view::npos) return nullptr;
   auto w = wrap(kind, text);
   PgQueryParseResult r = pg_query_parse(w.sql.c_str());
-  if (r.error) {
-    int offset = r.error->cursorpos > 0 ? r.error->cursorpos - 1 - w.prefix : 0;
-    offset = std::clamp(offset, 0, static_cast<int>(text.size()));
-    out.error = SqlSyntaxError{r.error->message, offset};
-  } else {
-    out.tree = nlohmann::json::parse(r.parse_tree, nullptr, false);
-    auto stmts = out.tree.is_object() ? out.tree.value("stmts", nlohmann::json::array()) : nlohmann::json::array();
-    // A fragment must stay one fragment: "true); DROP TABLE x; --" parses as
-    // two statements and is refused here.
-    if (stmts.size() != 1) out.error = SqlSyntaxError{"must be a single SQL fragment, not several statements", 0};
-  }
+  nlohmann::json tree;
+  if (!r.error) tree = nlohmann::json::parse(r.parse_tree, nullptr, false);
   pg_query_free_parse_result(r);
-  return out;
+  if (!tree.is_object() || !tree.contains("stmts") || tree["stmts"].size() != 1) return nullptr;
+  return tree["stmts"][0];
 }
 
 void collect_columns(const nlohmann::json& node, std::vector<std::string>& out) {
@@ -117,9 +102,9 @@ void collect_functions(const nlohmann::json& node, std::vector<std::string>& out
 std::vector<std::string> called_functions(SqlFragment kind, std::string_view text) {
   std::vector<std::string> out;
   if (text.find('(') == std::string_view::npos) return out;  // no call without parentheses
-  auto r = parse(kind, text);
-  if (r.error) return out;
-  collect_functions(r.tree["stmts"][0], out);
+  auto tree = parse_tree(kind, text);
+  if (tree.is_null()) return out;
+  collect_functions(tree, out);
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
@@ -150,11 +135,10 @@ std::optional<SqlSyntaxError> check_sql(SqlFragment kind, std::string_view text)
 }
 
 std::vector<std::string> referenced_columns(SqlFragment kind, std::string_view text) {
-  auto r = parse(kind, text);
   std::vector<std::string> out;
-  if (r.error) return out;
-  // Skip the wrapper itself: for an index key the relation "t" is not a column.
-  collect_columns(r.tree["stmts"][0], out);
+  auto tree = parse_tree(kind, text);
+  if (tree.is_null()) return out;
+  collect_columns(tree, out);
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;

@@ -19,6 +19,7 @@
 #include "compiler/introspect.hpp"
 #include "compiler/render.hpp"
 #include "compiler/workflow.hpp"
+#include "tests/run_command.hpp"
 
 using namespace schemac;
 namespace fs = std::filesystem;
@@ -41,12 +42,7 @@ std::string read(const fs::path& p) {
 
 std::string run(const std::string& command, int& code) {
   std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  code = test::run_command(command, out);
   return out;
 }
 

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <random>
 
+#include "tests/run_command.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -21,14 +23,8 @@ struct Run {
 
 Run run(const std::string& args) {
   Run r;
-  FILE* p = popen(fmt::format("{} {} 2>&1", SCHEMAC_BIN, args).c_str(), "r");
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  int status = pclose(p);
-  // popen runs through sh: a crash of schemac shows as 128 + signal.
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.signaled = !WIFEXITED(status) || r.code >= 128;
+  r.code = schemac::test::run_command(fmt::format("{} {} 2>&1", SCHEMAC_BIN, args), r.output);
+  r.signaled = r.code < 0 || r.code >= 128;
   return r;
 }
 }  // namespace

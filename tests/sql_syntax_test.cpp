@@ -1,9 +1,9 @@
-#include "schema/reference.hpp"
 #include "schema/sql_syntax.hpp"
 
 #include <doctest/doctest.h>
 
 #include "schema/compile.hpp"
+#include "schema/reference.hpp"
 
 using namespace schemac;
 

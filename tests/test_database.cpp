@@ -73,15 +73,4 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-int run_command(const std::string& command, std::string& out) {
-  out.clear();
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) return -1;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int status = pclose(p);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 }  // namespace schemac::test

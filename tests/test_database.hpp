@@ -5,6 +5,7 @@
 
 #include "compiler/db.hpp"
 #include "compiler/workflow.hpp"
+#include "tests/run_command.hpp"
 
 namespace schemac::test {
 
@@ -33,7 +34,5 @@ pqxx::result as_role(Db& db, const std::string& role, const std::string& claims_
 
 std::string source_path(const std::string& relative);
 std::string read_file(const std::string& path);
-// Runs a shell command; returns its exit code, fills out with stdout (+stderr if merge).
-int run_command(const std::string& command, std::string& out);
 
 }  // namespace schemac::test
