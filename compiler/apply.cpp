@@ -3,10 +3,17 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <optional>
 #include <random>
 #include <thread>
 
+#include "compiler/apply_guard.hpp"
 #include "compiler/ddl.hpp"
+#include "compiler/history.hpp"
+#include "compiler/progress.hpp"
+#include "compiler/violations.hpp"
 
 namespace schemac {
 
@@ -39,30 +46,32 @@ std::string blockers(Db& db, const std::string& table) {
   }
 }
 
+// Failures worth another try once the step's transaction is rolled back (or
+// its INVALID index dropped): someone else held a lock, or a deadlock chose us.
+bool transient(const std::string& sqlstate) {
+  return sqlstate == "55P03" || sqlstate == "40P01" || sqlstate == "40001";
+}
+
+// Fault injection for the kill tests (tests/fault_test.cpp): SIGKILL ourselves
+// just before step N starts, the way a cancelled deploy job dies.
+std::size_t kill_at_step() {
+  const char* v = std::getenv("SCHEMAC_TEST_KILL_AT_STEP");
+  return v ? static_cast<std::size_t>(std::strtoul(v, nullptr, 10)) : 0;
+}
+
 }  // namespace
 
 std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, std::ostream& log) {
   const std::string lock_timeout = options.lock_timeout.empty() ? plan.lock_timeout : options.lock_timeout;
   const int retries = options.retries >= 0 ? options.retries : plan.retries;
 
-  if (options.wait)
-    db.exec(fmt::format("SELECT pg_advisory_lock({})", kApplyLockKey));
-  else if (db.scalar(fmt::format("SELECT pg_try_advisory_lock({})", kApplyLockKey)) != "t")
-    throw ApplyError(
-        "another schemac apply is running against this database; run again when it is done, or pass --wait");
-  // Released however apply ends: a failed apply must not block the next one
-  // for as long as this connection lives.
-  struct Unlock {
-    Db& db;
-    ~Unlock() {
-      try {
-        db.exec(fmt::format("SELECT pg_advisory_unlock({})", kApplyLockKey));
-      } catch (const std::exception&) {
-        // The connection is gone, and with it the session lock.
-      }
-    }
-  } unlock{db};
+  std::optional<ApplyLock> lock;
+  if (!options.lock_held) lock.emplace(db, options.wait);
   db.exec(ddl::search_path(plan.search_path));
+  std::optional<Progress> progress;
+  if (!options.quiet)
+    progress.emplace(db.url(), std::stoi(db.scalar("SELECT pg_backend_pid()").value_or("0")), options.terminal, log);
+  const auto kill_at = kill_at_step();
 
   std::mt19937 rng(std::random_device{}());
   std::size_t executed = 0;
@@ -83,16 +92,22 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
         }
         for (current = i; current < end; ++current) {
           const auto& s = plan.steps[current];
-          if (!options.quiet)
-            log << fmt::format("[{}/{}] {}{}\n", current + 1, total, s.table.empty() ? "" : s.table + ": ", s.summary);
+          if (current + 1 == kill_at) std::raise(SIGKILL);
+          const auto label =
+              fmt::format("[{}/{}] {}{}", current + 1, total, s.table.empty() ? "" : s.table + ": ", s.summary);
+          if (!options.quiet) log << label << "\n" << std::flush;
+          if (progress) progress->begin(label);
           db.exec(s.sql);
+          if (progress) progress->end();
         }
         if (plan.steps[i].transactional) db.exec("COMMIT");
         executed += end - i;
+        if (options.history) options.history->progress(executed);
         if (!options.quiet)
           log << fmt::format("      done in {:.2f}s\n", std::chrono::duration<double>(Clock::now() - started).count());
         break;
       } catch (const pqxx::sql_error& e) {
+        if (progress) progress->end();
         const std::string sqlstate = e.sqlstate();
         const std::string what = e.what();
         if (plan.steps[i].transactional) {
@@ -102,15 +117,6 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
           }
         }
         const auto& s = plan.steps[std::min(current, end - 1)];
-        if (sqlstate == "55P03" && attempt < retries) {
-          auto base = std::chrono::milliseconds(200 * (1 << std::min(attempt, 6)));
-          auto jitter = std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 200)(rng));
-          if (!options.quiet)
-            log << fmt::format("      lock_timeout ({}) waiting for {}; retry {}/{} in {}ms\n", lock_timeout, s.table,
-                               attempt + 1, retries, (base + jitter).count());
-          std::this_thread::sleep_for(base + jitter);
-          continue;
-        }
         if (!s.on_failure.empty()) {
           try {
             db.exec(s.on_failure);
@@ -118,21 +124,39 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
             // The next plan still sees an INVALID index (pg_index.indisvalid) and rebuilds it.
           }
         }
+        if (transient(sqlstate) && attempt < retries) {
+          auto base = std::chrono::milliseconds(200 * (1 << std::min(attempt, 6)));
+          auto jitter = std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 200)(rng));
+          if (!options.quiet)
+            log << fmt::format("      {} on {}; retry {}/{} in {}ms\n",
+                               sqlstate == "55P03" ? fmt::format("lock_timeout ({}) waiting", lock_timeout)
+                                                   : "deadlock or serialization failure",
+                               s.table, attempt + 1, retries, (base + jitter).count());
+          std::this_thread::sleep_for(base + jitter);
+          continue;
+        }
         std::string msg = fmt::format("step {} failed ({}{}): {}", std::min(current, end - 1) + 1,
                                       s.table.empty() ? "" : s.table + ": ", s.summary, first_line(what));
         if (sqlstate == "55P03")
           msg += fmt::format(
               "\nthe lock ({}) was not granted within lock_timeout {} after {} retries; holding locks on {}:{}", s.lock,
               lock_timeout, retries, s.table, blockers(db, s.table));
+        if (!s.validates.empty() && sqlstate.rfind("23", 0) == 0) {
+          auto rows = describe_violations(db, s.table, s.validates);
+          if (!rows.empty()) msg += "\n" + rows;
+        }
+        if (sqlstate == "42501") msg += "\nthe role apply runs as lacks a privilege this step needs (see above)";
         msg += fmt::format(
             "\n{} of {} statements were applied; every finished transaction is committed, "
             "and running apply again continues from where this stopped",
             executed, total);
+        if (options.history) options.history->failed(executed, msg);
         throw ApplyError(msg);
       }
     }
     i = end;
   }
+  if (options.history) options.history->succeeded(executed);
   return executed;
 }
 

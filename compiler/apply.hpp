@@ -10,11 +10,16 @@
 
 namespace schemac {
 
+class History;
+
 struct ApplyOptions {
   std::string lock_timeout;  // overrides the plan's when not empty
   int retries = -1;          // overrides the plan's when >= 0
   bool wait = false;         // wait for another apply instead of failing
   bool quiet = false;
+  bool lock_held = false;      // the caller holds the apply lock (ApplyLock) already
+  History* history = nullptr;  // records steps run and the outcome
+  bool terminal = false;       // progress as a live line (stderr is a terminal)
 };
 
 struct ApplyError : std::runtime_error {

@@ -58,7 +58,9 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   const std::string schemas = text_array(scope.schemas);
   const std::string in_scope = fmt::format(
       "n.nspname = ANY({}) AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
-      "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.objid = c.oid AND e.deptype = 'e')",
+      "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.objid = c.oid AND e.deptype = 'e') "
+      // schemac's own bookkeeping (compiler/history.cpp) is never a user table.
+      "AND NOT (n.nspname = 'schemac' AND c.relname = 'apply_history')",
       schemas);
   const std::string from_tables = "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
 

@@ -7,15 +7,16 @@
 #include <iostream>
 
 #include "compiler/apply.hpp"
+#include "compiler/apply_command.hpp"
+#include "compiler/history.hpp"
 #include "compiler/normalize_cache.hpp"
+#include "compiler/plan_file.hpp"
 #include "compiler/render.hpp"
 #include "compiler/workflow.hpp"
 
 using namespace schemac;
 
 namespace {
-
-enum Exit { kOk = 0, kError = 1, kChanges = 2, kHazards = 3 };
 
 std::string env_or(const char* name, std::string fallback) {
   const char* v = std::getenv(name);
@@ -43,7 +44,11 @@ int main(int argc, char** argv) {
 
   auto* check = app.add_subcommand("check", "parse, validate and expand the declarations (no database)");
   auto* plan = app.add_subcommand("plan", "read the live catalog, diff, and print the ordered plan (reads only)");
-  auto* apply = app.add_subcommand("apply", "plan and execute (writes)");
+  auto* apply = app.add_subcommand("apply", "plan and execute, or execute a saved plan (writes)");
+  auto* history = app.add_subcommand("history", "list the applies recorded in this database (reads only)");
+  int history_limit = 20;
+  history->add_option("--limit", history_limit, "how many, newest first");
+  history->add_option("--database-url", database_url, "default: DATABASE_URL, else libpq's PG* variables");
   for (auto* cmd : {check, plan, apply}) cmd->add_option("--schema", schema_path, "a .toml file or a folder of them");
   std::string cache_dir = default_cache_dir();
   bool no_cache = false;
@@ -54,7 +59,10 @@ int main(int argc, char** argv) {
     cmd->add_option("--database-url", database_url, "default: DATABASE_URL, else libpq's PG* variables");
     cmd->add_option("--dev-url", dev_url, "an empty database to normalize declarations in (default: a temporary one)");
   }
-  std::string from_path;
+  std::string from_path, out_path, plan_file;
+  plan->add_option("--out", out_path,
+                   "also save the plan to FILE, with what `schemac apply FILE` checks before it runs it");
+  apply->add_option("plan_file", plan_file, "a plan saved with plan --out (default: plan from the declarations)");
   plan->add_option("--format", format, "text, sql, json or markdown")
       ->check(CLI::IsMember({"text", "sql", "json", "markdown"}));
   plan->add_option("--from", from_path, "offline: plan from these declarations (e.g. the base branch's); no database");
@@ -71,6 +79,11 @@ int main(int argc, char** argv) {
 
   try {
     Diagnostics diags;
+    if (history->parsed()) {
+      Db db(database_url);
+      std::cout << render_history(db, history_limit);
+      return kOk;
+    }
     if (check->parsed()) {
       auto compiled = compile_schema(schema_path, diags);
       if (!compiled) return report(diags);
@@ -83,54 +96,30 @@ int main(int argc, char** argv) {
     }
     PlanRequest request{schema_path, database_url, dev_url.empty() ? std::nullopt : std::optional<std::string>(dev_url),
                         no_cache ? "" : cache_dir};
-    auto outcome = plan->parsed() && !from_path.empty() ? plan_between_declarations(from_path, schema_path, diags)
-                                                        : plan_against_database(request, diags);
+    if (apply->parsed())
+      return run_apply({request, plan_file, allowed_hazards, lock_timeout, retries, wait, quiet, dry_run, auto_approve,
+                        color_stdout()});
+    if (!out_path.empty() && !from_path.empty()) {
+      std::cerr << "schemac plan: --out saves a plan for apply against a database; it cannot be used with --from\n";
+      return kError;
+    }
+    auto outcome = !from_path.empty() ? plan_between_declarations(from_path, schema_path, diags)
+                                      : plan_against_database(request, diags);
     if (!outcome) return report(diags);
     const auto& p = outcome->plan;
-    if (plan->parsed()) {
-      if (format == "sql")
-        std::cout << render_sql(p);
-      else if (format == "json")
-        std::cout << render_json(p);
-      else if (format == "markdown")
-        std::cout << render_markdown(p);
-      else
-        std::cout << render_text(p, {color_stdout()});
-      return detailed && !p.empty() ? kChanges : kOk;
-    }
-    // apply
-    std::vector<std::string> blocked;
-    for (const auto& h : p.hazards())
-      if (hazard_blocks(h) && std::find(allowed_hazards.begin(), allowed_hazards.end(), h) == allowed_hazards.end())
-        blocked.push_back(h);
-    if (dry_run || !blocked.empty() || (!auto_approve && !p.empty())) std::cout << render_text(p, {color_stdout()});
-    if (!blocked.empty()) {
-      std::cerr << "schemac apply: the plan holds hazards that were not allowed; nothing was executed:\n";
-      for (const auto& h : blocked) std::cerr << fmt::format("  {}  (allow with --allow-hazard {})\n", h, h);
-      return kHazards;
-    }
-    if (p.empty()) {
-      std::cerr << "Nothing to apply: the database matches the declarations.\n";
-      return kOk;
-    }
-    if (dry_run) return kOk;
-    if (!auto_approve) {
-      if (!isatty(STDIN_FILENO)) {
-        std::cerr << "schemac apply: no terminal to confirm on; pass --auto-approve in jobs\n";
-        return kError;
-      }
-      std::cerr << "Apply this plan? Type 'yes' to continue: ";
-      std::string answer;
-      std::getline(std::cin, answer);
-      if (answer != "yes") {
-        std::cerr << "Not applied.\n";
-        return kError;
-      }
-    }
-    Db db(database_url);
-    auto n = apply_plan(db, p, {lock_timeout, retries, wait, quiet}, std::cerr);
-    std::cerr << fmt::format("Applied {} statements.\n", n);
-    return kOk;
+    if (!out_path.empty()) save_plan(*outcome, request, out_path);
+    if (format == "sql")
+      std::cout << render_sql(p);
+    else if (format == "json")
+      std::cout << render_json(p);
+    else if (format == "markdown")
+      std::cout << render_markdown(p);
+    else
+      std::cout << render_text(p, {color_stdout()});
+    return detailed && !p.empty() ? kChanges : kOk;
+  } catch (const PlanFileError& e) {
+    std::cerr << "schemac apply: " << e.what() << "\n";
+    return kError;
   } catch (const ApplyError& e) {
     std::cerr << "schemac apply: " << e.what() << "\n";
     return kError;

@@ -450,7 +450,8 @@ class Planner {
       if (!same || !lc->validated)
         add(Phase::Constraints, name, fmt::format("validate {} {} against existing rows", to_string(c.kind), c.name),
             fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), quote_ident(c.name)),
-            kShareUpdateExclusive, group(), c.origin, {"validation-may-fail"});
+            kShareUpdateExclusive, group(), c.origin, {"validation-may-fail"})
+            .validates = c.name;
     }
     // NOT NULL on an existing column without a scan under ACCESS EXCLUSIVE:
     // a validated CHECK lets SET NOT NULL skip its scan (PostgreSQL 12+).
@@ -468,14 +469,16 @@ class Planner {
   // ALTER TABLE as SET NOT NULL would scan anyway).
   void set_not_null_online(const Table& t, const Column& c) {
     const auto name = t.name.display();
-    auto helper = quote_ident(fmt::format("{}_{}_not_null", t.name.name, c.name).substr(0, kMaxIdentifierBytes));
+    const auto helper_name = fmt::format("{}_{}_not_null", t.name.name, c.name).substr(0, kMaxIdentifierBytes);
+    const auto helper = quote_ident(helper_name);
     add(Phase::Constraints, name, "check that " + c.name + " has no NULLs, without a scan under lock",
         fmt::format("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID", t.name.sql(), helper,
                     quote_ident(c.name)),
         kAccessExclusive, group(), c.origin);
     add(Phase::Constraints, name, "validate that " + c.name + " has no NULLs",
         fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), helper), kShareUpdateExclusive, group(),
-        c.origin, {"validation-may-fail"});
+        c.origin, {"validation-may-fail"})
+        .validates = helper_name;
     add(Phase::Constraints, name, "set NOT NULL on " + c.name + " (instant: the check proves it)",
         fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", t.name.sql(), quote_ident(c.name)), kAccessExclusive,
         group(), c.origin);

@@ -24,6 +24,7 @@ struct Step {
   int group = 0;                // consecutive transactional steps with one group share a transaction
   std::vector<std::string> hazards;
   std::string on_failure;  // run by apply when this step fails (e.g. drop the INVALID index a build left)
+  std::string validates;   // VALIDATE CONSTRAINT steps: the constraint, to report the rows that violate it
   Origin origin;
 };
 

@@ -19,7 +19,7 @@ std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Dia
   // Nothing touches the database while declaration errors remain.
   auto compiled = compile_schema(request.schema_path, diags);
   if (!compiled) return std::nullopt;
-  PlanOutcome out{desired_state(*compiled), {}, {}, {}};
+  PlanOutcome out{desired_state(*compiled), {}, {}, {}, {}};
   const auto& d = out.desired;
 
   Db live_db(request.database_url);
@@ -44,6 +44,7 @@ std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Dia
                 cache, diags, out.normalize_stats);
   if (!normalized) return std::nullopt;
   out.plan = make_plan(d, *normalized, out.live);
+  out.normalized = std::move(*normalized);
   return out;
 }
 
@@ -52,9 +53,10 @@ std::optional<PlanOutcome> plan_between_declarations(const std::string& from_pat
   auto base = compile_schema(from_path, diags);
   auto target = compile_schema(schema_path, diags);
   if (!base || !target) return std::nullopt;
-  PlanOutcome out{desired_state(*target), as_if_live(desired_state(*base)), {}, {}};
+  PlanOutcome out{desired_state(*target), as_if_live(desired_state(*base)), {}, {}, {}};
   // Both sides in the same (schemac's own) rendering.
-  out.plan = make_plan(out.desired, as_if_live(out.desired), out.live);
+  out.normalized = as_if_live(out.desired);
+  out.plan = make_plan(out.desired, out.normalized, out.live);
   return out;
 }
 

@@ -20,6 +20,7 @@ struct PlanRequest {
 struct PlanOutcome {
   Desired desired;
   Catalog live;
+  Catalog normalized;  // the declarations as PostgreSQL reads them back (what the live side will become)
   Plan plan;
   NormalizeStats normalize_stats;
 };

@@ -1,0 +1,157 @@
+#include "compiler/apply_command.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+
+#include "compiler/apply.hpp"
+#include "compiler/apply_guard.hpp"
+#include "compiler/history.hpp"
+#include "compiler/introspect.hpp"
+#include "compiler/plan_file.hpp"
+#include "compiler/render.hpp"
+
+namespace schemac {
+
+namespace {
+
+// Blocking hazards not allowed with --allow-hazard; printed, and apply stops.
+bool refuse_hazards(const Plan& plan, const std::vector<std::string>& allowed) {
+  std::vector<std::string> blocked;
+  for (const auto& h : plan.hazards())
+    if (hazard_blocks(h) && std::find(allowed.begin(), allowed.end(), h) == allowed.end()) blocked.push_back(h);
+  if (blocked.empty()) return false;
+  std::cerr << "schemac apply: the plan holds hazards that were not allowed; nothing was executed:\n";
+  for (const auto& h : blocked) std::cerr << fmt::format("  {}  (allow with --allow-hazard {})\n", h, h);
+  return true;
+}
+
+bool confirmed() {
+  if (!isatty(STDIN_FILENO)) {
+    std::cerr << "schemac apply: no terminal to confirm on; pass --auto-approve in jobs\n";
+    return false;
+  }
+  std::cerr << "Apply this plan? Type 'yes' to continue: ";
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer != "yes") std::cerr << "Not applied.\n";
+  return answer == "yes";
+}
+
+int execute(Db& db, const Plan& plan, const std::string& fingerprint, const ApplyCommand& c) {
+  check_privileges(db, plan);
+  History history(db, {SCHEMAC_VERSION, fingerprint, plan.steps.size()});
+  ApplyOptions options{c.lock_timeout, c.retries, c.wait, c.quiet, true, &history, isatty(STDERR_FILENO) != 0};
+  auto n = apply_plan(db, plan, options, std::cerr);
+  std::cerr << fmt::format("Applied {} statements.\n", n);
+  return kOk;
+}
+
+int apply_declarations(const ApplyCommand& c) {
+  Db db(c.request.database_url);
+  if (!c.dry_run) refuse_transaction_pooler(db);
+  // The lock comes before the plan: an apply that waited for another plans
+  // against what that one left, not against what was there before it.
+  std::optional<ApplyLock> lock;
+  if (!c.dry_run) lock.emplace(db, c.wait);
+  Diagnostics diags;
+  auto outcome = plan_against_database(c.request, diags);
+  if (!outcome) {
+    std::cerr << diags.render();
+    return kError;
+  }
+  const auto& p = outcome->plan;
+  const bool blocked = refuse_hazards(p, c.allowed_hazards);
+  if (c.dry_run || blocked || (!c.auto_approve && !p.empty())) std::cout << render_text(p, {c.color});
+  if (blocked) return kHazards;
+  if (p.empty()) {
+    std::cerr << "Nothing to apply: the database matches the declarations.\n";
+    return kOk;
+  }
+  if (c.dry_run) return kOk;
+  if (!c.auto_approve && !confirmed()) return kError;
+  return execute(db, p, plan_fingerprint(p, object_hashes(outcome->live, touched_tables(p))), c);
+}
+
+int apply_saved(const ApplyCommand& c) {
+  // The file is checked before anything connects.
+  const auto saved = read_saved_plan(c.plan_file);
+  Db db(c.request.database_url);
+  const auto [name, system] = database_identity(db);
+  if (name != saved.database ||
+      (!system.empty() && !saved.system_identifier.empty() && system != saved.system_identifier))
+    throw ApplyError(fmt::format(
+        "{} was made for database {} (cluster {}), and this is database {} (cluster {}); nothing was executed. "
+        "Make the plan against this database with schemac plan --out",
+        c.plan_file, saved.database, saved.system_identifier.empty() ? "?" : saved.system_identifier, name,
+        system.empty() ? "?" : system));
+  if (!c.dry_run) refuse_transaction_pooler(db);
+  std::optional<ApplyLock> lock;
+  if (!c.dry_run) lock.emplace(db, c.wait);
+
+  const auto fingerprint = plan_fingerprint(saved.plan, saved.before);
+  if (auto when = already_applied(db, fingerprint)) {
+    std::cerr << fmt::format("{}: already applied ({}); nothing to do.\n", c.plan_file, *when);
+    return kOk;
+  }
+  const auto live = object_hashes(read_catalog(db, saved.scope), touched_tables(saved.plan));
+  if (same_outcome(saved.after, live) && live != saved.before) {
+    std::cerr << fmt::format("{}: already applied: the database has every change this plan makes; nothing to do.\n",
+                             c.plan_file);
+    return kOk;
+  }
+  if (live != saved.before) {
+    std::string msg = fmt::format(
+        "{}: the database changed since this plan was made, in objects the plan touches; nothing was executed:",
+        c.plan_file);
+    for (const auto& change : describe_changes(saved.before, live)) msg += "\n  " + change;
+    msg += "\nmake a new plan (schemac plan --out) and review it";
+    throw ApplyError(msg);
+  }
+  const bool blocked = refuse_hazards(saved.plan, c.allowed_hazards);
+  if (c.dry_run || blocked || (!c.auto_approve && !saved.plan.empty())) std::cout << render_text(saved.plan, {c.color});
+  if (blocked) return kHazards;
+  if (saved.plan.empty()) {
+    std::cerr << "Nothing to apply: the plan is empty.\n";
+    return kOk;
+  }
+  if (c.dry_run) return kOk;
+  if (!c.auto_approve && !confirmed()) return kError;
+  return execute(db, saved.plan, fingerprint, c);
+}
+
+}  // namespace
+
+int run_apply(const ApplyCommand& command) {
+  return command.plan_file.empty() ? apply_declarations(command) : apply_saved(command);
+}
+
+void save_plan(const PlanOutcome& outcome, const PlanRequest& request, const std::string& path) {
+  SavedPlan saved;
+  saved.plan = outcome.plan;
+  saved.schemac_version = SCHEMAC_VERSION;
+  Db db(request.database_url);
+  std::tie(saved.database, saved.system_identifier) = database_identity(db);
+  saved.scope = outcome.desired.scope();
+  const auto tables = touched_tables(outcome.plan);
+  saved.before = object_hashes(outcome.live, tables);
+  // The scratch database reads policies back as for PUBLIC (roles are
+  // cluster-wide); the end state has the declared roles.
+  Catalog expected = outcome.normalized;
+  for (auto& t : expected.tables)
+    if (const auto* declared = outcome.desired.catalog.table(t.name))
+      for (auto& p : t.policies)
+        if (const auto* dp = declared->policy(p.name)) {
+          p.roles = dp->roles;
+          std::sort(p.roles.begin(), p.roles.end());
+        }
+  saved.after = object_hashes(expected, tables);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << write_saved_plan(saved);
+  if (!out) throw std::runtime_error(fmt::format("{}: cannot write the plan file", path));
+}
+
+}  // namespace schemac

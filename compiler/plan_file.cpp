@@ -1,0 +1,155 @@
+#include "compiler/plan_file.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace schemac {
+
+using nlohmann::json;
+
+namespace {
+
+json step_json(const Step& s) {
+  return {{"phase", static_cast<int>(s.phase)},
+          {"table", s.table},
+          {"summary", s.summary},
+          {"sql", s.sql},
+          {"lock", s.lock},
+          {"transactional", s.transactional},
+          {"locks_existing", s.locks_existing},
+          {"group", s.group},
+          {"hazards", s.hazards},
+          {"on_failure", s.on_failure},
+          {"validates", s.validates},
+          {"source",
+           {{"file", s.origin.pos.file},
+            {"line", s.origin.pos.line},
+            {"column", s.origin.pos.column},
+            {"flag", s.origin.flag}}}};
+}
+
+Step step_from(const json& j) {
+  Step s;
+  s.phase = static_cast<Phase>(j.at("phase").get<int>());
+  s.table = j.at("table").get<std::string>();
+  s.summary = j.at("summary").get<std::string>();
+  s.sql = j.at("sql").get<std::string>();
+  s.lock = j.at("lock").get<std::string>();
+  s.transactional = j.at("transactional").get<bool>();
+  s.locks_existing = j.at("locks_existing").get<bool>();
+  s.group = j.at("group").get<int>();
+  s.hazards = j.at("hazards").get<std::vector<std::string>>();
+  s.on_failure = j.at("on_failure").get<std::string>();
+  s.validates = j.at("validates").get<std::string>();
+  const auto& src = j.at("source");
+  s.origin.pos = {src.at("file").get<std::string>(), src.at("line").get<int>(), src.at("column").get<int>()};
+  s.origin.flag = src.at("flag").get<std::string>();
+  return s;
+}
+
+json plan_json(const Plan& plan) {
+  json steps = json::array();
+  for (const auto& s : plan.steps) steps.push_back(step_json(s));
+  return {{"steps", steps},
+          {"unmanaged_tables", plan.unmanaged_tables},
+          {"search_path", plan.search_path},
+          {"lock_timeout", plan.lock_timeout},
+          {"retries", plan.retries}};
+}
+
+std::vector<QualifiedName> names_from(const json& j) {
+  std::vector<QualifiedName> out;
+  for (const auto& n : j) out.push_back({n.at(0).get<std::string>(), n.at(1).get<std::string>()});
+  return out;
+}
+
+}  // namespace
+
+std::set<std::string> touched_tables(const Plan& plan) {
+  std::set<std::string> out;
+  for (const auto& s : plan.steps)
+    if (!s.table.empty()) out.insert(s.table);
+  return out;
+}
+
+std::string plan_fingerprint(const Plan& plan, const ObjectHashes& before) {
+  return hash_text(plan_json(plan).dump() + json(before).dump());
+}
+
+std::string write_saved_plan(const SavedPlan& saved) {
+  json functions = json::array();
+  for (const auto& f : saved.scope.functions) functions.push_back({f.schema, f.name});
+  json body = {{"format_version", kPlanFormatVersion},
+               {"schemac_version", saved.schemac_version},
+               {"database", {{"name", saved.database}, {"system_identifier", saved.system_identifier}}},
+               {"scope", {{"schemas", saved.scope.schemas}, {"functions", functions}}},
+               {"fingerprint", plan_fingerprint(saved.plan, saved.before)},
+               {"objects_before", saved.before},
+               {"objects_after", saved.after},
+               {"plan", plan_json(saved.plan)}};
+  // The checksum covers the body as written: an edited or truncated file is refused.
+  body["checksum"] = hash_text(body.dump());
+  return body.dump(2) + "\n";
+}
+
+SavedPlan read_saved_plan(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw PlanFileError(fmt::format("{}: cannot read the plan file", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  json body;
+  try {
+    body = json::parse(text.str());
+  } catch (const json::exception& e) {
+    throw PlanFileError(fmt::format(
+        "{}: not a complete schemac plan (it may have been cut short): {}; write it again with schemac plan --out",
+        path, e.what()));
+  }
+  try {
+    if (!body.is_object() || !body.contains("format_version"))
+      throw PlanFileError(fmt::format("{}: not a schemac plan file (no format_version)", path));
+    if (body.at("format_version") != kPlanFormatVersion)
+      throw PlanFileError(fmt::format("{}: plan format version {} is not the one this schemac reads ({})", path,
+                                      body.at("format_version").dump(), kPlanFormatVersion));
+    const auto checksum = body.value("checksum", std::string());
+    body.erase("checksum");
+    if (checksum != hash_text(body.dump()))
+      throw PlanFileError(fmt::format(
+          "{}: the plan was changed after schemac wrote it (checksum mismatch); make a new one with schemac plan "
+          "--out instead of editing it",
+          path));
+    SavedPlan saved;
+    saved.schemac_version = body.at("schemac_version").get<std::string>();
+    saved.database = body.at("database").at("name").get<std::string>();
+    saved.system_identifier = body.at("database").at("system_identifier").get<std::string>();
+    saved.scope.schemas = body.at("scope").at("schemas").get<std::vector<std::string>>();
+    saved.scope.functions = names_from(body.at("scope").at("functions"));
+    saved.before = body.at("objects_before").get<ObjectHashes>();
+    saved.after = body.at("objects_after").get<ObjectHashes>();
+    const auto& p = body.at("plan");
+    for (const auto& s : p.at("steps")) saved.plan.steps.push_back(step_from(s));
+    saved.plan.unmanaged_tables = p.at("unmanaged_tables").get<std::vector<std::string>>();
+    saved.plan.search_path = p.at("search_path").get<std::vector<std::string>>();
+    saved.plan.lock_timeout = p.at("lock_timeout").get<std::string>();
+    saved.plan.retries = p.at("retries").get<int>();
+    return saved;
+  } catch (const json::exception& e) {
+    throw PlanFileError(fmt::format("{}: not a schemac plan file: {}", path, e.what()));
+  }
+}
+
+std::pair<std::string, std::string> database_identity(Db& db) {
+  auto name = db.scalar("SELECT current_database()").value_or("");
+  std::string system;
+  try {
+    system = db.scalar("SELECT system_identifier::text FROM pg_control_system()").value_or("");
+  } catch (const std::exception&) {
+    // Not every role may read the control file; the database name still counts.
+  }
+  return {name, system};
+}
+
+}  // namespace schemac

@@ -1,0 +1,45 @@
+#pragma once
+// Saved plans (`plan --out FILE`, `apply FILE`): the plan reviewed in a pull
+// request is the plan that runs, or nothing runs.
+#include <stdexcept>
+#include <string>
+
+#include "compiler/fingerprint.hpp"
+#include "compiler/introspect.hpp"
+#include "compiler/plan.hpp"
+
+namespace schemac {
+
+constexpr int kPlanFormatVersion = 1;
+
+struct SavedPlan {
+  Plan plan;
+  std::string schemac_version;
+  std::string database;           // current_database() it was made against
+  std::string system_identifier;  // pg_control_system(), empty when not readable
+  IntrospectScope scope;          // what to read back at apply time
+  ObjectHashes before;            // the touched objects as the plan found them
+  ObjectHashes after;             // and as they will be once it has run
+};
+
+struct PlanFileError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// The tables a plan's steps touch (display names).
+std::set<std::string> touched_tables(const Plan& plan);
+
+// What a plan does to which starting point: the same steps against the same
+// objects give the same fingerprint, however the plan was made.
+std::string plan_fingerprint(const Plan& plan, const ObjectHashes& before);
+
+std::string write_saved_plan(const SavedPlan& saved);
+
+// Refuses (PlanFileError, naming path) files that are not JSON, were cut
+// short or edited after they were written, or come from another format version.
+SavedPlan read_saved_plan(const std::string& path);
+
+// current_database() and the cluster's system identifier (empty if the role may not read it).
+std::pair<std::string, std::string> database_identity(Db& db);
+
+}  // namespace schemac

@@ -1,0 +1,302 @@
+// apply in deploy jobs: saved plans, history, guards (pooler, privileges,
+// one apply at a time), and the errors a user can cause at apply time.
+// schemac runs as a process, the way a job runs it.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/process.hpp"
+#include "tests/test_database.hpp"
+
+namespace schemac::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Run {
+  int code;
+  std::string out;  // stdout and stderr
+};
+
+Run schemac(const std::string& args, const std::string& url, const std::string& env = "") {
+  Run r{0, {}};
+  r.code = run_command(fmt::format("{} {} {} --database-url {} 2>&1", env, SCHEMAC_BIN, args, shell_quote(url)), r.out);
+  return r;
+}
+
+std::string temp_path(const std::string& name) {
+  return (fs::temp_directory_path() / fmt::format("schemac_{}_{}", getpid(), name)).string();
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  auto path = temp_path(name);
+  std::ofstream(path) << text;
+  return path;
+}
+
+void load_seed_audit(const TestDatabase& tdb) {
+  Db db = tdb.connect();
+  db.exec(read_file(source_path("examples/seed-audit/before.sql")));
+}
+
+const std::string kSaas = "--schema " + source_path("examples/saas/schema");
+
+bool has_trigger(Db& db, const std::string& name) {
+  return !db.query(fmt::format("SELECT 1 FROM pg_trigger WHERE tgname = {}", quote_literal(name))).empty();
+}
+
+}  // namespace
+
+TEST_CASE("a saved plan runs only against the catalog it was made for, and only once") {
+  TestDatabase tdb;
+  load_seed_audit(tdb);
+  Db db = tdb.connect();
+  const auto file = temp_path(tdb.name() + ".plan.json");
+  auto made = schemac("plan " + kSaas + " --out " + file, tdb.url());
+  REQUIRE_MESSAGE(made.code == 0, made.out);
+
+  // An unrelated manual change to a table the plan touches.
+  db.exec("ALTER TABLE api_keys ADD COLUMN note text");
+  auto refused = schemac("apply " + file + " --auto-approve", tdb.url());
+  INFO(refused.out);
+  CHECK(refused.code == 1);
+  CHECK(refused.out.find("the database changed since this plan was made") != std::string::npos);
+  CHECK(refused.out.find("column public.api_keys.note was added") != std::string::npos);
+  CHECK_FALSE(has_trigger(db, "t_api_keys_touch"));  // nothing ran
+
+  db.exec("ALTER TABLE api_keys DROP COLUMN note");
+  auto applied = schemac("apply " + file + " --auto-approve --quiet", tdb.url());
+  INFO(applied.out);
+  CHECK(applied.code == 0);
+  CHECK(applied.out.find("Applied 140 statements.") != std::string::npos);
+  CHECK(has_trigger(db, "t_api_keys_touch"));
+
+  auto again = schemac("apply " + file + " --auto-approve", tdb.url());
+  INFO(again.out);
+  CHECK(again.code == 0);
+  CHECK(again.out.find("already applied") != std::string::npos);
+  CHECK(again.out.find("Applied") == std::string::npos);
+
+  // Applied by other means (the history forgotten): the catalog says so too.
+  db.exec("TRUNCATE schemac.apply_history");
+  auto by_catalog = schemac("apply " + file + " --auto-approve", tdb.url());
+  INFO(by_catalog.out);
+  CHECK(by_catalog.code == 0);
+  CHECK(by_catalog.out.find("already applied: the database has every change this plan makes") != std::string::npos);
+  CHECK(schemac("plan " + kSaas + " --detailed-exitcode", tdb.url()).code == 0);
+  fs::remove(file);
+}
+
+TEST_CASE("a plan file that was cut short, edited, or made for another database is refused and runs nothing") {
+  TestDatabase tdb, other;
+  load_seed_audit(tdb);
+  load_seed_audit(other);
+  const auto file = temp_path(tdb.name() + ".plan.json");
+  REQUIRE(schemac("plan " + kSaas + " --out " + file, tdb.url()).code == 0);
+  const auto text = read_file(file);
+
+  auto truncated = write_temp(tdb.name() + ".cut.json", text.substr(0, text.size() / 2));
+  auto cut = schemac("apply " + truncated + " --auto-approve", tdb.url());
+  INFO(cut.out);
+  CHECK(cut.code == 1);
+  CHECK(cut.out.find("not a complete schemac plan (it may have been cut short)") != std::string::npos);
+
+  auto edited_text = text;
+  auto at = edited_text.find("CREATE INDEX CONCURRENTLY");
+  REQUIRE(at != std::string::npos);
+  edited_text.replace(at, 25, "CREATE INDEX             ");
+  auto edited = write_temp(tdb.name() + ".edited.json", edited_text);
+  auto changed = schemac("apply " + edited + " --auto-approve", tdb.url());
+  INFO(changed.out);
+  CHECK(changed.code == 1);
+  CHECK(changed.out.find("the plan was changed after schemac wrote it") != std::string::npos);
+
+  auto elsewhere = schemac("apply " + file + " --auto-approve", other.url());
+  INFO(elsewhere.out);
+  CHECK(elsewhere.code == 1);
+  CHECK(elsewhere.out.find(fmt::format("was made for database {}", tdb.name())) != std::string::npos);
+
+  for (auto* t : {&tdb, &other}) {
+    Db db = t->connect();
+    CHECK_FALSE(has_trigger(db, "t_api_keys_touch"));
+    CHECK(db.scalar("SELECT to_regclass('schemac.apply_history') IS NULL") == "t");
+  }
+  for (const auto& f : {file, truncated, edited}) fs::remove(f);
+}
+
+TEST_CASE("every apply is recorded; schemac history prints it") {
+  TestDatabase tdb;
+  load_seed_audit(tdb);
+  auto empty = schemac("history", tdb.url());
+  CHECK(empty.out.find("No applies recorded") != std::string::npos);
+  REQUIRE(schemac("apply " + kSaas + " --auto-approve --quiet", tdb.url()).code == 0);
+  auto h = schemac("history", tdb.url());
+  INFO(h.out);
+  CHECK(h.code == 0);
+  CHECK(h.out.find("succeeded") != std::string::npos);
+  CHECK(h.out.find("140/140") != std::string::npos);
+  Db db = tdb.connect();
+  auto row = db.query(
+      "SELECT schemac_version, db_user = current_user, finished_at >= started_at, length(plan_fingerprint) "
+      "FROM schemac.apply_history");
+  REQUIRE(row.size() == 1);
+  CHECK(std::string(row[0][0].c_str()) == SCHEMAC_VERSION);
+  CHECK(std::string(row[0][1].c_str()) == "t");
+  CHECK(std::string(row[0][2].c_str()) == "t");
+  CHECK(std::string(row[0][3].c_str()) == "16");
+  // The history table is schemac's, never a user table to report or drop.
+  auto plan = schemac("plan " + kSaas, tdb.url());
+  CHECK(plan.out.find("apply_history") == std::string::npos);
+}
+
+TEST_CASE("a check that existing rows violate: apply says how many and which, and the constraint stays NOT VALID") {
+  TestDatabase tdb;
+  auto before = write_temp(tdb.name() + ".before.toml", R"([project]
+target = "postgres"
+[tables.ledger.columns]
+id = { type = "integer", primary_key = true }
+amount = { type = "integer" }
+)");
+  auto after = write_temp(tdb.name() + ".after.toml", read_file(before) + R"([tables.ledger.checks]
+ledger_amount_positive = "amount > 0"
+)");
+  REQUIRE(schemac("apply --schema " + before + " --auto-approve --quiet", tdb.url()).code == 0);
+  Db db = tdb.connect();
+  db.exec("INSERT INTO ledger SELECT g, CASE WHEN g IN (7, 3, 12) THEN -g ELSE g END FROM generate_series(1, 20) g");
+  auto r = schemac("apply --schema " + after + " --auto-approve --quiet", tdb.url());
+  INFO(r.out);
+  CHECK(r.code == 1);
+  CHECK(r.out.find("3 rows of public.ledger violate ledger_amount_positive (keys 12; 3; 7)") != std::string::npos);
+  CHECK(r.out.find("the constraint stays NOT VALID") != std::string::npos);
+  CHECK(db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'ledger_amount_positive'") == "f");
+  CHECK(db.scalar("SELECT count(*) FROM ledger") == "20");
+  // New rows are checked already.
+  CHECK_THROWS(db.exec("INSERT INTO ledger VALUES (21, -1)"));
+  auto h = schemac("history", tdb.url());
+  CHECK(h.out.find("failed") != std::string::npos);
+  CHECK(h.out.find("ledger_amount_positive") != std::string::npos);
+  // Fixed rows: the next apply validates it.
+  db.exec("UPDATE ledger SET amount = -amount WHERE amount < 0");
+  CHECK(schemac("apply --schema " + after + " --auto-approve --quiet", tdb.url()).code == 0);
+  CHECK(db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'ledger_amount_positive'") == "t");
+  fs::remove(before);
+  fs::remove(after);
+}
+
+TEST_CASE("a role that does not own the tables is told which privileges it lacks, and nothing runs") {
+  TestDatabase tdb;
+  load_seed_audit(tdb);
+  const std::string role = tdb.name() + "_deployer";
+  Db db = tdb.connect();
+  db.exec(fmt::format("CREATE ROLE {} LOGIN PASSWORD 'deploy'", quote_ident(role)));
+  db.exec(fmt::format("GRANT CREATE ON SCHEMA public TO {}", quote_ident(role)));
+  auto r = schemac("apply " + kSaas + " --auto-approve", tdb.url() + fmt::format(" user={} password=deploy", role));
+  INFO(r.out);
+  CHECK(r.code == 1);
+  CHECK(r.out.find(fmt::format("role {} lacks privileges this plan needs; nothing was executed", role)) !=
+        std::string::npos);
+  CHECK(r.out.find("alter table public.api_keys: only its owner postgres") != std::string::npos);
+  CHECK(r.out.find("CREATEROLE") == std::string::npos);  // the roles exist: none to create
+  CHECK_FALSE(has_trigger(db, "t_api_keys_touch"));
+  CHECK(db.scalar("SELECT to_regclass('schemac.apply_history') IS NULL") == "t");
+  db.exec(fmt::format("REVOKE ALL ON SCHEMA public FROM {}", quote_ident(role)));
+  db.exec(fmt::format("DROP OWNED BY {}; DROP ROLE {}", quote_ident(role), quote_ident(role)));
+}
+
+TEST_CASE("a connection string that does not work is a clear error") {
+  auto r = schemac("apply " + kSaas + " --auto-approve", "host=/nonexistent port=1");
+  CHECK(r.code == 1);
+  CHECK(r.out.find("schemac: cannot connect to the database") != std::string::npos);
+  CHECK(r.out.find("--database-url, DATABASE_URL or the PG* variables") != std::string::npos);
+}
+
+TEST_CASE("two applies started together: exactly one runs; the other exits, or waits and finds nothing to do") {
+  TestDatabase tdb;
+  auto before = write_temp(tdb.name() + ".before.toml", R"([project]
+target = "postgres"
+[tables.events.columns]
+id = { type = "bigint", primary_key = true }
+n = { type = "integer" }
+)");
+  auto after = write_temp(tdb.name() + ".after.toml", read_file(before) + R"([tables.events.indexes]
+idx_events_n = { columns = ["n"] }
+[tables.events.checks]
+events_n_not_negative = "n >= 0"
+)");
+  REQUIRE(schemac("apply --schema " + before + " --auto-approve --quiet", tdb.url()).code == 0);
+  Db db = tdb.connect();
+  db.exec("INSERT INTO events SELECT g, g % 1000 FROM generate_series(1, 300000) g");
+  const std::string cmd =
+      fmt::format("{} apply --schema {} --auto-approve --database-url {}", SCHEMAC_BIN, after, shell_quote(tdb.url()));
+  SUBCASE("without --wait") {
+    Process a(cmd, temp_path(tdb.name() + ".a")), b(cmd, temp_path(tdb.name() + ".b"));
+    const int ca = a.wait(), cb = b.wait();
+    const auto oa = a.output(), ob = b.output();
+    INFO(oa, "\n----\n", ob);
+    CHECK(ca + cb == 1);  // one 0, one 1
+    const auto& winner = ca == 0 ? oa : ob;
+    const auto& loser = ca == 0 ? ob : oa;
+    CHECK(winner.find("Applied 3 statements.") != std::string::npos);
+    CHECK(loser.find("another schemac apply is running against this database") != std::string::npos);
+    CHECK(loser.find("[1/") == std::string::npos);
+  }
+  SUBCASE("with --wait") {
+    Process a(cmd + " --wait", temp_path(tdb.name() + ".a")), b(cmd + " --wait", temp_path(tdb.name() + ".b"));
+    const int ca = a.wait(), cb = b.wait();
+    const auto both = a.output() + "\n----\n" + b.output();
+    INFO(both);
+    CHECK(ca == 0);
+    CHECK(cb == 0);
+    auto count = [&](const std::string& text) {
+      std::size_t n = 0;
+      for (auto at = both.find(text); at != std::string::npos; at = both.find(text, at + 1)) ++n;
+      return n;
+    };
+    CHECK(count("Applied 3 statements.") == 1);
+    CHECK(count("Nothing to apply: the database matches the declarations.") == 1);
+  }
+  // The first apply made the table; of the two racing ones, one succeeded and the other never started.
+  CHECK(db.scalar("SELECT count(*) FROM schemac.apply_history WHERE outcome = 'succeeded'") == "2");
+  CHECK(db.scalar("SELECT count(*) FROM schemac.apply_history") == "2");
+  CHECK(db.scalar("SELECT count(*) FROM pg_index WHERE indrelid = 'events'::regclass AND indisvalid") == "2");
+  fs::remove(before);
+  fs::remove(after);
+}
+
+TEST_CASE("a concurrent build reports its progress, and what it waits for, while it runs") {
+  TestDatabase tdb;
+  auto before = write_temp(tdb.name() + ".before.toml", R"([project]
+target = "postgres"
+[tables.events.columns]
+id = { type = "bigint", primary_key = true }
+n = { type = "integer" }
+)");
+  auto after = write_temp(tdb.name() + ".after.toml", read_file(before) + R"([tables.events.indexes]
+idx_events_n = { columns = ["n"] }
+)");
+  REQUIRE(schemac("apply --schema " + before + " --auto-approve --quiet", tdb.url()).code == 0);
+  Db db = tdb.connect();
+  db.exec("INSERT INTO events SELECT g, g % 1000 FROM generate_series(1, 100000) g");
+  // A transaction with an old snapshot: the build waits for it to end.
+  Db holder = tdb.connect();
+  holder.exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
+  holder.exec("SELECT count(*) FROM events");
+  const auto holder_pid = holder.scalar("SELECT pg_backend_pid()").value_or("?");
+  Process apply(fmt::format("env SCHEMAC_PROGRESS_INTERVAL=0.5 {} apply --schema {} --auto-approve --database-url {}",
+                            SCHEMAC_BIN, after, shell_quote(tdb.url())),
+                temp_path(tdb.name() + ".progress"));
+  // Not a terminal: a line every SCHEMAC_PROGRESS_INTERVAL seconds.
+  const bool waited = apply.wait_for_output(fmt::format("waiting for pid {}", holder_pid), std::chrono::seconds(15));
+  holder.exec("COMMIT");
+  CHECK(apply.wait() == 0);
+  INFO(apply.output());
+  CHECK(waited);
+  CHECK(apply.output().find("create index idx_events_n for ") != std::string::npos);
+  fs::remove(before);
+  fs::remove(after);
+}
+
+}  // namespace schemac::test
