@@ -68,6 +68,10 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
   std::optional<ApplyLock> lock;
   if (!options.lock_held) lock.emplace(db, options.wait);
   db.exec(ddl::search_path(plan.search_path));
+  // If this process dies (a cancelled job, a killed runner), PostgreSQL notices
+  // the closed client socket only when a statement ends; a long build would
+  // run on, holding the apply lock. PostgreSQL 14+ can check while it runs.
+  if (db.server_major_version() >= 14) db.exec("SET client_connection_check_interval = '1s'");
   std::optional<Progress> progress;
   if (!options.quiet)
     progress.emplace(db.url(), std::stoi(db.scalar("SELECT pg_backend_pid()").value_or("0")), options.terminal, log);
@@ -125,7 +129,9 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
           }
         }
         if (transient(sqlstate) && attempt < retries) {
-          auto base = std::chrono::milliseconds(200 * (1 << std::min(attempt, 6)));
+          // 0.2 s, 0.4 s, ... capped at 3.2 s: long enough for a short transaction to
+          // end, short enough that the queue behind us drains between tries.
+          auto base = std::chrono::milliseconds(200 * (1 << std::min(attempt, 4)));
           auto jitter = std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 200)(rng));
           if (!options.quiet)
             log << fmt::format("      {} on {}; retry {}/{} in {}ms\n",

@@ -34,10 +34,23 @@ ApplyLock::ApplyLock(Db& db, bool wait) : db_(db) {
     while (db_.scalar(try_lock) != "t") std::this_thread::sleep_for(std::chrono::milliseconds(250));
     return;
   }
-  if (db_.scalar(try_lock) != "t")
-    throw ApplyError(
-        "another schemac apply is running against this database (it holds the apply lock); run again when it is "
-        "done, or pass --wait to wait for it");
+  if (db_.scalar(try_lock) == "t") return;
+  std::string holder;
+  try {
+    auto rows = db_.query(fmt::format(
+        "SELECT a.pid, a.application_name, a.state, date_trunc('second', now() - a.query_start), left(a.query, 100) "
+        "FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.classid = {} AND l.objid = {} AND l.objsubid = 1 AND l.granted",
+        kApplyLockKey >> 32, kApplyLockKey & 0xffffffff));
+    for (const auto& r : rows)
+      holder = fmt::format(" (pid {}, {}, {} for {}: {})", r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(),
+                           r[4].c_str());
+  } catch (const std::exception&) {
+  }
+  throw ApplyError(fmt::format(
+      "another schemac apply is running against this database{}; run again when it is done, or pass --wait to "
+      "wait for it. (A killed apply's server session lives on until its statement notices the client is gone.)",
+      holder));
 }
 
 ApplyLock::~ApplyLock() {
@@ -63,8 +76,8 @@ void refuse_transaction_pooler(Db& db) {
   if (mine == other || mine != again)
     throw ApplyError(fmt::format(
         "the connection goes through a transaction-mode pooler (two client connections were served by server "
-        "process {}{}): session advisory locks do not survive one, so two applies could run at once, and "
-        "CREATE INDEX CONCURRENTLY cannot run in one; connect apply directly to PostgreSQL (on Supabase, the "
+        "process {}{}): session advisory locks do not survive one, so two applies could run at once; connect apply "
+        "directly to PostgreSQL (on Supabase, the "
         "direct connection on port 5432, not the pooler on 6543) or through a session-mode pooler",
         mine, mine != again ? fmt::format(", then by {}", again) : ""));
 }

@@ -139,6 +139,22 @@ class Planner {
     s.on_failure = fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", QualifiedName{t.name.schema, i.name}.sql());
   }
 
+  // An index under a temporary name that an interrupted apply left between
+  // its concurrent build and the swap. Marked handled (never dropped as
+  // undeclared); kept when it is valid and has the shape wanted, otherwise
+  // dropped concurrently so that it can be built again.
+  bool reuse_leftover(Phase phase, const Table& t, const Table& live, const std::string& temp, const std::string& shape,
+                      const Origin& origin) {
+    const Index* leftover = live.index(temp);
+    if (!leftover) return false;
+    renamed_objects_.insert({t.name.display(), temp});
+    if (leftover->valid && !shape.empty() && index_shape(leftover->definition) == shape) return true;
+    add(phase, t.name.display(), "drop " + temp + ", left by an interrupted apply",
+        fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", QualifiedName{t.name.schema, temp}.sql()),
+        kShareUpdateExclusive, 0, origin);
+    return false;
+  }
+
   // --- phase 1: infrastructure ----------------------------------------------------------
 
   void infrastructure() {
@@ -401,6 +417,10 @@ class Planner {
       if (!lc && nc && rename_equivalent_constraint(t, live, *nc, c)) continue;
       if (c.kind == ConstraintKind::PrimaryKey || c.kind == ConstraintKind::Unique) {
         if (lc && nc && lc->definition == nc->definition) continue;
+        // The shape of the index behind the declared constraint, to recognize
+        // one an interrupted apply already built.
+        const Index* backing = norm.index(c.name);
+        const std::string shape = backing ? index_shape(backing->definition) : "";
         if (lc) {
           // Changed: the new index built concurrently under a temporary name,
           // then the old constraint swapped for one using it, in one transaction.
@@ -408,7 +428,8 @@ class Planner {
           idx.name = c.name.substr(0, 50) + "_schemac_new";
           idx.unique = true;
           for (const auto& col : c.columns) idx.keys.push_back(quote_ident(col));
-          build_index(Phase::Constraints, t, "build the unique index for the new " + c.name, idx, c.origin);
+          if (!reuse_leftover(Phase::Constraints, t, live, idx.name, shape, c.origin))
+            build_index(Phase::Constraints, t, "build the unique index for the new " + c.name, idx, c.origin);
           int g = group();
           add(Phase::Constraints, name, "drop the old " + to_string(c.kind) + " " + c.name,
               fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(c.name)), kAccessExclusive, g,
@@ -425,7 +446,8 @@ class Planner {
         idx.name = c.name;
         idx.unique = true;
         for (const auto& col : c.columns) idx.keys.push_back(quote_ident(col));
-        build_index(Phase::Constraints, t, "build the unique index for " + c.name, idx, c.origin);
+        if (!reuse_leftover(Phase::Constraints, t, live, idx.name, shape, c.origin))
+          build_index(Phase::Constraints, t, "build the unique index for " + c.name, idx, c.origin);
         add(Phase::Constraints, name, "attach " + to_string(c.kind) + " " + c.name,
             fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}", t.name.sql(), quote_ident(c.name),
                         c.kind == ConstraintKind::PrimaryKey ? "PRIMARY KEY" : "UNIQUE", quote_ident(c.name)),
@@ -534,8 +556,9 @@ class Planner {
         auto temp = (i.name.substr(0, 50) + "_schemac_new");
         Index beside = i;
         beside.name = temp;
-        build_index(Phase::Indexes, t, "build the new definition of " + i.name + " beside the old one", beside,
-                    i.origin);
+        if (!reuse_leftover(Phase::Indexes, t, live, temp, ni ? index_shape(ni->definition) : "", i.origin))
+          build_index(Phase::Indexes, t, "build the new definition of " + i.name + " beside the old one", beside,
+                      i.origin);
         if (li->backs_constraint) {
           // A unique constraint becoming a partial unique index (soft_delete):
           // drop the constraint and take its name in one transaction, so

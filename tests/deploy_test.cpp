@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "tests/process.hpp"
 #include "tests/test_database.hpp"
@@ -241,6 +242,7 @@ events_n_not_negative = "n >= 0"
     const auto& loser = ca == 0 ? ob : oa;
     CHECK(winner.find("Applied 3 statements.") != std::string::npos);
     CHECK(loser.find("another schemac apply is running against this database") != std::string::npos);
+    CHECK(loser.find("(pid ") != std::string::npos);  // the holder, named
     CHECK(loser.find("[1/") == std::string::npos);
   }
   SUBCASE("with --wait") {
@@ -297,6 +299,74 @@ idx_events_n = { columns = ["n"] }
   CHECK(apply.output().find("create index idx_events_n for ") != std::string::npos);
   fs::remove(before);
   fs::remove(after);
+}
+
+namespace {
+
+// PgBouncer (Debian's pgbouncer package) in front of the test server, in the
+// given pool mode, on a port of its own. It refuses to run as root.
+class Bouncer {
+ public:
+  Bouncer(const std::string& mode, int port) : dir_(temp_path("pgbouncer_" + mode)), port_(port) {
+    fs::create_directories(dir_);
+    fs::permissions(dir_, fs::perms::all);
+    auto env = [](const char* name, const char* fallback) {
+      const char* v = std::getenv(name);
+      return std::string(v ? v : fallback);
+    };
+    const auto user = env("PGUSER", "postgres");
+    std::ofstream(dir_ + "/users.txt") << fmt::format("\"{}\" \"unused\"\n", user);
+    std::ofstream(dir_ + "/pgbouncer.ini") << fmt::format(
+        "[databases]\n* = host={} port={} user={} password={}\n"
+        "[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {}\nunix_socket_dir =\nauth_type = trust\n"
+        "auth_file = {}/users.txt\npool_mode = {}\nlogfile = {}/pgbouncer.log\npidfile = {}/pgbouncer.pid\n"
+        "ignore_startup_parameters = extra_float_digits,options\n",
+        env("PGHOST", "localhost"), env("PGPORT", "5432"), user, env("PGPASSWORD", ""), port, dir_, mode, dir_, dir_);
+    for (const auto& f : fs::directory_iterator(dir_))
+      fs::permissions(f.path(), fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                    fs::perms::others_read | fs::perms::others_write);
+    std::string out;
+    const std::string as = geteuid() == 0 ? "runuser -u postgres -- " : "";
+    REQUIRE_MESSAGE(run_command(as + "pgbouncer -d " + dir_ + "/pgbouncer.ini 2>&1", out) == 0, out);
+    for (int i = 0; i < 50 && read_file(dir_ + "/pgbouncer.log").find("process up") == std::string::npos; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    url_ = fmt::format("host=127.0.0.1 port={} user={}", port, user);
+  }
+  ~Bouncer() {
+    std::string out;
+    run_command("kill $(cat " + dir_ + "/pgbouncer.pid) 2>&1", out);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    fs::remove_all(dir_);
+  }
+  std::string url(const std::string& dbname) const { return url_ + " dbname=" + dbname; }
+
+ private:
+  std::string dir_;
+  int port_;
+  std::string url_;
+};
+
+}  // namespace
+
+TEST_CASE("apply refuses a transaction-mode pooler and says why; a session-mode pooler is fine") {
+  TestDatabase tdb;
+  load_seed_audit(tdb);
+  const int port = 20000 + static_cast<int>(getpid() % 20000);
+  {
+    Bouncer bouncer("transaction", port);
+    auto r = schemac("apply " + kSaas + " --auto-approve", bouncer.url(tdb.name()));
+    INFO(r.out);
+    CHECK(r.code == 1);
+    CHECK(r.out.find("the connection goes through a transaction-mode pooler") != std::string::npos);
+    CHECK(r.out.find("session advisory locks do not survive one") != std::string::npos);
+    Db db = tdb.connect();
+    CHECK_FALSE(has_trigger(db, "t_api_keys_touch"));
+  }
+  Bouncer bouncer("session", port + 1);
+  auto r = schemac("apply " + kSaas + " --auto-approve --quiet", bouncer.url(tdb.name()));
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("Applied 140 statements.") != std::string::npos);
 }
 
 }  // namespace schemac::test

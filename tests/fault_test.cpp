@@ -1,0 +1,241 @@
+// Recovery: apply killed at every transaction boundary of the seed-audit plan,
+// at random points inside its steps, its connection cut and its statement
+// cancelled. Every time, the next plan shows what is left, the next apply
+// finishes it, and no row changed.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "tests/process.hpp"
+#include "tests/test_database.hpp"
+
+namespace schemac::test {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+const std::string kSchema = source_path("examples/saas/schema");
+const char* kTables[] = {"organizations", "people", "api_keys", "webhooks", "automation_rules", "outbox"};
+
+std::string cli(const std::string& args, const std::string& url, int& code) {
+  std::string out;
+  code = run_command(
+      fmt::format("{} {} --schema {} --database-url {} 2>&1", SCHEMAC_BIN, args, kSchema, shell_quote(url)), out);
+  return out;
+}
+
+// The seed-audit database with enough rows that builds and validations take a
+// moment, made once; every run starts from a copy.
+class SeedCopies {
+ public:
+  SeedCopies() {
+    Db db = template_.connect();
+    db.exec(read_file(source_path("examples/seed-audit/before.sql")));
+    db.exec(
+        "INSERT INTO api_keys (organization_id, name, key_hash, revoked, created_at, updated_at) "
+        "SELECT o.id, 'bulk ' || g, md5(g::text), g % 7 = 0, now(), now() FROM organizations o, "
+        "generate_series(1, 60000) g");
+    db.exec(
+        "INSERT INTO outbox (organization_id, channel, recipient, created_at, updated_at) "
+        "SELECT o.id, 'email', 'bulk' || g || '@example.test', now(), now() FROM organizations o, "
+        "generate_series(1, 60000) g");
+    db.exec("VACUUM ANALYZE");
+    // What the rows say now, in the columns they have now.
+    for (const char* t : kTables) {
+      columns_[t] = db.scalar(fmt::format("SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) "
+                                          "FROM information_schema.columns WHERE table_name = '{}'",
+                                          t))
+                        .value_or("");
+    }
+    contents_ = contents(db);
+  }
+
+  // A fresh copy of the template.
+  std::string copy(int run) {
+    const auto name = fmt::format("{}_run{}", template_.name(), run);
+    Db admin("");
+    admin.exec(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name)));
+    admin.exec(fmt::format("CREATE DATABASE {} TEMPLATE {}", quote_ident(name), quote_ident(template_.name())));
+    copies_.push_back(name);
+    return Db::with_database("", name);
+  }
+
+  ~SeedCopies() {
+    try {
+      Db admin("");
+      for (const auto& c : copies_) admin.exec(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(c)));
+    } catch (const std::exception&) {
+    }
+  }
+
+  // Per table: row count and an md5 of every row's original columns.
+  std::map<std::string, std::string> contents(Db& db) {
+    std::map<std::string, std::string> out;
+    for (const char* t : kTables)
+      out[t] = db.scalar(fmt::format("SELECT count(*) || ' ' || md5(string_agg(row({})::text, '|' ORDER BY id)) "
+                                     "FROM {}",
+                                     columns_[t], t))
+                   .value_or("");
+    return out;
+  }
+  const std::map<std::string, std::string>& original() const { return contents_; }
+
+ private:
+  TestDatabase template_;
+  std::map<std::string, std::string> columns_;
+  std::map<std::string, std::string> contents_;
+  std::vector<std::string> copies_;
+};
+
+// The next plan has work left (unless the fault hit after the last commit),
+// the next apply finishes it, the plan after that is empty, no row changed,
+// and no index is left INVALID.
+void converges(SeedCopies& seed, const std::string& url, std::size_t full_plan_steps) {
+  int code = 0;
+  auto remaining = cli("plan --format json", url, code);
+  REQUIRE_MESSAGE(code == 0, remaining);
+  const auto steps = nlohmann::json::parse(remaining).at("steps").size();
+  CHECK(steps <= full_plan_steps);
+  // --wait: a killed apply's server session may still be finishing its statement.
+  auto applied = cli("apply --auto-approve --quiet --wait", url, code);
+  INFO(applied);
+  REQUIRE(code == 0);
+  auto again = cli("plan --detailed-exitcode", url, code);
+  INFO(again);
+  CHECK(code == 0);
+  Db db(url);
+  CHECK(seed.contents(db) == seed.original());
+  CHECK(db.scalar("SELECT count(*) FROM pg_index WHERE NOT indisvalid") == "0");
+  // The killed apply is on record as interrupted (unless it died before it began).
+  CHECK(db.scalar("SELECT count(*) FROM schemac.apply_history WHERE outcome = 'running'") == "0");
+}
+
+// First step of every transaction (and every CONCURRENTLY step): where a kill
+// lands between two commits.
+std::vector<std::size_t> boundaries(const nlohmann::json& plan) {
+  std::vector<std::size_t> out;
+  nlohmann::json previous;
+  std::size_t i = 0;
+  for (const auto& s : plan.at("steps")) {
+    ++i;
+    const auto& g = s.at("transaction");
+    if (i == 1 || g.is_null() || g != previous) out.push_back(i);
+    previous = g;
+  }
+  return out;
+}
+
+// The seed-audit plan against a fresh copy: its steps as JSON.
+nlohmann::json full_plan(SeedCopies& seed) {
+  int code = 0;
+  auto out = cli("plan --format json", seed.copy(0), code);
+  REQUIRE_MESSAGE(code == 0, out);
+  return nlohmann::json::parse(out);
+}
+
+std::string apply_command(const std::string& url, const std::string& env = "") {
+  return fmt::format("env {} {} apply --schema {} --auto-approve --quiet --database-url {}", env, SCHEMAC_BIN, kSchema,
+                     shell_quote(url));
+}
+
+std::string output_file(int run) {
+  return (fs::temp_directory_path() / fmt::format("schemac_fault_{}_{}", getpid(), run)).string();
+}
+
+// Kills at the boundaries numbered part, part + parts, ... (so the runs split across test cases).
+void kill_at_boundaries(int part, int parts) {
+  SeedCopies seed;
+  const auto plan = full_plan(seed);
+  const auto full = plan.at("steps").size();
+  const auto kill_points = boundaries(plan);
+  MESSAGE(fmt::format("{} steps, {} transaction boundaries", full, kill_points.size()));
+  CHECK(kill_points.size() >= 30);
+  for (std::size_t i = static_cast<std::size_t>(part); i < kill_points.size(); i += static_cast<std::size_t>(parts)) {
+    const auto k = kill_points[i];
+    CAPTURE(k);
+    const int run = static_cast<int>(i) + 1;
+    const auto url = seed.copy(run);
+    Process p(apply_command(url, fmt::format("SCHEMAC_TEST_KILL_AT_STEP={}", k)), output_file(run));
+    CHECK(p.wait() == 128 + SIGKILL);
+    converges(seed, url, full);
+    fs::remove(output_file(run));
+  }
+}
+
+// An apply that something ends from outside after delay.
+// Returns how many of the runs the fault interrupted (a cancel that lands
+// while apply's connection is idle changes nothing, and apply finishes).
+template <class Fault>
+int fault_at_random_points(int runs, unsigned seed_value, Fault fault) {
+  SeedCopies seed;
+  const auto full = full_plan(seed).at("steps").size();
+  // How long a whole apply takes here, to spread the faults over it.
+  const auto probe = seed.copy(1000);
+  const auto started = Clock::now();
+  {
+    Process p(apply_command(probe), output_file(1000));
+    REQUIRE(p.wait() == 0);
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+  MESSAGE(fmt::format("a whole apply takes {} ms", took.count()));
+  std::mt19937 rng(seed_value);
+  int interrupted = 0;
+  for (int run = 1; run <= runs; ++run) {
+    const auto delay = std::chrono::milliseconds(
+        std::uniform_int_distribution<long>(100, std::max<long>(200, static_cast<long>(took.count()) * 9 / 10))(rng));
+    CAPTURE(delay.count());
+    const auto url = seed.copy(run);
+    Process p(apply_command(url), output_file(run));
+    std::this_thread::sleep_for(delay);
+    fault(p, url);
+    const int code = p.wait();
+    INFO(p.output());
+    if (code != 0) ++interrupted;
+    converges(seed, url, full);
+    fs::remove(output_file(run));
+  }
+  return interrupted;
+}
+
+}  // namespace
+
+TEST_CASE("apply killed with SIGKILL at each transaction boundary of the seed-audit plan converges (odd ones)") {
+  kill_at_boundaries(0, 2);
+}
+
+TEST_CASE("apply killed with SIGKILL at each transaction boundary of the seed-audit plan converges (even ones)") {
+  kill_at_boundaries(1, 2);
+}
+
+TEST_CASE("apply killed with SIGKILL at random points inside its steps converges") {
+  CHECK(fault_at_random_points(10, 20261126, [](Process& p, const std::string&) { p.signal(SIGKILL); }) == 10);
+}
+
+TEST_CASE("apply whose connection is cut, or whose statement is cancelled, converges when run again") {
+  auto backend = [](const std::string& url, const char* function) {
+    Db db(Db::with_database(url, "postgres"));
+    const auto dbname = Db(url).scalar("SELECT current_database()").value_or("");
+    db.exec(fmt::format("SELECT {}(pid) FROM pg_stat_activity WHERE application_name = 'schemac' AND datname = {}",
+                        function, quote_literal(dbname)));
+  };
+  SUBCASE("connection cut (pg_terminate_backend)") {
+    CHECK(fault_at_random_points(5, 7,
+                                 [&](Process&, const std::string& url) { backend(url, "pg_terminate_backend"); }) == 5);
+  }
+  SUBCASE("statement cancelled (pg_cancel_backend)") {
+    const int hit =
+        fault_at_random_points(5, 11, [&](Process&, const std::string& url) { backend(url, "pg_cancel_backend"); });
+    MESSAGE(fmt::format("{} of 5 cancels landed on a running statement", hit));
+    CHECK(hit >= 1);
+  }
+}
+
+}  // namespace schemac::test
