@@ -8,6 +8,7 @@
 
 #include "compiler/ddl.hpp"
 #include "compiler/type_change.hpp"
+#include "schema/sql_syntax.hpp"
 
 namespace schemac {
 
@@ -194,6 +195,34 @@ class Planner {
     }
   }
 
+  // After RENAME COLUMN, PostgreSQL prints the new name in every definition
+  // that used the old one: so must the live side we compare with, or every
+  // index and constraint on the column would look changed and be rebuilt.
+  void rename_column_in_definitions(const QualifiedName& table, const std::string& from, const std::string& to) {
+    auto swap = [&](std::vector<std::string>& names) { std::replace(names.begin(), names.end(), from, to); };
+    for (auto& lt : renamed_.tables) {
+      const bool own = lt.name == table;
+      for (auto& c : lt.constraints) {
+        if (c.kind != ConstraintKind::ForeignKey) {
+          if (!own) continue;
+          c.definition = rename_column(c.definition, from, to);
+          swap(c.columns);
+          continue;
+        }
+        // "FOREIGN KEY (a) REFERENCES s.t(b) ...": this table's columns before
+        // REFERENCES, the referenced table's after.
+        const auto at = c.definition.find(" REFERENCES ");
+        if (at == std::string::npos) continue;
+        auto local = c.definition.substr(0, at), remote = c.definition.substr(at);
+        if (own) local = rename_column(local, from, to), swap(c.columns);
+        if (c.ref_table == table) remote = rename_column(remote, from, to), swap(c.ref_columns);
+        c.definition = local + remote;
+      }
+      if (own)
+        for (auto& i : lt.indexes) i.definition = rename_column(i.definition, from, to);
+    }
+  }
+
   // renamed_from on tables and columns: rename in place, keeping the data.
   void renames() {
     for (const auto& t : d_.catalog.tables) {
@@ -217,6 +246,7 @@ class Planner {
                         quote_ident(c.name)),
             kAccessExclusive, group(), c.origin);
         old->name = c.name;
+        rename_column_in_definitions(t.name, c.renamed_from, c.name);
       }
     }
     std::sort(renamed_.tables.begin(), renamed_.tables.end(),
@@ -357,7 +387,10 @@ class Planner {
                     ddl::default_expression(*c.default_expr)),
         kAccessExclusive, g, c.origin);
     add(Phase::Constraints, name, "fill " + c.name + " in existing rows, 5,000 rows per transaction",
+        // schemac.backfill: the touch_updated_at and audit triggers leave these
+        // updates alone (runtime/); it lasts one transaction, so it is set in each.
         fmt::format("DO $backfill$\nDECLARE\n  filled bigint;\nBEGIN\n  LOOP\n"
+                    "    PERFORM set_config('schemac.backfill', 'on', true);\n"
                     "    UPDATE {0} SET {1} = DEFAULT WHERE ctid = ANY (ARRAY(SELECT ctid FROM {0} WHERE {1} IS NULL "
                     "LIMIT 5000));\n"
                     "    GET DIAGNOSTICS filled = ROW_COUNT;\n    EXIT WHEN filled = 0;\n    COMMIT;\n  END "

@@ -16,6 +16,16 @@ DECLARE
   -- Read the JWT once per statement, not once per row.
   actor uuid := auth.uid();
 BEGIN
+  -- schemac's own backfill of a new column records nothing: the rows say what
+  -- they said. Only a member of the table's owner role may skip the trail this
+  -- way (the owner can disable the trigger anyway); anyone else setting the
+  -- flag is audited as usual.
+  IF current_setting('schemac.backfill', true) = 'on' THEN
+    IF pg_catalog.pg_has_role(session_user, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID),
+                              'MEMBER') THEN
+      RETURN NULL;
+    END IF;
+  END IF;
   IF TG_OP = 'INSERT' THEN
     EXECUTE format(
       'INSERT INTO {{audit_table}} (table_schema, table_name, record_id, action, new_data, changed_by, tenant_id)

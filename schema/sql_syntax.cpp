@@ -1,6 +1,7 @@
 #include "schema/sql_syntax.hpp"
 
 #include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
 
 #include <algorithm>
 #include <cctype>
@@ -142,6 +143,98 @@ std::vector<std::string> referenced_columns(SqlFragment kind, std::string_view t
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+namespace {
+
+struct Token {
+  int start, end;
+  PgQuery__Token kind;
+  PgQuery__KeywordKind keyword;
+};
+
+// libpg_query's scanner (PostgreSQL's own lexer), tokens in order.
+std::optional<std::vector<Token>> scan(const std::string& text) {
+  PgQueryScanResult result = pg_query_scan(text.c_str());
+  std::optional<std::vector<Token>> out;
+  if (!result.error) {
+    auto* message =
+        pg_query__scan_result__unpack(nullptr, result.pbuf.len, reinterpret_cast<const uint8_t*>(result.pbuf.data));
+    if (message) {
+      out.emplace();
+      for (std::size_t i = 0; i < message->n_tokens; ++i) {
+        const auto* t = message->tokens[i];
+        out->push_back({t->start, t->end, t->token, t->keyword_kind});
+      }
+      pg_query__scan_result__free_unpacked(message, nullptr);
+    }
+  }
+  pg_query_free_scan_result(result);
+  return out;
+}
+
+// An identifier token's name: "Quoted" as written, bare ones folded to lower case.
+std::string identifier_name(std::string_view token) {
+  if (token.size() >= 2 && token.front() == '"') {
+    std::string out;
+    for (std::size_t i = 1; i + 1 < token.size(); ++i) {
+      out += token[i];
+      if (token[i] == '"') ++i;  // "" inside quotes is one "
+    }
+    return out;
+  }
+  std::string out(token);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// PostgreSQL's quote_identifier(): bare when lower case, digits, _ and $, not
+// starting with a digit, and not a keyword other than an unreserved one.
+std::string identifier_as_postgres_prints(std::string_view name) {
+  bool plain = !name.empty() && (std::islower(static_cast<unsigned char>(name[0])) || name[0] == '_');
+  for (char c : name)
+    plain = plain && (std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+                      c == '_' || c == '$');
+  if (plain) {
+    auto tokens = scan(std::string(name));
+    plain = tokens && tokens->size() == 1 &&
+            ((*tokens)[0].keyword == PG_QUERY__KEYWORD_KIND__NO_KEYWORD ||
+             (*tokens)[0].keyword == PG_QUERY__KEYWORD_KIND__UNRESERVED_KEYWORD);
+  }
+  if (plain) return std::string(name);
+  std::string out = "\"";
+  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string rename_column(std::string_view definition, std::string_view from, std::string_view to) {
+  const std::string text(definition);
+  auto tokens = scan(text);
+  if (!tokens) return text;
+  const std::string replacement = identifier_as_postgres_prints(to);
+  std::string out;
+  std::size_t copied = 0;
+  for (std::size_t i = 0; i < tokens->size(); ++i) {
+    const auto& t = (*tokens)[i];
+    // Column names scan as identifiers, or as keywords PostgreSQL leaves bare
+    // (unreserved ones, such as "name" or "position").
+    const bool identifier = t.kind == PG_QUERY__TOKEN__IDENT || t.keyword == PG_QUERY__KEYWORD_KIND__UNRESERVED_KEYWORD;
+    if (!identifier) continue;
+    const auto word =
+        std::string_view(text).substr(static_cast<std::size_t>(t.start), static_cast<std::size_t>(t.end - t.start));
+    if (identifier_name(word) != from) continue;
+    // Not a function name (followed by "("), a type (after "::"), or a
+    // qualified name's last part other than the column (after ".").
+    const bool call = i + 1 < tokens->size() && text[static_cast<std::size_t>((*tokens)[i + 1].start)] == '(';
+    const bool after_cast = i > 0 && (*tokens)[i - 1].kind == PG_QUERY__TOKEN__TYPECAST;
+    const bool qualified = i > 0 && text[static_cast<std::size_t>((*tokens)[i - 1].start)] == '.';
+    if (call || after_cast || qualified) continue;
+    out += text.substr(copied, static_cast<std::size_t>(t.start) - copied) + replacement;
+    copied = static_cast<std::size_t>(t.end);
+  }
+  return out + text.substr(copied);
 }
 
 std::optional<std::string> plain_index_column(std::string_view key) {

@@ -25,6 +25,14 @@ std::vector<std::string> referenced_columns(SqlFragment kind, std::string_view t
 // Names of the functions an expression calls (lower case, without schema).
 std::vector<std::string> called_functions(SqlFragment kind, std::string_view text);
 
+// A definition PostgreSQL printed (pg_get_indexdef, pg_get_constraintdef)
+// with column `from` renamed to `to`, the way PostgreSQL would print it after
+// ALTER TABLE ... RENAME COLUMN: identifier tokens only, never inside string
+// literals, function names or type names. Only for definitions that name the
+// columns of one table (indexes, checks, unique keys); text that does not
+// scan comes back unchanged.
+std::string rename_column(std::string_view definition, std::string_view from, std::string_view to);
+
 // "created_at DESC NULLS LAST" -> "created_at"; an expression -> nullopt.
 std::optional<std::string> plain_index_column(std::string_view key);
 

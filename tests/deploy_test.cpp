@@ -369,4 +369,43 @@ TEST_CASE("apply refuses a transaction-mode pooler and says why; a session-mode 
   CHECK(r.out.find("Applied 140 statements.") != std::string::npos);
 }
 
+TEST_CASE("filling a new column's volatile default neither moves updated_at nor writes the audit trail") {
+  TestDatabase tdb;
+  const std::string v1 =
+      "[project]\ntarget = \"postgres\"\n[tables.items]\naudited = true\ntouch_updated_at = true\n"
+      "[tables.items.columns]\nid = { type = \"uuid\", primary_key = true, default = \"gen_random_uuid()\" }\n"
+      "name = { type = \"text\" }\n";
+  auto before = write_temp(tdb.name() + ".v1.toml", v1);
+  auto after =
+      write_temp(tdb.name() + ".v2.toml", v1 + "public_id = { type = \"uuid\", default = \"gen_random_uuid()\" }\n");
+  REQUIRE(schemac("apply --schema " + before + " --auto-approve --quiet", tdb.url()).code == 0);
+  Db db = tdb.connect();
+  db.exec("INSERT INTO items (name) SELECT 'item ' || g FROM generate_series(1, 12000) g");
+  // As the API left them, long ago (the touch trigger would say now()).
+  db.exec("SET session_replication_role = replica; UPDATE items SET updated_at = '2020-01-01'; "
+          "SET session_replication_role = origin");
+  const auto audit_rows = db.scalar("SELECT count(*) FROM audit_trail");
+  auto r = schemac("apply --schema " + after + " --auto-approve --quiet", tdb.url());
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  CHECK(db.scalar("SELECT count(*) FROM items WHERE public_id IS NULL") == "0");
+  CHECK(db.scalar("SELECT count(DISTINCT public_id) FROM items") == "12000");
+  CHECK(db.scalar("SELECT count(*) FROM items WHERE updated_at <> '2020-01-01'") == "0");
+  CHECK(db.scalar("SELECT count(*) FROM audit_trail") == audit_rows);
+  // The flag is the owner's: another role that sets it is touched and audited as usual.
+  const auto writer = tdb.name() + "_writer";
+  db.exec(fmt::format("CREATE ROLE {} LOGIN PASSWORD 'w'", quote_ident(writer)));
+  db.exec(fmt::format("GRANT SELECT, UPDATE ON items TO {}", quote_ident(writer)));
+  {
+    Db other(tdb.url() + fmt::format(" user={} password=w", writer));
+    other.exec("SELECT set_config('schemac.backfill', 'on', false)");
+    other.exec("UPDATE items SET name = 'renamed' WHERE name = 'item 1'");
+  }
+  CHECK(db.scalar("SELECT count(*) FROM audit_trail") == std::to_string(std::stoi(audit_rows.value_or("0")) + 1));
+  CHECK(db.scalar("SELECT updated_at <> '2020-01-01' FROM items WHERE name = 'renamed'") == "t");
+  db.exec(fmt::format("DROP OWNED BY {}; DROP ROLE {}", quote_ident(writer), quote_ident(writer)));
+  fs::remove(before);
+  fs::remove(after);
+}
+
 }  // namespace schemac::test

@@ -305,7 +305,7 @@ TEST_CASE("apply retries a transaction that hit lock_timeout, and names the bloc
   blocker.exec("ROLLBACK");
   INFO(out);
   CHECK(code == 1);
-  CHECK(out.find("lock_timeout (100ms) waiting for public.api_keys; retry 1/2") != std::string::npos);
+  CHECK(out.find("lock_timeout (100ms) waiting on public.api_keys; retry 1/2") != std::string::npos);
   CHECK(out.find("retry 2/2") != std::string::npos);
   CHECK(out.find("was not granted within lock_timeout 100ms after 2 retries") != std::string::npos);
   CHECK(out.find("LOCK TABLE api_keys IN ACCESS SHARE MODE") != std::string::npos);

@@ -53,3 +53,22 @@ TEST_CASE("table references and on_delete actions are read in one place") {
   CHECK(on_delete_sql("set null") == "SET NULL");
   CHECK(on_delete_sql("no action").empty());
 }
+
+TEST_CASE("a column rename is applied to printed definitions the way PostgreSQL prints them") {
+  CHECK(rename_column("CREATE INDEX idx_t_email ON public.t USING btree (email) WHERE (deleted_at IS NULL)", "email",
+                      "address") ==
+        "CREATE INDEX idx_t_email ON public.t USING btree (address) WHERE (deleted_at IS NULL)");
+  // Function names, type names, string literals and other tables' columns stay.
+  CHECK(rename_column("CHECK ((length(status) > 0) AND (status <> 'status'::text))", "status", "state") ==
+        "CHECK ((length(state) > 0) AND (state <> 'status'::text))");
+  CHECK(rename_column("CHECK ((lower(name) = name))", "lower", "small") == "CHECK ((lower(name) = name))");
+  CHECK(rename_column("CHECK ((x)::text <> ''::text)", "text", "body") == "CHECK ((x)::text <> ''::text)");
+  CHECK(rename_column("UNIQUE (organization_id, email)", "email", "login") == "UNIQUE (organization_id, login)");
+  // Quoted on the way in and, when PostgreSQL would quote it, on the way out.
+  CHECK(rename_column("CREATE INDEX i ON public.t USING btree (\"Email\")", "Email", "user") ==
+        "CREATE INDEX i ON public.t USING btree (\"user\")");
+  CHECK(rename_column("CREATE INDEX i ON public.t USING btree (\"user\" DESC)", "user", "name") ==
+        "CREATE INDEX i ON public.t USING btree (name DESC)");
+  CHECK(rename_column("CREATE INDEX i ON public.t USING btree (name)", "name", "Title") ==
+        "CREATE INDEX i ON public.t USING btree (\"Title\")");
+}
