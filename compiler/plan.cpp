@@ -374,6 +374,22 @@ class Planner {
   // EXCLUSIVE. Instead: add it without the default, set the default for new
   // rows, fill existing rows in small committed batches (row locks only), and
   // for NOT NULL take the online route of phase 3 after the backfill.
+  // Existing rows get the column's (volatile) default in committed batches.
+  void backfill(const Table& t, const Column& c) {
+    const auto name = t.name.display();
+    add(Phase::Constraints, name, "fill " + c.name + " in existing rows, 5,000 rows per transaction",
+        // schemac.backfill: the touch_updated_at and audit triggers leave these
+        // updates alone (runtime/); it lasts one transaction, so it is set in each.
+        fmt::format("DO $backfill$\nDECLARE\n  filled bigint;\nBEGIN\n  LOOP\n"
+                    "    PERFORM set_config('schemac.backfill', 'on', true);\n"
+                    "    UPDATE {0} SET {1} = DEFAULT WHERE ctid = ANY (ARRAY(SELECT ctid FROM {0} WHERE {1} IS NULL "
+                    "LIMIT 5000));\n"
+                    "    GET DIAGNOSTICS filled = ROW_COUNT;\n    EXIT WHEN filled = 0;\n    COMMIT;\n  END "
+                    "LOOP;\nEND\n$backfill$",
+                    t.name.sql(), quote_ident(c.name)),
+        "ROW EXCLUSIVE (row locks on 5,000 rows at a time; reads and writes continue)", 0, c.origin);
+  }
+
   void add_column_with_volatile_default(const Table& t, const Column& c, int g) {
     const auto name = t.name.display();
     Column bare = c;
@@ -386,17 +402,7 @@ class Planner {
         fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", t.name.sql(), quote_ident(c.name),
                     ddl::default_expression(*c.default_expr)),
         kAccessExclusive, g, c.origin);
-    add(Phase::Constraints, name, "fill " + c.name + " in existing rows, 5,000 rows per transaction",
-        // schemac.backfill: the touch_updated_at and audit triggers leave these
-        // updates alone (runtime/); it lasts one transaction, so it is set in each.
-        fmt::format("DO $backfill$\nDECLARE\n  filled bigint;\nBEGIN\n  LOOP\n"
-                    "    PERFORM set_config('schemac.backfill', 'on', true);\n"
-                    "    UPDATE {0} SET {1} = DEFAULT WHERE ctid = ANY (ARRAY(SELECT ctid FROM {0} WHERE {1} IS NULL "
-                    "LIMIT 5000));\n"
-                    "    GET DIAGNOSTICS filled = ROW_COUNT;\n    EXIT WHEN filled = 0;\n    COMMIT;\n  END "
-                    "LOOP;\nEND\n$backfill$",
-                    t.name.sql(), quote_ident(c.name)),
-        "ROW EXCLUSIVE (row locks on 5,000 rows at a time; reads and writes continue)", 0, c.origin);
+    backfill(t, c);
     if (!c.nullable) set_not_null_online(t, c);
   }
 
@@ -514,7 +520,11 @@ class Planner {
       const Column* lc = live.column(c.name);
       const Column* nc = norm.column(c.name);
       if (!lc || !nc || nc->nullable || !lc->nullable) continue;
-      set_not_null_online(t, c);
+      // A volatile default already in place on a nullable column: an
+      // interrupted apply added the column and stopped during its backfill.
+      if (nc->volatile_default && lc->default_expr && nc->default_expr && *lc->default_expr == *nc->default_expr)
+        backfill(t, c);
+      set_not_null_online(t, c, &live);
     }
   }
 
@@ -522,18 +532,24 @@ class Planner {
   // a validated CHECK lets SET NOT NULL skip its scan (PostgreSQL 12+); the
   // helper is dropped in a statement of its own (dropping it in the same
   // ALTER TABLE as SET NOT NULL would scan anyway).
-  void set_not_null_online(const Table& t, const Column& c) {
+  // An interrupted apply may have left the helper (NOT VALID, or validated):
+  // the conversion resumes from there instead of failing on "already exists".
+  void set_not_null_online(const Table& t, const Column& c, const Table* live = nullptr) {
     const auto name = t.name.display();
     const auto helper_name = fmt::format("{}_{}_not_null", t.name.name, c.name).substr(0, kMaxIdentifierBytes);
     const auto helper = quote_ident(helper_name);
-    add(Phase::Constraints, name, "check that " + c.name + " has no NULLs, without a scan under lock",
-        fmt::format("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID", t.name.sql(), helper,
-                    quote_ident(c.name)),
-        kAccessExclusive, group(), c.origin);
-    add(Phase::Constraints, name, "validate that " + c.name + " has no NULLs",
-        fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), helper), kShareUpdateExclusive, group(),
-        c.origin, {"validation-may-fail"})
-        .validates = helper_name;
+    const Constraint* left = live ? live->constraint(helper_name) : nullptr;
+    if (left) renamed_objects_.insert({name, helper_name});  // not an undeclared check to drop
+    if (!left)
+      add(Phase::Constraints, name, "check that " + c.name + " has no NULLs, without a scan under lock",
+          fmt::format("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID", t.name.sql(), helper,
+                      quote_ident(c.name)),
+          kAccessExclusive, group(), c.origin);
+    if (!left || !left->validated)
+      add(Phase::Constraints, name, "validate that " + c.name + " has no NULLs",
+          fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), helper), kShareUpdateExclusive, group(),
+          c.origin, {"validation-may-fail"})
+          .validates = helper_name;
     add(Phase::Constraints, name, "set NOT NULL on " + c.name + " (instant: the check proves it)",
         fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", t.name.sql(), quote_ident(c.name)), kAccessExclusive,
         group(), c.origin);

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -236,6 +237,104 @@ TEST_CASE("apply whose connection is cut, or whose statement is cancelled, conve
     MESSAGE(fmt::format("{} of 5 cancels landed on a running statement", hit));
     CHECK(hit >= 1);
   }
+}
+
+}  // namespace schemac::test
+
+namespace schemac::test {
+
+TEST_CASE("a half-done NOT NULL conversion and a half-done backfill are completed by the next apply") {
+  TestDatabase tdb;
+  const std::string v1 =
+      "[project]\ntarget = \"postgres\"\n[tables.items.columns]\n"
+      "id = { type = \"bigint\", primary_key = true }\nname = { type = \"text\" }\n"
+      "note = { type = \"text\", nullable = true }\n";
+  const std::string v2 =
+      "[project]\ntarget = \"postgres\"\n[tables.items.columns]\n"
+      "id = { type = \"bigint\", primary_key = true }\nname = { type = \"text\" }\nnote = { type = \"text\" }\n"
+      "public_id = { type = \"uuid\", default = \"gen_random_uuid()\" }\n";
+  const auto dir = fs::temp_directory_path() / fmt::format("schemac_halfdone_{}", getpid());
+  fs::create_directories(dir);
+  std::ofstream(dir / "v1.toml") << v1;
+  std::ofstream(dir / "v2.toml") << v2;
+  auto run = [&](const std::string& schema, const std::string& url, const std::string& extra = "") {
+    std::string out;
+    int code = run_command(fmt::format("{} apply --schema {} --auto-approve --quiet --wait {} --database-url {} 2>&1",
+                                       SCHEMAC_BIN, (dir / schema).string(), extra, shell_quote(url)),
+                           out);
+    INFO(out);
+    return code;
+  };
+  REQUIRE(run("v1.toml", tdb.url()) == 0);
+  {
+    Db db = tdb.connect();
+    db.exec("INSERT INTO items SELECT g, 'item ' || g, 'note ' || g FROM generate_series(1, 60000) g");
+  }
+  // Every run starts from a copy of this database.
+  Db admin("");
+  auto copy = [&](const std::string& suffix) {
+    const auto name = tdb.name() + suffix;
+    admin.exec(fmt::format("CREATE DATABASE {} TEMPLATE {}", quote_ident(name), quote_ident(tdb.name())));
+    return name;
+  };
+  auto check = [&](const std::string& url) {
+    std::string out;
+    CHECK(run("v2.toml", url) == 0);
+    CHECK(run_command(fmt::format("{} plan --schema {} --detailed-exitcode --database-url {} 2>&1", SCHEMAC_BIN,
+                                  (dir / "v2.toml").string(), shell_quote(url)),
+                      out) == 0);
+    INFO(out);
+    Db db(url);
+    CHECK(
+        db.scalar("SELECT count(*) || ' ' || md5(string_agg(row(id, name, note)::text, '|' ORDER BY id)) FROM items") ==
+        db.scalar("SELECT '60000 ' || md5(string_agg(row(g, 'item ' || g, 'note ' || g)::text, '|' ORDER BY g)) "
+                  "FROM generate_series(1, 60000) g"));
+    CHECK(db.scalar("SELECT count(DISTINCT public_id) FROM items") == "60000");
+    CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname LIKE '%not_null'") == "0");
+    CHECK(db.scalar("SELECT string_agg(attname, ',' ORDER BY attname) FROM pg_attribute WHERE attrelid = "
+                    "'items'::regclass AND attnum > 0 AND attnotnull") == "id,name,note,public_id");
+  };
+  std::vector<std::string> made;
+  std::string plan_json;
+  REQUIRE(run_command(fmt::format("{} plan --schema {} --format json --database-url {}", SCHEMAC_BIN,
+                                  (dir / "v2.toml").string(), shell_quote(tdb.url())),
+                      plan_json) == 0);
+  // Killed between every two transactions (the backfill commits inside its step).
+  for (auto k : boundaries(nlohmann::json::parse(plan_json))) {
+    if (k == 1) continue;
+    CAPTURE(k);
+    const auto name = copy(fmt::format("_k{}", k));
+    made.push_back(name);
+    const auto url = Db::with_database("", name);
+    Process p(fmt::format("env SCHEMAC_TEST_KILL_AT_STEP={} {} apply --schema {} --auto-approve --quiet "
+                          "--database-url {}",
+                          k, SCHEMAC_BIN, (dir / "v2.toml").string(), shell_quote(url)),
+              (dir / fmt::format("out{}", k)).string());
+    CHECK(p.wait() == 128 + SIGKILL);
+    check(url);
+  }
+  // Killed in the middle of the backfill: some rows filled, some not.
+  {
+    const auto name = copy("_mid");
+    made.push_back(name);
+    const auto url = Db::with_database("", name);
+    Process p(fmt::format("{} apply --schema {} --auto-approve --database-url {}", SCHEMAC_BIN,
+                          (dir / "v2.toml").string(), shell_quote(url)),
+              (dir / "mid").string());
+    REQUIRE(p.wait_for_output("fill public_id", std::chrono::seconds(30)));
+    Db db(url);
+    for (int i = 0; i < 500 && db.scalar("SELECT count(public_id) > 0 FROM items") != "t"; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    p.signal(SIGKILL);
+    p.wait();
+    const auto filled = std::stol(db.scalar("SELECT count(public_id) FROM items").value_or("0"));
+    MESSAGE(fmt::format("killed with {} of 60000 rows filled", filled));
+    CHECK(filled > 0);
+    CHECK(filled < 60000);
+    check(url);
+  }
+  for (const auto& name : made) admin.exec(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name)));
+  fs::remove_all(dir);
 }
 
 }  // namespace schemac::test
