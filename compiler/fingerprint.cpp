@@ -2,18 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <cstdint>
-
 namespace schemac {
-
-std::string hash_text(const std::string& text) {
-  std::uint64_t h = 14695981039346656037ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return fmt::format("{:016x}", h);
-}
 
 namespace {
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/hash.hpp"
 #include "schema/model.hpp"
 
 namespace schemac {
@@ -23,8 +24,5 @@ bool same_outcome(const ObjectHashes& after, const ObjectHashes& actual);
 
 // One line per difference: "index public.t.idx_x was added", "... changed", "... is gone".
 std::vector<std::string> describe_changes(const ObjectHashes& expected, const ObjectHashes& actual);
-
-// 16 hex digits of FNV-1a 64: detects edits and mismatches, not a signature.
-std::string hash_text(const std::string& text);
 
 }  // namespace schemac

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "compiler/hash.hpp"
+
 namespace nlohmann {
 template <typename T>
 struct adl_serializer<std::optional<T>> {
@@ -47,16 +49,6 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Table, name, columns, constraints, indexes, t
                                    rls_forced, grants, exact_grant_roles, comment, renamed_from, row_estimate, origin)
 
 namespace {
-
-// FNV-1a: stable across runs and builds, unlike std::hash.
-std::string fnv1a(const std::string& text) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return fmt::format("{:016x}", h);
-}
 
 std::optional<std::string> read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -118,7 +110,7 @@ std::string NormalizeCache::table_key(const Table& t, const std::string& context
     f << tr.name << tr.timing << tr.events << tr.level << tr.referencing << tr.when << tr.function << tr.args;
   for (const auto& p : t.policies) f << p.name << p.command << p.roles << p.using_expr << p.check_expr << p.permissive;
   f << context;
-  return "t" + fnv1a(f.text);
+  return "t" + hash_text(f.text);
 }
 
 std::string NormalizeCache::comparable_digest(const Table& t) {
@@ -137,7 +129,7 @@ std::string NormalizeCache::comparable_digest(const Table& t) {
   std::sort(parts.begin(), parts.end());  // column order and catalog order do not matter
   std::string all;
   for (const auto& p : parts) all += p;
-  return fnv1a(all);
+  return hash_text(all);
 }
 
 std::map<std::string, std::string> NormalizeCache::digests() const {
@@ -159,7 +151,7 @@ void NormalizeCache::save_digests(const std::map<std::string, std::string>& dige
 }
 
 std::string NormalizeCache::function_key(const Function& declared, const std::string& context) {
-  return "f" + fnv1a(declared.create_sql + "\n" + context);
+  return "f" + hash_text(declared.create_sql + "\n" + context);
 }
 
 std::optional<Table> NormalizeCache::table(const std::string& key) const {

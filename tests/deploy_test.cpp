@@ -40,13 +40,27 @@ std::string write_temp(const std::string& name, const std::string& text) {
 
 void load_seed_audit(const TestDatabase& tdb) {
   Db db = tdb.connect();
-  db.exec(read_file(source_path("examples/seed-audit/before.sql")));
+  schemac::test::load_seed_audit(db);
 }
 
 const std::string kSaas = "--schema " + source_path("examples/saas/schema");
 
 bool has_trigger(Db& db, const std::string& name) {
   return !db.query(fmt::format("SELECT 1 FROM pg_trigger WHERE tgname = {}", quote_literal(name))).empty();
+}
+
+// An events table with rows, applied from declarations; returns the path of
+// declarations that add what `additions` says (TOML appended to the table's).
+std::string events_with_rows(const TestDatabase& tdb, long rows, const std::string& additions) {
+  const std::string base =
+      "[project]\ntarget = \"postgres\"\n[tables.events.columns]\n"
+      "id = { type = \"bigint\", primary_key = true }\nn = { type = \"integer\" }\n";
+  auto before = write_temp(tdb.name() + ".before.toml", base);
+  REQUIRE(schemac("apply --schema " + before + " --auto-approve --quiet", tdb.url()).code == 0);
+  fs::remove(before);
+  Db db = tdb.connect();
+  db.exec(fmt::format("INSERT INTO events SELECT g, g % 1000 FROM generate_series(1, {}) g", rows));
+  return write_temp(tdb.name() + ".after.toml", base + additions);
 }
 
 }  // namespace
@@ -216,20 +230,10 @@ TEST_CASE("a connection string that does not work is a clear error") {
 
 TEST_CASE("two applies started together: exactly one runs; the other exits, or waits and finds nothing to do") {
   TestDatabase tdb;
-  auto before = write_temp(tdb.name() + ".before.toml", R"([project]
-target = "postgres"
-[tables.events.columns]
-id = { type = "bigint", primary_key = true }
-n = { type = "integer" }
-)");
-  auto after = write_temp(tdb.name() + ".after.toml", read_file(before) + R"([tables.events.indexes]
-idx_events_n = { columns = ["n"] }
-[tables.events.checks]
-events_n_not_negative = "n >= 0"
-)");
-  REQUIRE(schemac("apply --schema " + before + " --auto-approve --quiet", tdb.url()).code == 0);
+  auto after = events_with_rows(tdb, 300000,
+                                "[tables.events.indexes]\nidx_events_n = { columns = [\"n\"] }\n"
+                                "[tables.events.checks]\nevents_n_not_negative = \"n >= 0\"\n");
   Db db = tdb.connect();
-  db.exec("INSERT INTO events SELECT g, g % 1000 FROM generate_series(1, 300000) g");
   const std::string cmd =
       fmt::format("{} apply --schema {} --auto-approve --database-url {}", SCHEMAC_BIN, after, shell_quote(tdb.url()));
   SUBCASE("without --wait") {
@@ -264,24 +268,12 @@ events_n_not_negative = "n >= 0"
   CHECK(db.scalar("SELECT count(*) FROM schemac.apply_history WHERE outcome = 'succeeded'") == "2");
   CHECK(db.scalar("SELECT count(*) FROM schemac.apply_history") == "2");
   CHECK(db.scalar("SELECT count(*) FROM pg_index WHERE indrelid = 'events'::regclass AND indisvalid") == "2");
-  fs::remove(before);
   fs::remove(after);
 }
 
 TEST_CASE("a concurrent build reports its progress, and what it waits for, while it runs") {
   TestDatabase tdb;
-  auto before = write_temp(tdb.name() + ".before.toml", R"([project]
-target = "postgres"
-[tables.events.columns]
-id = { type = "bigint", primary_key = true }
-n = { type = "integer" }
-)");
-  auto after = write_temp(tdb.name() + ".after.toml", read_file(before) + R"([tables.events.indexes]
-idx_events_n = { columns = ["n"] }
-)");
-  REQUIRE(schemac("apply --schema " + before + " --auto-approve --quiet", tdb.url()).code == 0);
-  Db db = tdb.connect();
-  db.exec("INSERT INTO events SELECT g, g % 1000 FROM generate_series(1, 100000) g");
+  auto after = events_with_rows(tdb, 100000, "[tables.events.indexes]\nidx_events_n = { columns = [\"n\"] }\n");
   // A transaction with an old snapshot: the build waits for it to end.
   Db holder = tdb.connect();
   holder.exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
@@ -297,7 +289,6 @@ idx_events_n = { columns = ["n"] }
   INFO(apply.output());
   CHECK(waited);
   CHECK(apply.output().find("create index idx_events_n for ") != std::string::npos);
-  fs::remove(before);
   fs::remove(after);
 }
 
@@ -382,8 +373,9 @@ TEST_CASE("filling a new column's volatile default neither moves updated_at nor 
   Db db = tdb.connect();
   db.exec("INSERT INTO items (name) SELECT 'item ' || g FROM generate_series(1, 12000) g");
   // As the API left them, long ago (the touch trigger would say now()).
-  db.exec("SET session_replication_role = replica; UPDATE items SET updated_at = '2020-01-01'; "
-          "SET session_replication_role = origin");
+  db.exec(
+      "SET session_replication_role = replica; UPDATE items SET updated_at = '2020-01-01'; "
+      "SET session_replication_role = origin");
   const auto audit_rows = db.scalar("SELECT count(*) FROM audit_trail");
   auto r = schemac("apply --schema " + after + " --auto-approve --quiet", tdb.url());
   INFO(r.out);

@@ -39,16 +39,7 @@ class SeedCopies {
  public:
   SeedCopies() {
     Db db = template_.connect();
-    db.exec(read_file(source_path("examples/seed-audit/before.sql")));
-    db.exec(
-        "INSERT INTO api_keys (organization_id, name, key_hash, revoked, created_at, updated_at) "
-        "SELECT o.id, 'bulk ' || g, md5(g::text), g % 7 = 0, now(), now() FROM organizations o, "
-        "generate_series(1, 60000) g");
-    db.exec(
-        "INSERT INTO outbox (organization_id, channel, recipient, created_at, updated_at) "
-        "SELECT o.id, 'email', 'bulk' || g || '@example.test', now(), now() FROM organizations o, "
-        "generate_series(1, 60000) g");
-    db.exec("VACUUM ANALYZE");
+    load_seed_audit(db, 60000);
     // What the rows say now, in the columns they have now.
     for (const char* t : kTables) {
       columns_[t] = db.scalar(fmt::format("SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) "

@@ -20,17 +20,7 @@ TEST_CASE("apply of the seed-audit plan under load: no workload transaction fail
   TestDatabase tdb;
   {
     Db db = tdb.connect();
-    db.exec(read_file(source_path("examples/seed-audit/before.sql")));
-    // Enough rows that the builds and validations take a while.
-    db.exec(
-        "INSERT INTO api_keys (organization_id, name, key_hash, revoked, created_at, updated_at) "
-        "SELECT o.id, 'bulk ' || g, md5(g::text), g % 7 = 0, now(), now() FROM organizations o, "
-        "generate_series(1, 100000) g");
-    db.exec(
-        "INSERT INTO outbox (organization_id, channel, recipient, created_at, updated_at) "
-        "SELECT o.id, 'email', 'bulk' || g || '@example.test', now(), now() FROM organizations o, "
-        "generate_series(1, 100000) g");
-    db.exec("VACUUM ANALYZE");
+    load_seed_audit(db, 100000);
   }
   workload::Workload load({tdb.url()});
   load.start();

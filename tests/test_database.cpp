@@ -48,6 +48,22 @@ void apply_schema(const std::string& schema_path, const std::string& url) {
   apply_plan(db, outcome.plan, {"", -1, false, true}, log);
 }
 
+void load_seed_audit(Db& db, long per_org) {
+  db.exec(read_file(source_path("examples/seed-audit/before.sql")));
+  if (per_org <= 0) return;
+  db.exec(
+      fmt::format("INSERT INTO api_keys (organization_id, name, key_hash, revoked, created_at, updated_at) "
+                  "SELECT o.id, 'bulk ' || g, md5(g::text), g % 7 = 0, now(), now() FROM organizations o, "
+                  "generate_series(1, {}) g",
+                  per_org));
+  db.exec(
+      fmt::format("INSERT INTO outbox (organization_id, channel, recipient, created_at, updated_at) "
+                  "SELECT o.id, 'email', 'bulk' || g || '@example.test', now(), now() FROM organizations o, "
+                  "generate_series(1, {}) g",
+                  per_org));
+  db.exec("VACUUM ANALYZE");
+}
+
 pqxx::result as_role(Db& db, const std::string& role, const std::string& claims_json, const std::string& sql) {
   db.exec("BEGIN");
   try {
