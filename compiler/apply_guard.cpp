@@ -86,7 +86,7 @@ void check_privileges(Db& db, const Plan& plan) {
   std::set<std::string> tables, roles;
   for (const auto& s : plan.steps) {
     if (!s.table.empty()) tables.insert(s.table);
-    if (s.summary.rfind("create role ", 0) == 0) roles.insert(s.summary.substr(12));
+    if (!s.creates_role.empty()) roles.insert(s.creates_role);
   }
   std::vector<std::string> missing;
   if (!tables.empty()) {

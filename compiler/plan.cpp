@@ -170,7 +170,8 @@ class Planner {
             fmt::format("DO $role$ BEGIN CREATE ROLE {} {}; EXCEPTION WHEN duplicate_object OR unique_violation THEN "
                         "NULL; END $role$",
                         quote_ident(role), attrs),
-            "none", group(), {{}, "target"}, {"authz-change"});
+            "none", group(), {{}, "target"}, {"authz-change"})
+            .creates_role = role;
     for (const auto& schema : d_.catalog.schemas) {
       if (live_.schemas.count(schema)) continue;
       int g = group();

@@ -23,8 +23,9 @@ struct Step {
   bool locks_existing = false;  // runs under lock_timeout, retried on 55P03
   int group = 0;                // consecutive transactional steps with one group share a transaction
   std::vector<std::string> hazards;
-  std::string on_failure;  // run by apply when this step fails (e.g. drop the INVALID index a build left)
-  std::string validates;   // VALIDATE CONSTRAINT steps: the constraint, to report the rows that violate it
+  std::string on_failure;    // run by apply when this step fails (e.g. drop the INVALID index a build left)
+  std::string validates;     // VALIDATE CONSTRAINT steps: the constraint, to report the rows that violate it
+  std::string creates_role;  // CREATE ROLE steps: the role (apply checks CREATEROLE first)
   Origin origin;
 };
 

@@ -24,6 +24,7 @@ json step_json(const Step& s) {
           {"hazards", s.hazards},
           {"on_failure", s.on_failure},
           {"validates", s.validates},
+          {"creates_role", s.creates_role},
           {"source",
            {{"file", s.origin.pos.file},
             {"line", s.origin.pos.line},
@@ -44,6 +45,7 @@ Step step_from(const json& j) {
   s.hazards = j.at("hazards").get<std::vector<std::string>>();
   s.on_failure = j.at("on_failure").get<std::string>();
   s.validates = j.at("validates").get<std::string>();
+  s.creates_role = j.at("creates_role").get<std::string>();
   const auto& src = j.at("source");
   s.origin.pos = {src.at("file").get<std::string>(), src.at("line").get<int>(), src.at("column").get<int>()};
   s.origin.flag = src.at("flag").get<std::string>();

@@ -17,17 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
-  int code;
-  std::string out;  // stdout and stderr
-};
-
-Run schemac(const std::string& args, const std::string& url, const std::string& env = "") {
-  Run r{0, {}};
-  r.code = run_command(fmt::format("{} {} {} --database-url {} 2>&1", env, SCHEMAC_BIN, args, shell_quote(url)), r.out);
-  return r;
-}
-
 std::string temp_path(const std::string& name) {
   return (fs::temp_directory_path() / fmt::format("schemac_{}_{}", getpid(), name)).string();
 }
@@ -56,7 +45,7 @@ std::string events_with_rows(const TestDatabase& tdb, long rows, const std::stri
       "[project]\ntarget = \"postgres\"\n[tables.events.columns]\n"
       "id = { type = \"bigint\", primary_key = true }\nn = { type = \"integer\" }\n";
   auto before = write_temp(tdb.name() + ".before.toml", base);
-  REQUIRE(schemac("apply --schema " + before + " --auto-approve --quiet", tdb.url()).code == 0);
+  REQUIRE(run_schemac("apply --schema " + before + " --auto-approve --quiet", tdb.url()).code == 0);
   fs::remove(before);
   Db db = tdb.connect();
   db.exec(fmt::format("INSERT INTO events SELECT g, g % 1000 FROM generate_series(1, {}) g", rows));
@@ -70,12 +59,12 @@ TEST_CASE("a saved plan runs only against the catalog it was made for, and only 
   load_seed_audit(tdb);
   Db db = tdb.connect();
   const auto file = temp_path(tdb.name() + ".plan.json");
-  auto made = schemac("plan " + kSaas + " --out " + file, tdb.url());
+  auto made = run_schemac("plan " + kSaas + " --out " + file, tdb.url());
   REQUIRE_MESSAGE(made.code == 0, made.out);
 
   // An unrelated manual change to a table the plan touches.
   db.exec("ALTER TABLE api_keys ADD COLUMN note text");
-  auto refused = schemac("apply " + file + " --auto-approve", tdb.url());
+  auto refused = run_schemac("apply " + file + " --auto-approve", tdb.url());
   INFO(refused.out);
   CHECK(refused.code == 1);
   CHECK(refused.out.find("the database changed since this plan was made") != std::string::npos);
@@ -83,13 +72,13 @@ TEST_CASE("a saved plan runs only against the catalog it was made for, and only 
   CHECK_FALSE(has_trigger(db, "t_api_keys_touch"));  // nothing ran
 
   db.exec("ALTER TABLE api_keys DROP COLUMN note");
-  auto applied = schemac("apply " + file + " --auto-approve --quiet", tdb.url());
+  auto applied = run_schemac("apply " + file + " --auto-approve --quiet", tdb.url());
   INFO(applied.out);
   CHECK(applied.code == 0);
   CHECK(applied.out.find("Applied 140 statements.") != std::string::npos);
   CHECK(has_trigger(db, "t_api_keys_touch"));
 
-  auto again = schemac("apply " + file + " --auto-approve", tdb.url());
+  auto again = run_schemac("apply " + file + " --auto-approve", tdb.url());
   INFO(again.out);
   CHECK(again.code == 0);
   CHECK(again.out.find("already applied") != std::string::npos);
@@ -97,11 +86,11 @@ TEST_CASE("a saved plan runs only against the catalog it was made for, and only 
 
   // Applied by other means (the history forgotten): the catalog says so too.
   db.exec("TRUNCATE schemac.apply_history");
-  auto by_catalog = schemac("apply " + file + " --auto-approve", tdb.url());
+  auto by_catalog = run_schemac("apply " + file + " --auto-approve", tdb.url());
   INFO(by_catalog.out);
   CHECK(by_catalog.code == 0);
   CHECK(by_catalog.out.find("already applied: the database has every change this plan makes") != std::string::npos);
-  CHECK(schemac("plan " + kSaas + " --detailed-exitcode", tdb.url()).code == 0);
+  CHECK(run_schemac("plan " + kSaas + " --detailed-exitcode", tdb.url()).code == 0);
   fs::remove(file);
 }
 
@@ -110,11 +99,11 @@ TEST_CASE("a plan file that was cut short, edited, or made for another database 
   load_seed_audit(tdb);
   load_seed_audit(other);
   const auto file = temp_path(tdb.name() + ".plan.json");
-  REQUIRE(schemac("plan " + kSaas + " --out " + file, tdb.url()).code == 0);
+  REQUIRE(run_schemac("plan " + kSaas + " --out " + file, tdb.url()).code == 0);
   const auto text = read_file(file);
 
   auto truncated = write_temp(tdb.name() + ".cut.json", text.substr(0, text.size() / 2));
-  auto cut = schemac("apply " + truncated + " --auto-approve", tdb.url());
+  auto cut = run_schemac("apply " + truncated + " --auto-approve", tdb.url());
   INFO(cut.out);
   CHECK(cut.code == 1);
   CHECK(cut.out.find("not a complete schemac plan (it may have been cut short)") != std::string::npos);
@@ -124,12 +113,12 @@ TEST_CASE("a plan file that was cut short, edited, or made for another database 
   REQUIRE(at != std::string::npos);
   edited_text.replace(at, 25, "CREATE INDEX             ");
   auto edited = write_temp(tdb.name() + ".edited.json", edited_text);
-  auto changed = schemac("apply " + edited + " --auto-approve", tdb.url());
+  auto changed = run_schemac("apply " + edited + " --auto-approve", tdb.url());
   INFO(changed.out);
   CHECK(changed.code == 1);
   CHECK(changed.out.find("the plan was changed after schemac wrote it") != std::string::npos);
 
-  auto elsewhere = schemac("apply " + file + " --auto-approve", other.url());
+  auto elsewhere = run_schemac("apply " + file + " --auto-approve", other.url());
   INFO(elsewhere.out);
   CHECK(elsewhere.code == 1);
   CHECK(elsewhere.out.find(fmt::format("was made for database {}", tdb.name())) != std::string::npos);
@@ -145,10 +134,10 @@ TEST_CASE("a plan file that was cut short, edited, or made for another database 
 TEST_CASE("every apply is recorded; schemac history prints it") {
   TestDatabase tdb;
   load_seed_audit(tdb);
-  auto empty = schemac("history", tdb.url());
+  auto empty = run_schemac("history", tdb.url());
   CHECK(empty.out.find("No applies recorded") != std::string::npos);
-  REQUIRE(schemac("apply " + kSaas + " --auto-approve --quiet", tdb.url()).code == 0);
-  auto h = schemac("history", tdb.url());
+  REQUIRE(run_schemac("apply " + kSaas + " --auto-approve --quiet", tdb.url()).code == 0);
+  auto h = run_schemac("history", tdb.url());
   INFO(h.out);
   CHECK(h.code == 0);
   CHECK(h.out.find("succeeded") != std::string::npos);
@@ -163,7 +152,7 @@ TEST_CASE("every apply is recorded; schemac history prints it") {
   CHECK(std::string(row[0][2].c_str()) == "t");
   CHECK(std::string(row[0][3].c_str()) == "16");
   // The history table is schemac's, never a user table to report or drop.
-  auto plan = schemac("plan " + kSaas, tdb.url());
+  auto plan = run_schemac("plan " + kSaas, tdb.url());
   CHECK(plan.out.find("apply_history") == std::string::npos);
 }
 
@@ -178,10 +167,10 @@ amount = { type = "integer" }
   auto after = write_temp(tdb.name() + ".after.toml", read_file(before) + R"([tables.ledger.checks]
 ledger_amount_positive = "amount > 0"
 )");
-  REQUIRE(schemac("apply --schema " + before + " --auto-approve --quiet", tdb.url()).code == 0);
+  REQUIRE(run_schemac("apply --schema " + before + " --auto-approve --quiet", tdb.url()).code == 0);
   Db db = tdb.connect();
   db.exec("INSERT INTO ledger SELECT g, CASE WHEN g IN (7, 3, 12) THEN -g ELSE g END FROM generate_series(1, 20) g");
-  auto r = schemac("apply --schema " + after + " --auto-approve --quiet", tdb.url());
+  auto r = run_schemac("apply --schema " + after + " --auto-approve --quiet", tdb.url());
   INFO(r.out);
   CHECK(r.code == 1);
   CHECK(r.out.find("3 rows of public.ledger violate ledger_amount_positive (keys 12; 3; 7)") != std::string::npos);
@@ -190,12 +179,12 @@ ledger_amount_positive = "amount > 0"
   CHECK(db.scalar("SELECT count(*) FROM ledger") == "20");
   // New rows are checked already.
   CHECK_THROWS(db.exec("INSERT INTO ledger VALUES (21, -1)"));
-  auto h = schemac("history", tdb.url());
+  auto h = run_schemac("history", tdb.url());
   CHECK(h.out.find("failed") != std::string::npos);
   CHECK(h.out.find("ledger_amount_positive") != std::string::npos);
   // Fixed rows: the next apply validates it.
   db.exec("UPDATE ledger SET amount = -amount WHERE amount < 0");
-  CHECK(schemac("apply --schema " + after + " --auto-approve --quiet", tdb.url()).code == 0);
+  CHECK(run_schemac("apply --schema " + after + " --auto-approve --quiet", tdb.url()).code == 0);
   CHECK(db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'ledger_amount_positive'") == "t");
   fs::remove(before);
   fs::remove(after);
@@ -208,7 +197,7 @@ TEST_CASE("a role that does not own the tables is told which privileges it lacks
   Db db = tdb.connect();
   db.exec(fmt::format("CREATE ROLE {} LOGIN PASSWORD 'deploy'", quote_ident(role)));
   db.exec(fmt::format("GRANT CREATE ON SCHEMA public TO {}", quote_ident(role)));
-  auto r = schemac("apply " + kSaas + " --auto-approve", tdb.url() + fmt::format(" user={} password=deploy", role));
+  auto r = run_schemac("apply " + kSaas + " --auto-approve", tdb.url() + fmt::format(" user={} password=deploy", role));
   INFO(r.out);
   CHECK(r.code == 1);
   CHECK(r.out.find(fmt::format("role {} lacks privileges this plan needs; nothing was executed", role)) !=
@@ -222,7 +211,7 @@ TEST_CASE("a role that does not own the tables is told which privileges it lacks
 }
 
 TEST_CASE("a connection string that does not work is a clear error") {
-  auto r = schemac("apply " + kSaas + " --auto-approve", "host=/nonexistent port=1");
+  auto r = run_schemac("apply " + kSaas + " --auto-approve", "host=/nonexistent port=1");
   CHECK(r.code == 1);
   CHECK(r.out.find("schemac: cannot connect to the database") != std::string::npos);
   CHECK(r.out.find("--database-url, DATABASE_URL or the PG* variables") != std::string::npos);
@@ -345,7 +334,7 @@ TEST_CASE("apply refuses a transaction-mode pooler and says why; a session-mode 
   const int port = 20000 + static_cast<int>(getpid() % 20000);
   {
     Bouncer bouncer("transaction", port);
-    auto r = schemac("apply " + kSaas + " --auto-approve", bouncer.url(tdb.name()));
+    auto r = run_schemac("apply " + kSaas + " --auto-approve", bouncer.url(tdb.name()));
     INFO(r.out);
     CHECK(r.code == 1);
     CHECK(r.out.find("the connection goes through a transaction-mode pooler") != std::string::npos);
@@ -354,7 +343,7 @@ TEST_CASE("apply refuses a transaction-mode pooler and says why; a session-mode 
     CHECK_FALSE(has_trigger(db, "t_api_keys_touch"));
   }
   Bouncer bouncer("session", port + 1);
-  auto r = schemac("apply " + kSaas + " --auto-approve --quiet", bouncer.url(tdb.name()));
+  auto r = run_schemac("apply " + kSaas + " --auto-approve --quiet", bouncer.url(tdb.name()));
   INFO(r.out);
   CHECK(r.code == 0);
   CHECK(r.out.find("Applied 140 statements.") != std::string::npos);
@@ -369,7 +358,7 @@ TEST_CASE("filling a new column's volatile default neither moves updated_at nor 
   auto before = write_temp(tdb.name() + ".v1.toml", v1);
   auto after =
       write_temp(tdb.name() + ".v2.toml", v1 + "public_id = { type = \"uuid\", default = \"gen_random_uuid()\" }\n");
-  REQUIRE(schemac("apply --schema " + before + " --auto-approve --quiet", tdb.url()).code == 0);
+  REQUIRE(run_schemac("apply --schema " + before + " --auto-approve --quiet", tdb.url()).code == 0);
   Db db = tdb.connect();
   db.exec("INSERT INTO items (name) SELECT 'item ' || g FROM generate_series(1, 12000) g");
   // As the API left them, long ago (the touch trigger would say now()).
@@ -377,7 +366,7 @@ TEST_CASE("filling a new column's volatile default neither moves updated_at nor 
       "SET session_replication_role = replica; UPDATE items SET updated_at = '2020-01-01'; "
       "SET session_replication_role = origin");
   const auto audit_rows = db.scalar("SELECT count(*) FROM audit_trail");
-  auto r = schemac("apply --schema " + after + " --auto-approve --quiet", tdb.url());
+  auto r = run_schemac("apply --schema " + after + " --auto-approve --quiet", tdb.url());
   INFO(r.out);
   REQUIRE(r.code == 0);
   CHECK(db.scalar("SELECT count(*) FROM items WHERE public_id IS NULL") == "0");

@@ -27,10 +27,9 @@ const std::string kSchema = source_path("examples/saas/schema");
 const char* kTables[] = {"organizations", "people", "api_keys", "webhooks", "automation_rules", "outbox"};
 
 std::string cli(const std::string& args, const std::string& url, int& code) {
-  std::string out;
-  code = run_command(
-      fmt::format("{} {} --schema {} --database-url {} 2>&1", SCHEMAC_BIN, args, kSchema, shell_quote(url)), out);
-  return out;
+  auto r = run_schemac(args + " --schema " + kSchema, url);
+  code = r.code;
+  return r.out;
 }
 
 // The seed-audit database with enough rows that builds and validations take a

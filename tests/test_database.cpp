@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "compiler/apply.hpp"
+#include "tests/process.hpp"
 
 namespace schemac::test {
 
@@ -46,6 +47,12 @@ void apply_schema(const std::string& schema_path, const std::string& url) {
   Db db(url);
   std::stringstream log;
   apply_plan(db, outcome.plan, {"", -1, false, true}, log);
+}
+
+CliRun run_schemac(const std::string& args, const std::string& url, const std::string& env) {
+  CliRun r{0, {}};
+  r.code = run_command(fmt::format("{} {} {} --database-url {} 2>&1", env, SCHEMAC_BIN, args, shell_quote(url)), r.out);
+  return r;
 }
 
 void load_seed_audit(Db& db, long per_org) {

@@ -32,6 +32,13 @@ void apply_schema(const std::string& schema_path, const std::string& url);
 // Runs sql as an API request would: its own transaction, SET LOCAL ROLE, request.jwt.claims.
 pqxx::result as_role(Db& db, const std::string& role, const std::string& claims_json, const std::string& sql);
 
+// The schemac binary run as a job runs it, against url; stdout and stderr together.
+struct CliRun {
+  int code;
+  std::string out;
+};
+CliRun run_schemac(const std::string& args, const std::string& url, const std::string& env = "");
+
 // examples/seed-audit/before.sql, plus per_org bulk rows in api_keys and
 // outbox for each organization (so builds and validations take a moment).
 void load_seed_audit(Db& db, long per_org = 0);
