@@ -110,6 +110,16 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
         if (!options.quiet)
           log << fmt::format("      done in {:.2f}s\n", std::chrono::duration<double>(Clock::now() - started).count());
         break;
+      } catch (const pqxx::broken_connection& e) {
+        if (progress) progress->end();
+        // Nothing more can run, and nothing can be recorded, on this session;
+        // the server rolled back the open transaction, if any.
+        const auto& s = plan.steps[std::min(current, end - 1)];
+        throw ApplyError(fmt::format(
+            "the connection to the database was lost during step {} ({}{}): {}\n{} of {} statements were applied; "
+            "every finished transaction is committed, and running apply again continues from where this stopped",
+            std::min(current, end - 1) + 1, s.table.empty() ? "" : s.table + ": ", s.summary, first_line(e.what()),
+            executed, total));
       } catch (const pqxx::sql_error& e) {
         if (progress) progress->end();
         const std::string sqlstate = e.sqlstate();

@@ -10,6 +10,14 @@ namespace schemac {
 
 Db::Db(const std::string& url, const std::string& application_name)
     : url_(url), conn_(std::make_unique<pqxx::connection>(url)) {
+  // libpqxx 6 documents that it restores a broken connection by itself: a new
+  // session, without apply's advisory lock, search_path or lock settings.
+  // schemac never wants that; a lost connection is an error (apply.cpp says
+  // which step it hit). Deprecated in 6.x, and gone with the behaviour in 7.x.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  conn_->inhibit_reactivation(true);
+#pragma GCC diagnostic pop
   exec("SET application_name = " + quote_literal(application_name));
   queries_ = 0;
 }

@@ -17,16 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string temp_path(const std::string& name) {
-  return (fs::temp_directory_path() / fmt::format("schemac_{}_{}", getpid(), name)).string();
-}
-
-std::string write_temp(const std::string& name, const std::string& text) {
-  auto path = temp_path(name);
-  std::ofstream(path) << text;
-  return path;
-}
-
 void load_seed_audit(const TestDatabase& tdb) {
   Db db = tdb.connect();
   schemac::test::load_seed_audit(db);

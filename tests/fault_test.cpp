@@ -21,7 +21,6 @@ namespace schemac::test {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 const std::string kSchema = source_path("examples/saas/schema");
 const char* kTables[] = {"organizations", "people", "api_keys", "webhooks", "automation_rules", "outbox"};
@@ -132,13 +131,13 @@ nlohmann::json full_plan(SeedCopies& seed) {
   return nlohmann::json::parse(out);
 }
 
-std::string apply_command(const std::string& url, const std::string& env = "") {
-  return fmt::format("env {} {} apply --schema {} --auto-approve --quiet --database-url {}", env, SCHEMAC_BIN, kSchema,
-                     shell_quote(url));
+std::string apply_command(const std::string& url, const std::string& env = "", const std::string& flags = "--quiet") {
+  return fmt::format("env {} {} apply --schema {} --auto-approve {} --database-url {}", env, SCHEMAC_BIN, kSchema,
+                     flags, shell_quote(url));
 }
 
 std::string output_file(int run) {
-  return (fs::temp_directory_path() / fmt::format("schemac_fault_{}_{}", getpid(), run)).string();
+  return temp_path(fmt::format("fault_{}", run));
 }
 
 // Kills at the boundaries numbered part, part + parts, ... (so the runs split across test cases).
@@ -161,35 +160,36 @@ void kill_at_boundaries(int part, int parts) {
   }
 }
 
-// An apply that something ends from outside after delay.
-// Returns how many of the runs the fault interrupted (a cancel that lands
-// while apply's connection is idle changes nothing, and apply finishes).
+// An apply that something ends from outside while it runs: once its log
+// shows a random step k (of the 140) starting, after a random 0-20 ms more.
+// Timed from the log rather than the clock, so that the fault lands inside
+// the apply however fast this machine is. Returns how many runs the fault
+// interrupted (a cancel that lands while no statement runs changes nothing).
 template <class Fault>
-int fault_at_random_points(int runs, unsigned seed_value, Fault fault) {
+int fault_at_random_points(int runs, unsigned seed_value, Fault fault, const std::string& says = "") {
   SeedCopies seed;
   const auto full = full_plan(seed).at("steps").size();
-  // How long a whole apply takes here, to spread the faults over it.
-  const auto probe = seed.copy(1000);
-  const auto started = Clock::now();
-  {
-    Process p(apply_command(probe), output_file(1000));
-    REQUIRE(p.wait() == 0);
-  }
-  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
-  MESSAGE(fmt::format("a whole apply takes {} ms", took.count()));
   std::mt19937 rng(seed_value);
   int interrupted = 0;
   for (int run = 1; run <= runs; ++run) {
-    const auto delay = std::chrono::milliseconds(
-        std::uniform_int_distribution<long>(100, std::max<long>(200, static_cast<long>(took.count()) * 9 / 10))(rng));
-    CAPTURE(delay.count());
+    // In the first half: the concurrent builds and validations come after it,
+    // so the fault lands while apply still has long steps to run. (The last
+    // steps are quick policy and drop statements: 40 of them can finish in the
+    // time it takes to notice one started.)
+    const auto k = std::uniform_int_distribution<std::size_t>(1, full / 2)(rng);
+    const auto offset = std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 20)(rng));
+    CAPTURE(k);
+    CAPTURE(offset.count());
     const auto url = seed.copy(run);
-    Process p(apply_command(url), output_file(run));
-    std::this_thread::sleep_for(delay);
-    fault(p, url);
+    const auto dbname = Db(url).scalar("SELECT current_database()").value_or("");
+    Process p(apply_command(url, "", ""), output_file(run));
+    REQUIRE(p.wait_for_output(fmt::format("[{}/{}] ", k, full), std::chrono::seconds(60)));
+    std::this_thread::sleep_for(offset);
+    fault(p, dbname);
     const int code = p.wait();
     INFO(p.output());
     if (code != 0) ++interrupted;
+    if (code != 0 && !says.empty()) CHECK(p.output().find(says) != std::string::npos);
     converges(seed, url, full);
     fs::remove(output_file(run));
   }
@@ -211,19 +211,20 @@ TEST_CASE("apply killed with SIGKILL at random points inside its steps converges
 }
 
 TEST_CASE("apply whose connection is cut, or whose statement is cancelled, converges when run again") {
-  auto backend = [](const std::string& url, const char* function) {
-    Db db(Db::with_database(url, "postgres"));
-    const auto dbname = Db(url).scalar("SELECT current_database()").value_or("");
-    db.exec(fmt::format("SELECT {}(pid) FROM pg_stat_activity WHERE application_name = 'schemac' AND datname = {}",
-                        function, quote_literal(dbname)));
+  // Connected before the runs, so that the fault is one statement away when apply reaches its step.
+  Db admin("");
+  auto backend = [&](const std::string& dbname, const char* function) {
+    admin.exec(fmt::format("SELECT {}(pid) FROM pg_stat_activity WHERE application_name = 'schemac' AND datname = {}",
+                           function, quote_literal(dbname)));
   };
   SUBCASE("connection cut (pg_terminate_backend)") {
-    CHECK(fault_at_random_points(5, 7,
-                                 [&](Process&, const std::string& url) { backend(url, "pg_terminate_backend"); }) == 5);
+    CHECK(fault_at_random_points(
+              5, 7, [&](Process&, const std::string& dbname) { backend(dbname, "pg_terminate_backend"); },
+              "schemac apply: the connection to the database was lost during step") == 5);
   }
   SUBCASE("statement cancelled (pg_cancel_backend)") {
-    const int hit =
-        fault_at_random_points(5, 11, [&](Process&, const std::string& url) { backend(url, "pg_cancel_backend"); });
+    const int hit = fault_at_random_points(
+        5, 11, [&](Process&, const std::string& dbname) { backend(dbname, "pg_cancel_backend"); });
     MESSAGE(fmt::format("{} of 5 cancels landed on a running statement", hit));
     CHECK(hit >= 1);
   }

@@ -26,7 +26,7 @@ TEST_CASE("apply of the seed-audit plan under load: no workload transaction fail
   load.start();
   std::this_thread::sleep_for(std::chrono::seconds(3));
   load.mark("during");
-  const auto out = (std::filesystem::temp_directory_path() / fmt::format("schemac_load_{}", getpid())).string();
+  const auto out = temp_path("load");
   Process apply(fmt::format("{} apply --schema {} --auto-approve --lock-timeout 1s --retries 20 --database-url {}",
                             SCHEMAC_BIN, source_path("examples/saas/schema"), shell_quote(tdb.url())),
                 out);

@@ -316,21 +316,13 @@ TEST_CASE("apply retries a transaction that hit lock_timeout, and names the bloc
   CHECK(plan_for(source_path("examples/saas/schema"), tdb.url()).plan.empty());
 }
 
-namespace {
-std::string write_schema(const std::string& name, const std::string& toml) {
-  auto path = fs::temp_directory_path() / fmt::format("schemac_{}_{}.toml", name, getpid());
-  std::ofstream(path) << toml;
-  return path.string();
-}
-}  // namespace
-
 TEST_CASE("a concurrent index build that fails leaves no INVALID index behind") {
   TestDatabase tdb;
   Db db = tdb.connect();
   db.exec(
       "CREATE TABLE codes (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), code text NOT NULL);"
       "INSERT INTO codes (code) VALUES ('a'), ('a'), ('b')");
-  auto schema = write_schema("codes", R"toml([project]
+  auto schema = write_temp("codes.toml", R"toml([project]
 target = "postgres"
 [tables.codes.columns]
 id   = { type = "uuid", primary_key = true, default = "gen_random_uuid()" }

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -47,6 +48,16 @@ void apply_schema(const std::string& schema_path, const std::string& url) {
   Db db(url);
   std::stringstream log;
   apply_plan(db, outcome.plan, {"", -1, false, true}, log);
+}
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / fmt::format("schemac_{}_{}", getpid(), name)).string();
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  auto path = temp_path(name);
+  std::ofstream(path) << text;
+  return path;
 }
 
 CliRun run_schemac(const std::string& args, const std::string& url, const std::string& env) {

@@ -44,6 +44,10 @@ CliRun run_schemac(const std::string& args, const std::string& url, const std::s
 void load_seed_audit(Db& db, long per_org = 0);
 
 std::string source_path(const std::string& relative);
+
+// A path in the temporary directory, unique to this test process; and a file written there.
+std::string temp_path(const std::string& name);
+std::string write_temp(const std::string& name, const std::string& text);
 std::string read_file(const std::string& path);
 
 }  // namespace schemac::test
