@@ -30,21 +30,25 @@ Desired desired_state(const CompiledSchema& schema) {
   d.catalog = schema.catalog;
   d.files = schema.files;
   const auto& s = d.settings;
-  const std::map<std::string, std::string> vars = {{"runtime", quote_ident(s.runtime_schema)},
-                                                   {"audit_table", s.audit_table().sql()}};
+  // Only the function's own name is filled in: nothing from a declaration is
+  // ever pasted into a function body (the audit table comes as trigger arguments).
+  const std::map<std::string, std::string> vars = {{"runtime", quote_ident(s.runtime_schema)}};
 
   std::set<std::string> used;
   for (const auto& t : d.catalog.tables)
     for (const auto& tr : t.triggers)
       if (tr.function.schema == s.runtime_schema) used.insert(tr.function.name);
-  for (const char* name : {"touch_updated_at", "soft_delete", "audit_changes"}) {
+  for (const char* name : {"touch_updated_at", "soft_delete", "audit_changes", "refuse_key_change"}) {
     if (!used.count(name)) continue;
     Function f;
     f.name = {s.runtime_schema, name};
     f.create_sql = runtime::render(std::string(name) + ".sql", vars);
-    // Trigger functions run without EXECUTE checks; nobody needs to call them directly.
-    f.create_sql += fmt::format(";\nREVOKE ALL ON FUNCTION {}() FROM PUBLIC", f.name.sql());
-    f.origin.flag = name == std::string("audit_changes") ? "audited" : name;
+    // Triggers run their functions without EXECUTE checks; whoever may
+    // execute one may attach it to a table of their own (a temporary one),
+    // with arguments of their choosing, and run it as its owner.
+    f.owner_only = true;
+    const std::string fn = name;
+    f.origin.flag = fn == "audit_changes" || fn == "refuse_key_change" ? "audited" : fn;
     d.catalog.functions.push_back(std::move(f));
   }
   if (d.creates_auth_standins()) {

@@ -2,49 +2,78 @@ CREATE OR REPLACE FUNCTION {{runtime}}.audit_changes()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO ''
+ SET search_path TO pg_catalog, pg_temp
 AS $function$
 -- Statement-level AFTER trigger with transition tables: one INSERT into the
 -- audit table per statement, one audit row per changed row (r: the row as it
 -- is after the change, or as it was before a delete; o: before an update).
 -- TG_ARGV: [0] primary key column (uuid), [1] tenancy column or '',
---          [2] 'soft_delete' when setting deleted_at is how rows are deleted.
+--          [2] 'soft_delete' when setting deleted_at is how rows are deleted,
+--          [3], [4] schema and name of the audit table.
+-- It runs as its owner (SECURITY DEFINER): search_path is pinned with pg_temp
+-- last, and every type and function is written with its schema, so a
+-- temporary type or function of the caller's can never stand in for one.
+-- Names come only from the trigger's arguments, through format('%I').
 DECLARE
-  pk text := TG_ARGV[0];
-  tenant text := CASE WHEN TG_ARGV[1] = '' THEN 'NULL' ELSE format('r.%I', TG_ARGV[1]) END;
-  action text := quote_literal(TG_OP);
+  pk pg_catalog.text := TG_ARGV[0];
+  tenant pg_catalog.text := TG_ARGV[1];
+  audit pg_catalog.text := pg_catalog.format('%I.%I', TG_ARGV[3], TG_ARGV[4]);
+  action pg_catalog.text := pg_catalog.quote_literal(TG_OP);
   -- Read the JWT once per statement, not once per row.
-  actor uuid := auth.uid();
+  actor pg_catalog.uuid := auth.uid();
 BEGIN
   -- schemac's own backfill of a new column records nothing: the rows say what
-  -- they said. Only a member of the table's owner role may skip the trail this
-  -- way (the owner can disable the trigger anyway); anyone else setting the
-  -- flag is audited as usual.
-  IF current_setting('schemac.backfill', true) = 'on' THEN
-    IF pg_catalog.pg_has_role(session_user, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID),
-                              'MEMBER') THEN
-      RETURN NULL;
-    END IF;
+  -- they said. Only the deploy session may skip the trail this way: a session
+  -- user who is a member of the table's owner role, acting as itself (no SET
+  -- ROLE: the role setting is what SET ROLE changes, and the only trace of the
+  -- caller's role inside a SECURITY DEFINER function). Anyone else setting
+  -- the flag is audited as usual.
+  IF pg_catalog.current_setting('schemac.backfill', true) = 'on'
+     AND pg_catalog.current_setting('role') = 'none'
+     AND pg_catalog.pg_has_role(session_user,
+                                (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID), 'MEMBER') THEN
+    RETURN NULL;
   END IF;
   IF TG_OP = 'INSERT' THEN
-    EXECUTE format(
-      'INSERT INTO {{audit_table}} (table_schema, table_name, record_id, action, new_data, changed_by, tenant_id)
-       SELECT $1, $2, r.%I, %s, to_jsonb(r), $3, %s FROM new_rows r',
-      pk, action, tenant) USING TG_TABLE_SCHEMA, TG_TABLE_NAME, actor;
+    EXECUTE pg_catalog.format(
+      'INSERT INTO %s (table_schema, table_name, record_id, action, new_data, changed_by, tenant_id)
+       SELECT $1, $2, r.%I, %s, pg_catalog.to_jsonb(r), $3, %s FROM new_rows r',
+      audit, pk, action, CASE WHEN tenant = '' THEN 'NULL' ELSE pg_catalog.format('r.%I', tenant) END)
+      USING TG_TABLE_SCHEMA, TG_TABLE_NAME, actor;
   ELSIF TG_OP = 'UPDATE' THEN
     IF TG_ARGV[2] = 'soft_delete' THEN
       action := $a$CASE WHEN o.deleted_at IS NULL AND r.deleted_at IS NOT NULL THEN 'DELETE' ELSE 'UPDATE' END$a$;
     END IF;
-    EXECUTE format(
-      'INSERT INTO {{audit_table}} (table_schema, table_name, record_id, action, old_data, new_data, changed_by, tenant_id)
-       SELECT $1, $2, r.%1$I, %2$s, to_jsonb(o), to_jsonb(r), $3, %3$s
-       FROM new_rows r JOIN old_rows o ON o.%1$I = r.%1$I',
-      pk, action, tenant) USING TG_TABLE_SCHEMA, TG_TABLE_NAME, actor;
+    IF tenant = '' THEN
+      EXECUTE pg_catalog.format(
+        'INSERT INTO %1$s (table_schema, table_name, record_id, action, old_data, new_data, changed_by)
+         SELECT $1, $2, r.%2$I, %3$s, pg_catalog.to_jsonb(o), pg_catalog.to_jsonb(r), $3
+         FROM new_rows r JOIN old_rows o ON o.%2$I = r.%2$I',
+        audit, pk, action) USING TG_TABLE_SCHEMA, TG_TABLE_NAME, actor;
+    ELSE
+      -- A row moved to another organization is two records: a DELETE that the
+      -- organization it left may read (old values only) and an INSERT for the
+      -- one it joined (new values only). No tenant reads the other's data.
+      EXECUTE pg_catalog.format(
+        'INSERT INTO %1$s (table_schema, table_name, record_id, action, old_data, new_data, changed_by, tenant_id)
+         SELECT $1, $2, r.%2$I,
+                CASE WHEN NOT m.moved THEN %3$s WHEN m.part = 1 THEN ''DELETE'' ELSE ''INSERT'' END,
+                CASE WHEN m.part = 2 THEN NULL ELSE pg_catalog.to_jsonb(o) END,
+                CASE WHEN m.moved AND m.part = 1 THEN NULL ELSE pg_catalog.to_jsonb(r) END,
+                $3,
+                CASE WHEN m.part = 1 THEN o.%4$I ELSE r.%4$I END
+         FROM new_rows r JOIN old_rows o ON o.%2$I = r.%2$I
+         CROSS JOIN LATERAL (SELECT p.part, o.%4$I IS DISTINCT FROM r.%4$I AS moved
+                             FROM (VALUES (1), (2)) p(part)) m
+         WHERE m.part = 1 OR m.moved',
+        audit, pk, action, tenant) USING TG_TABLE_SCHEMA, TG_TABLE_NAME, actor;
+    END IF;
   ELSE
-    EXECUTE format(
-      'INSERT INTO {{audit_table}} (table_schema, table_name, record_id, action, old_data, changed_by, tenant_id)
-       SELECT $1, $2, r.%I, %s, to_jsonb(r), $3, %s FROM old_rows r',
-      pk, action, tenant) USING TG_TABLE_SCHEMA, TG_TABLE_NAME, actor;
+    EXECUTE pg_catalog.format(
+      'INSERT INTO %s (table_schema, table_name, record_id, action, old_data, changed_by, tenant_id)
+       SELECT $1, $2, r.%I, %s, pg_catalog.to_jsonb(r), $3, %s FROM old_rows r',
+      audit, pk, action, CASE WHEN tenant = '' THEN 'NULL' ELSE pg_catalog.format('r.%I', tenant) END)
+      USING TG_TABLE_SCHEMA, TG_TABLE_NAME, actor;
   END IF;
   RETURN NULL;
 END

@@ -4,7 +4,7 @@ CREATE OR REPLACE FUNCTION auth.jwt()
  STABLE
 AS $function$
   select coalesce(
-      nullif(current_setting('request.jwt.claim', true), ''),
-      nullif(current_setting('request.jwt.claims', true), '')
-  )::jsonb
+      nullif(pg_catalog.current_setting('request.jwt.claim', true), ''),
+      nullif(pg_catalog.current_setting('request.jwt.claims', true), '')
+  )::pg_catalog.jsonb
 $function$

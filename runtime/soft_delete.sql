@@ -2,7 +2,7 @@ CREATE OR REPLACE FUNCTION {{runtime}}.soft_delete()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO ''
+ SET search_path TO pg_catalog, pg_temp
 AS $function$
 -- BEFORE DELETE (and BEFORE UPDATE OF deleted_at) row trigger, fired only for
 -- roles under row level security (the trigger's WHEN clause). It marks the row
@@ -10,27 +10,30 @@ AS $function$
 -- statement's change of that row: the row stays in the table, and the
 -- tenant's SELECT policy (which hides deleted rows) is never asked to accept
 -- a deleted row. TG_ARGV: the primary key columns.
+-- SECURITY DEFINER: search_path is pinned with pg_temp last and every type and
+-- function is schema-qualified, so no temporary object can stand in for one.
 DECLARE
-  match text := '';
-  marked bigint;
+  match pg_catalog.text := '';
+  marked pg_catalog.int8;
 BEGIN
   -- Our own UPDATE below re-enters when the definer is itself under RLS.
-  IF current_setting('schemac.soft_deleting', true) = 'on' THEN
+  IF pg_catalog.current_setting('schemac.soft_deleting', true) = 'on' THEN
     RETURN NEW;
   END IF;
   FOR i IN 0 .. TG_NARGS - 1 LOOP
-    match := match || CASE WHEN i > 0 THEN ' AND ' ELSE '' END || format('%1$I = ($1).%1$I', TG_ARGV[i]);
+    match := match || CASE WHEN i > 0 THEN ' AND ' ELSE '' END || pg_catalog.format('%1$I = ($1).%1$I', TG_ARGV[i]);
   END LOOP;
-  PERFORM set_config('schemac.soft_deleting', 'on', true);
+  PERFORM pg_catalog.set_config('schemac.soft_deleting', 'on', true);
   IF TG_OP = 'UPDATE' THEN
-    EXECUTE format('UPDATE %I.%I SET deleted_at = $2 WHERE %s', TG_TABLE_SCHEMA, TG_TABLE_NAME, match)
+    EXECUTE pg_catalog.format('UPDATE %I.%I SET deleted_at = $2 WHERE %s', TG_TABLE_SCHEMA, TG_TABLE_NAME, match)
       USING OLD, NEW.deleted_at;
   ELSE
-    EXECUTE format('UPDATE %I.%I SET deleted_at = now() WHERE %s', TG_TABLE_SCHEMA, TG_TABLE_NAME, match)
+    EXECUTE pg_catalog.format('UPDATE %I.%I SET deleted_at = pg_catalog.now() WHERE %s', TG_TABLE_SCHEMA,
+                              TG_TABLE_NAME, match)
       USING OLD;
   END IF;
   GET DIAGNOSTICS marked = ROW_COUNT;
-  PERFORM set_config('schemac.soft_deleting', '', true);
+  PERFORM pg_catalog.set_config('schemac.soft_deleting', '', true);
   IF marked = 0 THEN
     RAISE EXCEPTION 'soft delete of a row in %.% marked nothing', TG_TABLE_SCHEMA, TG_TABLE_NAME
       USING HINT = 'the owner of soft_delete() is itself subject to row level security on this table; '

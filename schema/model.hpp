@@ -119,6 +119,11 @@ struct Function {
   QualifiedName name;
   std::string definition;  // pg_get_functiondef
   std::string create_sql;  // declared side: CREATE OR REPLACE FUNCTION ...
+  // Declared side: only the owner may execute it (the runtime's trigger
+  // functions). Live side: the roles other than the owner that may ("public"
+  // for PUBLIC), from the function's ACL or the default one.
+  bool owner_only = false;
+  std::set<std::string> executors;
   Origin origin;
 };
 
