@@ -14,6 +14,10 @@ std::string quote_with(std::string_view text, char q) {
   out += q;
   return out;
 }
+
+bool letter(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+}
 }  // namespace
 
 std::string quote_ident(std::string_view name) {
@@ -21,6 +25,21 @@ std::string quote_ident(std::string_view name) {
 }
 std::string quote_literal(std::string_view text) {
   return quote_with(text, '\'');
+}
+
+std::string quote_dollar(std::string_view body, std::string_view tag) {
+  std::string delimiter = "$" + std::string(tag) + "$";
+  for (int n = 1; body.find(delimiter) != std::string_view::npos; ++n)
+    delimiter = "$" + std::string(tag) + "_" + std::to_string(n) + "$";
+  return delimiter + std::string(body) + delimiter;
+}
+
+bool is_plain_identifier(std::string_view name) {
+  if (name.empty() || name.size() > kMaxIdentifierBytes) return false;
+  if (!letter(static_cast<unsigned char>(name.front()))) return false;
+  for (unsigned char c : name)
+    if (!letter(c) && !(c >= '0' && c <= '9') && c != '$') return false;
+  return true;
 }
 
 }  // namespace schemac

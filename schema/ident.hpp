@@ -10,6 +10,9 @@ namespace schemac {
 std::string quote_ident(std::string_view name);
 // A standard-conforming string literal: 'it''s'.
 std::string quote_literal(std::string_view text);
+// A dollar-quoted body ($tag$...$tag$) whose tag does not occur in the text,
+// so nothing inside (a name with "$tag$" in it, say) can end the quote early.
+std::string quote_dollar(std::string_view body, std::string_view tag);
 
 struct QualifiedName {
   std::string schema;
@@ -21,5 +24,11 @@ struct QualifiedName {
 };
 
 constexpr std::size_t kMaxIdentifierBytes = 63;
+
+// A name a setting or a role list may hold: 1 to 63 bytes, a letter or "_"
+// first, then letters, digits, "_" or "$" (bytes of UTF-8 letters count as
+// letters). Everything else (spaces, quotes, parentheses, semicolons) is
+// refused at check time, before it could reach SQL.
+bool is_plain_identifier(std::string_view name);
 
 }  // namespace schemac

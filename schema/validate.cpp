@@ -88,10 +88,49 @@ void check_length(Diagnostics& d, const std::string& name, const SourcePos& pos,
     d.error(pos, fmt::format("{} name is empty", what), "give it a name");
 }
 
+// Settings and role names become identifiers in generated SQL: each one is a
+// plain name, refused here with its position if not.
+void check_identifier(Diagnostics& d, const std::string& name, const SourcePos& pos, const std::string& what) {
+  if (is_plain_identifier(name)) return;
+  if (name.size() > kMaxIdentifierBytes)
+    d.error(pos, fmt::format("{} '{}' is {} bytes long; PostgreSQL names are at most 63", what, name, name.size()),
+            "choose a name of at most 63 bytes");
+  else
+    d.error(pos, fmt::format("{} '{}' is not a plain name", what, name),
+            "a name starts with a letter or '_' and has only letters, digits, '_' and '$' (schemac quotes it)");
+}
+
+void check_settings_names(const Declarations& decls, Diagnostics& d) {
+  const auto& s = decls.settings;
+  auto at = [&](const std::string& key, const SourcePos& fallback) {
+    auto it = decls.setting_pos.find(key);
+    return it == decls.setting_pos.end() ? fallback : it->second;
+  };
+  const SourcePos none{decls.files.empty() ? std::string() : decls.files.front(), 0, 0};
+  check_identifier(d, s.tenancy.column, at("tenancy.column", none), "tenancy.column");
+  if (auto ref = parse_table_reference(s.tenancy.references)) {
+    const auto pos = at("tenancy.references", none);
+    if (!ref->table.schema.empty()) check_identifier(d, ref->table.schema, pos, "the schema of tenancy.references");
+    check_identifier(d, ref->table.name, pos, "the table of tenancy.references");
+    for (const auto& c : ref->columns) check_identifier(d, c, pos, "a column of tenancy.references");
+  }
+  for (const auto& r : s.tenancy.roles) check_identifier(d, r, at("tenancy.roles", none), "role");
+  if (!s.audit.table.schema.empty()) check_identifier(d, s.audit.table.schema, at("audit.table", none), "the schema of audit.table");
+  check_identifier(d, s.audit.table.name, at("audit.table", none), "audit.table");
+  check_identifier(d, s.runtime_schema, at("runtime.schema", none), "runtime.schema");
+  for (const auto& schema : s.schemas) check_identifier(d, schema, at("project.schemas", none), "schema");
+  for (const auto& ext : s.extensions)
+    if (ext.empty() || ext.size() > kMaxIdentifierBytes ||
+        std::any_of(ext.begin(), ext.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+      d.error(at("project.extensions", none), fmt::format("extension name '{}' is not a name", ext),
+              "write the extension's name as CREATE EXTENSION knows it, e.g. \"pgcrypto\"");
+}
+
 }  // namespace
 
 void validate_declarations(Declarations& decls, Diagnostics& d) {
   const auto& s = decls.settings;
+  check_settings_names(decls, d);
   // Settings that generated SQL is built from.
   check_fragment(d, SqlFragment::Type, s.tenancy.type, s.tenancy.pos, "tenancy.type");
   for (const auto& part : [&] {
@@ -156,6 +195,11 @@ void validate_declarations(Declarations& decls, Diagnostics& d) {
     }
     for (const auto& p : t.policies) {
       check_length(d, p.name, p.origin.pos, "policy");
+      for (const auto& r : p.roles)
+        if (r != "public") {
+          auto it = decl.key_pos.find("policies." + p.name + ".to");
+          check_identifier(d, r, it == decl.key_pos.end() ? p.origin.pos : it->second, "role");
+        }
       const auto base = "policies." + p.name;
       if (!p.using_expr.empty())
         check_fragment(d, SqlFragment::Expression, p.using_expr, value_pos(&decl, base + ".using", p.origin.pos),
@@ -177,7 +221,8 @@ void validate_declarations(Declarations& decls, Diagnostics& d) {
         d.error(p.origin.pos, fmt::format("policy {} has neither using nor with_check", p.name),
                 "write using = \"...\" (rows it may see) or with_check = \"...\" (rows it may write)");
     }
-    for (const auto& [role, privs] : t.grants) check_length(d, role, decl.key_pos["grants"], "role");
+    for (const auto& [role, privs] : t.grants) check_identifier(d, role, decl.key_pos["grants"], "role");
+    if (!t.name.schema.empty()) check_identifier(d, t.name.schema, decl.key_pos["schema"], "schema");
 
     // Flag preconditions.
     if (decl.flags.touch_updated_at)
