@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "compiler/ddl.hpp"
 #include "compiler/type_change.hpp"
@@ -95,7 +96,7 @@ class Planner {
     }
     // Phases run in order; within a phase, the order steps were added (dependencies, then names).
     std::stable_sort(plan_.steps.begin(), plan_.steps.end(),
-                     [](const Step& a, const Step& b) { return a.phase < b.phase; });
+                     [](const Step& a, const Step& b) { return std::tie(a.phase, a.rank) < std::tie(b.phase, b.rank); });
     return std::move(plan_);
   }
 
@@ -111,6 +112,18 @@ class Planner {
   // Live objects a step already took care of: (table, name).
   std::set<std::pair<std::string, std::string>> renamed_objects_;
   std::set<std::pair<std::string, std::string>> policies_done_;
+  // Foreign keys of new tables that wait for a unique key this plan adds.
+  std::vector<std::pair<const Table*, const Constraint*>> late_keys_;
+
+  // Whether the live table has a primary key or unique constraint on exactly these columns.
+  static bool live_key_exists(const Table& live, const std::vector<std::string>& columns) {
+    if (columns.empty()) return live.primary_key() != nullptr;
+    const std::set<std::string> wanted(columns.begin(), columns.end());
+    return std::any_of(live.constraints.begin(), live.constraints.end(), [&](const Constraint& k) {
+      return (k.kind == ConstraintKind::PrimaryKey || k.kind == ConstraintKind::Unique) &&
+             std::set<std::string>(k.columns.begin(), k.columns.end()) == wanted;
+    });
+  }
 
   int group() { return ++groups_; }
 
@@ -167,9 +180,10 @@ class Planner {
       if (!live_.roles.count(role))
         add(Phase::Infrastructure, "", "create role " + role,
             // Roles are cluster-wide: another database's apply may create it first.
-            fmt::format("DO $role$ BEGIN CREATE ROLE {} {}; EXCEPTION WHEN duplicate_object OR unique_violation THEN "
-                        "NULL; END $role$",
-                        quote_ident(role), attrs),
+            "DO " + quote_dollar(fmt::format(" BEGIN CREATE ROLE {} {}; EXCEPTION WHEN duplicate_object OR "
+                                             "unique_violation THEN NULL; END ",
+                                             quote_ident(role), attrs),
+                                 "role"),
             "none", group(), {{}, "target"}, {"authz-change"})
             .creates_role = role;
     for (const auto& schema : d_.catalog.schemas) {
@@ -190,10 +204,33 @@ class Planner {
     for (const auto& f : d_.catalog.functions) {
       const Function* live = live_.function(f.name);
       const Function* norm = norm_.function(f.name);
-      if (live && norm && live->definition == norm->definition) continue;
-      add(Phase::Infrastructure, "", fmt::format("{} function {}()", live ? "replace" : "create", f.name.display()),
-          f.create_sql, "none", group(), f.origin);
+      const bool same = live && norm && live->definition == norm->definition;
+      int g = 0;
+      if (!same)
+        add(Phase::Infrastructure, "", fmt::format("{} function {}()", live ? "replace" : "create", f.name.display()),
+            f.create_sql, "none", g = group(), f.origin);
+      if (f.owner_only) revoke_execute(f, live, g);
     }
+  }
+
+  // EXECUTE on a runtime function is the owner's alone. A new function gets
+  // PUBLIC's default EXECUTE and whatever default privileges say (Supabase's
+  // grant EXECUTE on new functions to anon, authenticated and service_role):
+  // revoked in the transaction that creates it. An existing one loses what
+  // anyone granted since.
+  void revoke_execute(const Function& f, const Function* live, int g) {
+    std::set<std::string> from = live ? live->executors : std::set<std::string>{};
+    if (!live) {
+      from.insert("public");
+      for (const char* api : {"anon", "authenticated", "service_role"})
+        if (live_.roles.count(api) || d_.role_attributes.count(api)) from.insert(api);
+      for (const auto& r : d_.settings.tenancy.roles)
+        if (live_.roles.count(r) || d_.role_attributes.count(r)) from.insert(r);
+    }
+    if (from.empty()) return;
+    add(Phase::Infrastructure, "", fmt::format("only the owner may execute {}()", f.name.display()),
+        fmt::format("REVOKE ALL ON FUNCTION {}() FROM {}", f.name.sql(), ddl::policy_roles({from.begin(), from.end()})),
+        "none", g ? g : group(), f.origin, {"authz-change"});
   }
 
   // After RENAME COLUMN, PostgreSQL prints the new name in every definition
@@ -293,9 +330,19 @@ class Planner {
     for (const Table* t : order) {
       int g = group();
       created_so_far.insert(t->name);
-      auto lock = fk_parents_lock(*t, created_so_far);
+      // A key to an existing table whose referenced unique key this plan
+      // adds (a tenant-consistent key): added after that key, in phase 3.
+      Table without_late_keys = *t;
+      std::erase_if(without_late_keys.constraints, [&](const Constraint& c) {
+        if (c.kind != ConstraintKind::ForeignKey || created_.count(c.ref_table) || c.ref_table == t->name) return false;
+        const Table* parent = renamed_.table(c.ref_table);
+        if (!parent || live_key_exists(*parent, c.ref_columns)) return false;
+        late_keys_.emplace_back(t, &c);
+        return true;
+      });
+      auto lock = fk_parents_lock(without_late_keys, created_so_far);
       bool first = true;
-      auto statements = create_table_statements(*t, created_so_far, false);
+      auto statements = create_table_statements(without_late_keys, created_so_far, false);
       security.emplace_back(t, std::vector<Statement>{});
       for (auto& st : statements) {
         if (st.after_all_tables) {
@@ -316,6 +363,13 @@ class Planner {
           fmt::format("SHARE ROW EXCLUSIVE on {} and {} (both new and empty)", t->name.display(),
                       c->ref_table.display()),
           group(), c->origin);
+    for (auto [t, c] : late_keys_)
+      add(Phase::Constraints, t->name.display(), "add foreign key " + c->name + " (the new table is empty)",
+          ddl::add_constraint(t->name, *c, false),
+          fmt::format("SHARE ROW EXCLUSIVE on {} (new, empty) and {} (brief: blocks its writes)", t->name.display(),
+                      c->ref_table.display()),
+          group(), c->origin)
+          .rank = 1;
     // Policies last: one may read a table created after its own (a membership
     // lookup). The tables are new and empty, so nobody waits in between.
     for (const auto& [t, statements] : security) {
@@ -381,13 +435,14 @@ class Planner {
     add(Phase::Constraints, name, "fill " + c.name + " in existing rows, 5,000 rows per transaction",
         // schemac.backfill: the touch_updated_at and audit triggers leave these
         // updates alone (runtime/); it lasts one transaction, so it is set in each.
-        fmt::format("DO $backfill$\nDECLARE\n  filled bigint;\nBEGIN\n  LOOP\n"
-                    "    PERFORM set_config('schemac.backfill', 'on', true);\n"
-                    "    UPDATE {0} SET {1} = DEFAULT WHERE ctid = ANY (ARRAY(SELECT ctid FROM {0} WHERE {1} IS NULL "
-                    "LIMIT 5000));\n"
-                    "    GET DIAGNOSTICS filled = ROW_COUNT;\n    EXIT WHEN filled = 0;\n    COMMIT;\n  END "
-                    "LOOP;\nEND\n$backfill$",
-                    t.name.sql(), quote_ident(c.name)),
+        "DO " + quote_dollar(fmt::format("\nDECLARE\n  filled bigint;\nBEGIN\n  LOOP\n"
+                                         "    PERFORM set_config('schemac.backfill', 'on', true);\n"
+                                         "    UPDATE {0} SET {1} = DEFAULT WHERE ctid = ANY (ARRAY(SELECT ctid FROM {0} "
+                                         "WHERE {1} IS NULL LIMIT 5000));\n"
+                                         "    GET DIAGNOSTICS filled = ROW_COUNT;\n    EXIT WHEN filled = 0;\n    "
+                                         "COMMIT;\n  END LOOP;\nEND\n",
+                                         t.name.sql(), quote_ident(c.name)),
+                             "backfill"),
         "ROW EXCLUSIVE (row locks on 5,000 rows at a time; reads and writes continue)", 0, c.origin);
   }
 
@@ -495,25 +550,29 @@ class Planner {
         continue;
       }
       const bool same = lc && nc && lc->definition == nc->definition;
+      const bool fk = c.kind == ConstraintKind::ForeignKey;
       const std::string lock =
-          c.kind == ConstraintKind::ForeignKey
-              ? fmt::format("SHARE ROW EXCLUSIVE on {} and {} (brief)", name, c.ref_table.display())
-              : kAccessExclusive;
+          fk ? fmt::format("SHARE ROW EXCLUSIVE on {} and {} (brief)", name, c.ref_table.display()) : kAccessExclusive;
       if (!same) {
         int g = group();
         if (lc)
           add(Phase::Constraints, name, "drop the old " + c.name + " to replace it",
               fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(c.name)), kAccessExclusive, g,
-              c.origin);
+              c.origin)
+              .rank = fk;
         add(Phase::Constraints, name,
             fmt::format("add {} {} without checking existing rows", to_string(c.kind), c.name),
-            ddl::add_constraint(t.name, c, true), lock, g, c.origin);
+            ddl::add_constraint(t.name, c, true), lock, g, c.origin)
+            .rank = fk;
       }
-      if (!same || !lc->validated)
-        add(Phase::Constraints, name, fmt::format("validate {} {} against existing rows", to_string(c.kind), c.name),
-            fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), quote_ident(c.name)),
-            kShareUpdateExclusive, group(), c.origin, {"validation-may-fail"})
-            .validates = c.name;
+      if (!same || !lc->validated) {
+        auto& v =
+            add(Phase::Constraints, name, fmt::format("validate {} {} against existing rows", to_string(c.kind), c.name),
+                fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), quote_ident(c.name)),
+                kShareUpdateExclusive, group(), c.origin, {"validation-may-fail"});
+        v.validates = c.name;
+        v.rank = fk;
+      }
     }
     // NOT NULL on an existing column without a scan under ACCESS EXCLUSIVE:
     // a validated CHECK lets SET NOT NULL skip its scan (PostgreSQL 12+).

@@ -26,6 +26,9 @@ struct Step {
   std::string on_failure;    // run by apply when this step fails (e.g. drop the INVALID index a build left)
   std::string validates;     // VALIDATE CONSTRAINT steps: the constraint, to report the rows that violate it
   std::string creates_role;  // CREATE ROLE steps: the role (apply checks CREATEROLE first)
+  // Within a phase, steps of rank 1 run after those of rank 0: foreign keys
+  // after the unique keys they reference, whichever table comes first by name.
+  int rank = 0;
   Origin origin;
 };
 

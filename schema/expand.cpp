@@ -51,6 +51,7 @@ void add_unless_declared(std::vector<T>& items, T item) {
 struct Expander {
   const Settings& s;
   Diagnostics& d;
+  std::set<std::string> api_roles;  // roles whose privileges on RLS tables schemac fixes exactly
 
   Origin flag_origin(const TableDecl& decl, const std::string& flag) const {
     auto it = decl.key_pos.find(flag);
@@ -154,9 +155,24 @@ struct Expander {
       tr.level = "STATEMENT";
       tr.referencing = e.referencing;
       tr.function = runtime_fn("audit_changes");
-      tr.args = {pk, tenant, soft};
+      // The audit table travels as arguments: audit_changes() is never
+      // rewritten from declarations, and names reach it only through format('%I').
+      tr.args = {pk, tenant, soft, s.audit_table().schema, s.audit_table().name};
       tr.origin = origin;
       add_unless_declared(t.triggers, std::move(tr));
+    }
+    // The update trigger pairs old and new rows by the key: an UPDATE that
+    // changed the key would leave no record. Refused for every role.
+    if (!pk.empty()) {
+      Trigger key;
+      key.name = fmt::format("t_{}_audit_key", t.name.name);
+      key.timing = "BEFORE";
+      key.events = "UPDATE OF " + quote_ident(pk);
+      key.level = "ROW";
+      key.when = fmt::format("old.{0} IS DISTINCT FROM new.{0}", quote_ident(pk));
+      key.function = runtime_fn("refuse_key_change");
+      key.origin = origin;
+      add_unless_declared(t.triggers, std::move(key));
     }
   }
 
@@ -187,7 +203,7 @@ struct Expander {
     if (!leads) {
       Index idx;
       idx.name = fmt::format("idx_{}_tenant", t.name.name);
-      idx.keys = {col};
+      idx.keys = {quote_ident(col)};
       // Whole, not live-only: the cascade from the tenancy table's ON DELETE
       // reaches deleted rows too, and needs this index to find them.
       idx.include_deleted = true;
@@ -238,6 +254,15 @@ struct Expander {
             t.grants[role].insert(privs.begin(), privs.end());
           }
     }
+    // Under RLS, the API roles hold exactly what the flags, policies and
+    // grants give them: nothing left from defaults (Supabase grants them ALL,
+    // TRUNCATE and TRIGGER included, on every new table) or from a policy
+    // that went away.
+    if (t.rls_enabled)
+      for (const auto& role : api_roles) {
+        t.exact_grant_roles.insert(role);
+        t.grants[role];
+      }
     for (auto& c : t.constraints)
       if (c.kind == ConstraintKind::ForeignKey && c.ref_table.schema.empty()) c.ref_table.schema = s.default_schema();
     return t;
@@ -311,11 +336,78 @@ struct Expander {
   }
 };
 
+// anon and authenticated (what PostgREST switches to), the tenancy roles, and
+// every role a declared policy names. Not service_role: it bypasses RLS and
+// is trusted like the owner (its privileges are exact only where a table's
+// grants key names it), and not PUBLIC.
+std::set<std::string> api_roles(const Declarations& decls) {
+  std::set<std::string> roles = {"anon", "authenticated"};
+  roles.insert(decls.settings.tenancy.roles.begin(), decls.settings.tenancy.roles.end());
+  for (const auto& decl : decls.tables)
+    for (const auto& p : decl.table.policies) roles.insert(p.roles.begin(), p.roles.end());
+  roles.erase("public");
+  roles.erase("service_role");
+  return roles;
+}
+
+// A foreign key from one tenant_scoped table to another carries the tenancy
+// column on both sides: (organization_id, project_id) REFERENCES projects
+// (organization_id, id). A row can then only point at a row of its own
+// organization, and the key's error is no oracle for another tenant's ids.
+// The referenced table gets the unique key this needs (its tenancy column and
+// the referenced columns) unless it has one.
+void tenant_consistent_keys(Catalog& out, const Declarations& decls) {
+  const auto& s = decls.settings;
+  const std::string& col = s.tenancy.column;
+  std::set<QualifiedName> tenant_tables;
+  for (const auto& d : decls.tables)
+    if (d.flags.tenant_scoped) tenant_tables.insert({d.table.name.schema.empty() ? s.default_schema() : d.table.name.schema, d.table.name.name});
+  for (auto& t : out.tables) {
+    if (!tenant_tables.count(t.name)) continue;
+    for (auto& c : t.constraints) {
+      if (c.kind != ConstraintKind::ForeignKey || !c.origin.flag.empty() || !tenant_tables.count(c.ref_table)) continue;
+      if (std::find(c.columns.begin(), c.columns.end(), col) != c.columns.end()) continue;
+      Table* parent = out.table(c.ref_table);
+      if (!parent) continue;
+      auto refs = c.ref_columns;
+      if (refs.empty())
+        if (const auto* pk = parent->primary_key()) refs = pk->columns;
+      if (refs.empty() || refs.size() != c.columns.size()) continue;  // validate_catalog reports it
+      const bool sets_columns = c.on_delete == "SET NULL" || c.on_delete == "SET DEFAULT";
+      // SET NULL on the pair would null the tenancy column too; PostgreSQL 15
+      // can name the columns to set. Before 15 the key stays as declared.
+      if (sets_columns && s.postgres < 15) continue;
+      if (sets_columns) {
+        std::string cols;
+        for (const auto& x : c.columns) cols += (cols.empty() ? "" : ", ") + quote_ident(x);
+        c.on_delete += " (" + cols + ")";
+      }
+      c.columns.insert(c.columns.begin(), col);
+      refs.insert(refs.begin(), col);
+      c.ref_columns = refs;
+      const std::set<std::string> wanted(refs.begin(), refs.end());
+      const bool has_key = std::any_of(parent->constraints.begin(), parent->constraints.end(), [&](const Constraint& k) {
+        return (k.kind == ConstraintKind::PrimaryKey || k.kind == ConstraintKind::Unique) &&
+               std::set<std::string>(k.columns.begin(), k.columns.end()) == wanted;
+      });
+      if (has_key) continue;
+      Constraint key;
+      key.kind = ConstraintKind::Unique;
+      key.name = parent->name.name;
+      for (const auto& x : refs) key.name += "_" + x;
+      key.name += "_key";
+      key.columns = refs;
+      key.origin = {c.origin.pos, "tenant_scoped"};
+      parent->constraints.push_back(std::move(key));
+    }
+  }
+}
+
 }  // namespace
 
 Catalog expand(const Declarations& decls, Diagnostics& diags) {
   Catalog out;
-  Expander ex{decls.settings, diags};
+  Expander ex{decls.settings, diags, api_roles(decls)};
   const TableDecl* first_audited = nullptr;
   for (const auto& decl : decls.tables) {
     out.tables.push_back(ex.table(decl));
@@ -327,6 +419,7 @@ Catalog expand(const Declarations& decls, Diagnostics& diags) {
     if (!out.table(decls.settings.audit_table())) out.tables.push_back(ex.audit_table(origin));
   }
   std::sort(out.tables.begin(), out.tables.end(), [](const Table& a, const Table& b) { return a.name < b.name; });
+  tenant_consistent_keys(out, decls);
   for (const auto& t : out.tables) out.schemas.insert(t.name.schema);
   out.extensions.insert(decls.settings.extensions.begin(), decls.settings.extensions.end());
   return out;
