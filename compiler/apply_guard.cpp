@@ -103,8 +103,10 @@ void check_privileges(Db& db, const Plan& plan) {
     std::set<std::string> schemas;
     for (const auto& t : tables) schemas.insert(t.substr(0, t.find('.')));
     for (const auto& r : db.query(fmt::format(
-             "SELECT s FROM unnest({}) s WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = s) "
-             "AND NOT pg_catalog.has_schema_privilege(s, 'CREATE') ORDER BY 1",
+             // By oid: a schema the plan creates is not there yet, and the
+             // by-name form would fail on it (SQL does not promise to test EXISTS first).
+             "SELECT n.nspname FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY({}) "
+             "AND NOT pg_catalog.has_schema_privilege(n.oid, 'CREATE') ORDER BY 1",
              text_array(schemas))))
       missing.push_back(
           fmt::format("CREATE on schema {} (to create tables, indexes and triggers in it)", r[0].c_str()));
