@@ -379,4 +379,32 @@ TEST_CASE("filling a new column's volatile default neither moves updated_at nor 
   fs::remove(after);
 }
 
+TEST_CASE("tables and the audit trail in schemas that do not exist yet: apply creates the schemas") {
+  for (const std::string target : {"postgres", "supabase"}) {
+    INFO("target " << target);
+    TestDatabase tdb;
+    Db db = tdb.connect();
+    if (target == "supabase") db.exec(read_file(source_path("tests/supabase_like.sql")));
+    auto schema = write_temp(tdb.name() + ".toml", fmt::format(R"([project]
+target = "{}"
+schemas = ["app"]
+[audit]
+table = "audit.trail"
+[tables.items]
+audited = true
+[tables.items.columns]
+id = {{ type = "uuid", primary_key = true, default = "gen_random_uuid()" }}
+name = "text"
+)",
+                                                                target));
+    auto r = run_schemac("apply --schema " + schema + " --auto-approve --quiet", tdb.url());
+    INFO(r.out);
+    CHECK(r.code == 0);
+    db.exec("INSERT INTO app.items (name) VALUES ('one')");
+    CHECK(db.scalar("SELECT count(*) FROM audit.trail WHERE table_schema = 'app'") == "1");
+    CHECK(run_schemac("plan --schema " + schema + " --detailed-exitcode", tdb.url()).code == 0);
+    fs::remove(schema);
+  }
+}
+
 }  // namespace schemac::test
