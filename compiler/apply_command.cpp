@@ -12,6 +12,7 @@
 #include "compiler/history.hpp"
 #include "compiler/introspect.hpp"
 #include "compiler/plan_file.hpp"
+#include "compiler/plan_signature.hpp"
 #include "compiler/render.hpp"
 
 namespace schemac {
@@ -77,8 +78,8 @@ int apply_declarations(const ApplyCommand& c) {
 }
 
 int apply_saved(const ApplyCommand& c) {
-  // The file is checked before anything connects.
-  const auto saved = read_saved_plan(c.plan_file);
+  // The file (and its signature, when SCHEMAC_PLAN_KEY is set) is checked before anything connects.
+  const auto saved = read_saved_plan(c.plan_file, plan_signature::key_from_environment());
   Db db(c.request.database_url);
   const auto [name, system] = database_identity(db);
   if (name != saved.database ||
@@ -150,7 +151,7 @@ void save_plan(const PlanOutcome& outcome, const PlanRequest& request, const std
         }
   saved.after = object_hashes(expected, tables);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << write_saved_plan(saved);
+  out << write_saved_plan(saved, plan_signature::key_from_environment());
   if (!out) throw std::runtime_error(fmt::format("{}: cannot write the plan file", path));
 }
 

@@ -4,7 +4,10 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
+
+#include "compiler/plan_signature.hpp"
 
 namespace schemac {
 
@@ -68,6 +71,23 @@ std::vector<QualifiedName> names_from(const json& j) {
   return out;
 }
 
+// Without the key anyone can recompute the checksum; with it, only a holder of
+// the key can have written the signature.
+void check_signature(const std::string& path, const std::string& text, const std::optional<json>& signature,
+                     const std::string& key) {
+  if (!signature)
+    throw PlanFileError(fmt::format(
+        "{}: the plan is not signed, but {} is set; nothing was executed. Make the plan with schemac plan --out in "
+        "a job that has the same {}",
+        path, plan_signature::kKeyVariable, plan_signature::kKeyVariable));
+  if (!signature->is_string() || !plan_signature::verify(text, signature->get<std::string>(), key))
+    throw PlanFileError(fmt::format(
+        "{}: the plan's signature does not match {} (it was signed with another key, or changed by someone who "
+        "does not have the key); nothing was executed. Make the plan with schemac plan --out in a job that has the "
+        "same {}",
+        path, plan_signature::kKeyVariable, plan_signature::kKeyVariable));
+}
+
 }  // namespace
 
 std::set<std::string> touched_tables(const Plan& plan) {
@@ -81,7 +101,7 @@ std::string plan_fingerprint(const Plan& plan, const ObjectHashes& before) {
   return hash_text(plan_json(plan).dump() + json(before).dump());
 }
 
-std::string write_saved_plan(const SavedPlan& saved) {
+std::string write_saved_plan(const SavedPlan& saved, const std::string& key) {
   json functions = json::array();
   for (const auto& f : saved.scope.functions) functions.push_back({f.schema, f.name});
   json body = {{"format_version", kPlanFormatVersion},
@@ -92,12 +112,15 @@ std::string write_saved_plan(const SavedPlan& saved) {
                {"objects_before", saved.before},
                {"objects_after", saved.after},
                {"plan", plan_json(saved.plan)}};
-  // The checksum covers the body as written: an edited or truncated file is refused.
-  body["checksum"] = hash_text(body.dump());
+  // The checksum covers the body as written: an edited or truncated file is
+  // refused. The signature covers the same text, under a key an editor lacks.
+  const auto text = body.dump();
+  body["checksum"] = hash_text(text);
+  if (!key.empty()) body["signature"] = plan_signature::sign(text, key);
   return body.dump(2) + "\n";
 }
 
-SavedPlan read_saved_plan(const std::string& path) {
+SavedPlan read_saved_plan(const std::string& path, const std::string& key) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw PlanFileError(fmt::format("{}: cannot read the plan file", path));
   std::stringstream text;
@@ -117,12 +140,16 @@ SavedPlan read_saved_plan(const std::string& path) {
       throw PlanFileError(fmt::format("{}: plan format version {} is not the one this schemac reads ({})", path,
                                       body.at("format_version").dump(), kPlanFormatVersion));
     const auto checksum = body.value("checksum", std::string());
+    const auto signature = body.contains("signature") ? std::optional(body.at("signature")) : std::nullopt;
     body.erase("checksum");
-    if (checksum != hash_text(body.dump()))
+    body.erase("signature");
+    const auto signed_text = body.dump();
+    if (checksum != hash_text(signed_text))
       throw PlanFileError(fmt::format(
           "{}: the plan was changed after schemac wrote it (checksum mismatch); make a new one with schemac plan "
           "--out instead of editing it",
           path));
+    if (!key.empty()) check_signature(path, signed_text, signature, key);
     SavedPlan saved;
     saved.schemac_version = body.at("schemac_version").get<std::string>();
     saved.database = body.at("database").at("name").get<std::string>();

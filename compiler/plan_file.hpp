@@ -33,11 +33,14 @@ std::set<std::string> touched_tables(const Plan& plan);
 // objects give the same fingerprint, however the plan was made.
 std::string plan_fingerprint(const Plan& plan, const ObjectHashes& before);
 
-std::string write_saved_plan(const SavedPlan& saved);
+// With a non-empty key (SCHEMAC_PLAN_KEY) the file also carries an
+// HMAC-SHA256 signature of the body the checksum covers.
+std::string write_saved_plan(const SavedPlan& saved, const std::string& key);
 
 // Refuses (PlanFileError, naming path) files that are not JSON, were cut
-// short or edited after they were written, or come from another format version.
-SavedPlan read_saved_plan(const std::string& path);
+// short or edited after they were written, or come from another format version;
+// with a non-empty key, also files that are unsigned or signed otherwise.
+SavedPlan read_saved_plan(const std::string& path, const std::string& key);
 
 // current_database() and the cluster's system identifier (empty if the role may not read it).
 std::pair<std::string, std::string> database_identity(Db& db);
