@@ -337,7 +337,8 @@ class Planner {
         if (c.kind != ConstraintKind::ForeignKey || created_.count(c.ref_table) || c.ref_table == t->name) return false;
         const Table* parent = renamed_.table(c.ref_table);
         if (!parent || live_key_exists(*parent, c.ref_columns)) return false;
-        late_keys_.emplace_back(t, &c);
+        // The declared table's own constraint: this copy goes away.
+        late_keys_.emplace_back(t, t->constraint(c.name));
         return true;
       });
       auto lock = fk_parents_lock(without_late_keys, created_so_far);

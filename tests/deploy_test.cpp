@@ -65,7 +65,7 @@ TEST_CASE("a saved plan runs only against the catalog it was made for, and only 
   auto applied = run_schemac("apply " + file + " --auto-approve --quiet", tdb.url());
   INFO(applied.out);
   CHECK(applied.code == 0);
-  CHECK(applied.out.find("Applied 140 statements.") != std::string::npos);
+  CHECK(applied.out.find("Applied 158 statements.") != std::string::npos);
   CHECK(has_trigger(db, "t_api_keys_touch"));
 
   auto again = run_schemac("apply " + file + " --auto-approve", tdb.url());
@@ -121,7 +121,7 @@ TEST_CASE("a plan file that was cut short, edited, or made for another database 
   for (const auto& f : {file, truncated, edited}) fs::remove(f);
 }
 
-TEST_CASE("every apply is recorded; schemac history prints it") {
+TEST_CASE("every apply is recorded, and schemac history prints it") {
   TestDatabase tdb;
   load_seed_audit(tdb);
   auto empty = run_schemac("history", tdb.url());
@@ -131,7 +131,7 @@ TEST_CASE("every apply is recorded; schemac history prints it") {
   INFO(h.out);
   CHECK(h.code == 0);
   CHECK(h.out.find("succeeded") != std::string::npos);
-  CHECK(h.out.find("140/140") != std::string::npos);
+  CHECK(h.out.find("158/158") != std::string::npos);
   Db db = tdb.connect();
   auto row = db.query(
       "SELECT schemac_version, db_user = current_user, finished_at >= started_at, length(plan_fingerprint) "
@@ -207,7 +207,7 @@ TEST_CASE("a connection string that does not work is a clear error") {
   CHECK(r.out.find("--database-url, DATABASE_URL or the PG* variables") != std::string::npos);
 }
 
-TEST_CASE("two applies started together: exactly one runs; the other exits, or waits and finds nothing to do") {
+TEST_CASE("two applies started together: exactly one runs, the other exits, or waits and finds nothing to do") {
   TestDatabase tdb;
   auto after = events_with_rows(tdb, 300000,
                                 "[tables.events.indexes]\nidx_events_n = { columns = [\"n\"] }\n"
@@ -318,7 +318,7 @@ class Bouncer {
 
 }  // namespace
 
-TEST_CASE("apply refuses a transaction-mode pooler and says why; a session-mode pooler is fine") {
+TEST_CASE("apply refuses a transaction-mode pooler and says why, a session-mode pooler is fine") {
   TestDatabase tdb;
   load_seed_audit(tdb);
   const int port = 20000 + static_cast<int>(getpid() % 20000);
@@ -336,7 +336,7 @@ TEST_CASE("apply refuses a transaction-mode pooler and says why; a session-mode 
   auto r = run_schemac("apply " + kSaas + " --auto-approve --quiet", bouncer.url(tdb.name()));
   INFO(r.out);
   CHECK(r.code == 0);
-  CHECK(r.out.find("Applied 140 statements.") != std::string::npos);
+  CHECK(r.out.find("Applied 158 statements.") != std::string::npos);
 }
 
 TEST_CASE("filling a new column's volatile default neither moves updated_at nor writes the audit trail") {
@@ -385,7 +385,7 @@ TEST_CASE("tables and the audit trail in schemas that do not exist yet: apply cr
     TestDatabase tdb;
     Db db = tdb.connect();
     if (target == "supabase") db.exec(read_file(source_path("tests/supabase_like.sql")));
-    auto schema = write_temp(tdb.name() + ".toml", fmt::format(R"([project]
+    auto schema = write_temp(tdb.name() + ".toml", fmt::format(R"toml([project]
 target = "{}"
 schemas = ["app"]
 [audit]
@@ -395,7 +395,7 @@ audited = true
 [tables.items.columns]
 id = {{ type = "uuid", primary_key = true, default = "gen_random_uuid()" }}
 name = "text"
-)",
+)toml",
                                                                 target));
     auto r = run_schemac("apply --schema " + schema + " --auto-approve --quiet", tdb.url());
     INFO(r.out);

@@ -88,7 +88,7 @@ TEST_CASE("a saved plan signed with SCHEMAC_PLAN_KEY applies in a job that has t
   auto applied = run_schemac("apply " + file + " --auto-approve --quiet", tdb.url(), kWithKey);
   INFO(applied.out);
   CHECK(applied.code == 0);
-  CHECK(contains(applied.out, "Applied 140 statements."));
+  CHECK(contains(applied.out, "Applied 158 statements."));
   Db db = tdb.connect();
   CHECK(db.scalar("SELECT count(*) FROM pg_trigger WHERE tgname = 't_api_keys_touch'") == "1");
   fs::remove(file);
@@ -109,7 +109,7 @@ TEST_CASE("a saved plan signed with another key is refused and runs nothing, and
   auto unchecked = run_schemac("apply " + file + " --auto-approve --quiet", tdb.url(), kWithoutKey);
   INFO(unchecked.out);
   CHECK(unchecked.code == 0);
-  CHECK(contains(unchecked.out, "Applied 140 statements."));
+  CHECK(contains(unchecked.out, "Applied 158 statements."));
   fs::remove(file);
 }
 
@@ -128,7 +128,7 @@ TEST_CASE("an unsigned saved plan is refused when SCHEMAC_PLAN_KEY is set, and r
   auto applied = run_schemac("apply " + file + " --auto-approve --quiet", tdb.url(), "env SCHEMAC_PLAN_KEY=");
   INFO(applied.out);
   CHECK(applied.code == 0);
-  CHECK(contains(applied.out, "Applied 140 statements."));
+  CHECK(contains(applied.out, "Applied 158 statements."));
   fs::remove(file);
 }
 

@@ -160,7 +160,7 @@ TEST_CASE("missing indexes and checks on an existing table are built concurrentl
   CHECK(plan_for(source_path("examples/saas/schema"), tdb.url()).plan.empty());
 }
 
-TEST_CASE("every construct of the language converges: plan, apply, empty plan; nested claims isolate tenants") {
+TEST_CASE("every construct of the language converges: plan, apply, empty plan, and nested claims isolate tenants") {
   TestDatabase tdb;
   const auto schema = source_path("tests/schemas/everything");
   apply_schema(schema, tdb.url());

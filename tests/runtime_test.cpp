@@ -19,7 +19,8 @@ TEST_CASE("plpgsql_check finds no error in the runtime functions") {
   for (auto c : {Check{"public.touch_updated_at()", "relid => 'public.api_keys'"},
                  Check{"public.soft_delete()", "relid => 'public.api_keys'"},
                  Check{"public.audit_changes()",
-                       "relid => 'public.api_keys', oldtable => 'old_rows', newtable => 'new_rows'"}}) {
+                       "relid => 'public.api_keys', oldtable => 'old_rows', newtable => 'new_rows'"},
+                 Check{"public.refuse_key_change()", "relid => 'public.api_keys'"}}) {
     auto rows = db.query(fmt::format(
         "SELECT level, message FROM plpgsql_check_function_tb('{}', {}, fatal_errors => false) WHERE level = 'error'",
         c.function, c.args));
@@ -39,6 +40,6 @@ TEST_CASE("the audit trigger function is SECURITY DEFINER with a fixed search_pa
       "FROM pg_proc WHERE proname = 'audit_changes'");
   REQUIRE(r.size() == 1);
   CHECK(r[0][0].as<bool>());
-  CHECK(r[0][1].as<std::string>() == "{\"search_path=\\\"\\\"\"}");
+  CHECK(r[0][1].as<std::string>() == "{\"search_path=pg_catalog, pg_temp\"}");
   CHECK_FALSE(r[0][2].as<bool>());
 }

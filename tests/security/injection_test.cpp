@@ -37,11 +37,11 @@ TEST_CASE("an identifier setting carrying SQL is refused at check, with its posi
            Case{"[tenancy]\ncolumn = \"id); DROP TABLE public.victim; --\"\n",
                 ":2:1: error: tenancy.column 'id); DROP TABLE public.victim; --' is not a plain name"},
            Case{"[tenancy]\nreferences = \"organizations(id); DROP TABLE public.victim\"\n",
-                ":2:1: error: tenancy.references 'organizations(id); DROP TABLE public.victim' is not of the form"},
+                ":2:14: error: tenancy.references 'organizations(id); DROP TABLE public.victim' is not of the form"},
            Case{"[tenancy]\nreferences = \"organizations(\\\"id\\\")\"\n",
                 ":2:1: error: a column of tenancy.references"},
            Case{"[audit]\ntable = \"trail'; DROP TABLE public.victim; --\"\n",
-                ":2:1: error: audit.table 'trail'; DROP TABLE public.victim; --' is not a plain name"},
+                ":2:1: error: the schema of audit.table 'trail'; DROP TABLE public' is not a plain name"},
            Case{"[audit]\ntable = \"x.y$function$;DROP TABLE public.victim;$function$\"\n",
                 ":2:1: error: audit.table 'y$function$;DROP TABLE public.victim;$function$' is not a plain name"},
            Case{"[runtime]\nschema = \"public\\\".x() RETURNS trigger AS $$ $$; DROP TABLE public.victim; --\"\n",
@@ -76,7 +76,7 @@ TEST_CASE("a policy role or grants role that is not a plain name is refused at i
   CHECK(checked.code == 1);
   CHECK(checked.out.find(path + ":3:1: error: role 'x\" WITH GRANT OPTION --' is not a plain name") !=
         std::string::npos);
-  CHECK(checked.out.find(path + ":6:1: error: role 'a'b' is not a plain name") != std::string::npos);
+  CHECK(checked.out.find(path + ":7:1: error: role 'a'b' is not a plain name") != std::string::npos);
 }
 
 TEST_CASE("names that contain dollar quotes and double quotes are quoted, never able to end a body") {

@@ -87,7 +87,7 @@ TEST_CASE("a tenant's pg_temp types never run as the owner of audit_changes() or
   CHECK(s.scalar(fmt::format("SELECT deleted_at IS NOT NULL FROM api_keys WHERE id = '{}'", key)) == "t");
 }
 
-TEST_CASE("only the owner may execute the runtime functions; a tenant cannot attach them to a table of its own") {
+TEST_CASE("only the owner may execute the runtime functions, and a tenant cannot attach them to a table of its own") {
   for (const std::string target : {"postgres", "supabase"}) {
     INFO("target " << target);
     SaasUnderAttack s(target);

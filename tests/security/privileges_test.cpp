@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "tests/security/attacker.hpp"
 
 using namespace schemac;
@@ -62,9 +64,9 @@ TEST_CASE("privileges granted outside schemac on an existing RLS table are revok
     CHECK(std::find(step.hazards.begin(), step.hazards.end(), "authz-change") != step.hazards.end());
   }
   CHECK(revokes ==
-        "REVOKE REFERENCES, TRIGGER, TRUNCATE ON TABLE \"public\".\"api_keys\" FROM \"authenticated\"\n"
         "REVOKE DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON TABLE \"public\".\"api_keys\" FROM "
-        "\"anon\"\n");
+        "\"anon\"\n"
+        "REVOKE REFERENCES, TRIGGER, TRUNCATE ON TABLE \"public\".\"api_keys\" FROM \"authenticated\"\n");
   apply_schema(source_path("examples/saas/schema"), s.tdb.url());
   Attacker a(s.tdb);
   CHECK(a.refused("authenticated", claims_for(kUserA, kOrgA), "TRUNCATE public.api_keys") == "42501");

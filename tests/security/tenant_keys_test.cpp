@@ -34,7 +34,7 @@ TEST_CASE("a tenant cannot point a foreign key at another tenant's row, nor prob
         kOrgA + ":null");
 }
 
-TEST_CASE("an existing foreign key becomes tenant-consistent online; rows that break it are reported") {
+TEST_CASE("an existing foreign key becomes tenant-consistent online, and rows that break it are reported") {
   TestDatabase tdb;
   Db db = tdb.connect();
   // As an earlier schemac (or a hand-written migration) left it: project_id alone.
@@ -53,7 +53,7 @@ TEST_CASE("an existing foreign key becomes tenant-consistent online; rows that b
       "INSERT INTO tasks VALUES ('c0000000-0000-0000-0000-000000000001', '{0}', "
       "'b0000000-0000-0000-0000-000000000001')",
       kOrgA, kOrgB));
-  auto schema = write_temp(tdb.name() + ".toml", R"([project]
+  auto schema = write_temp(tdb.name() + ".toml", R"toml([project]
 target = "postgres"
 [tables.organizations]
 rls = true
@@ -68,7 +68,7 @@ tenant_scoped = true
 [tables.tasks.columns]
 id = { type = "uuid", primary_key = true }
 project_id = { type = "uuid", references = "projects(id)" }
-)");
+)toml");
   auto plan = run_schemac("plan --schema " + schema, tdb.url());
   INFO(plan.out);
   // The key it needs is built without blocking writes; the foreign key is added NOT VALID, then validated.
@@ -103,7 +103,7 @@ project_id = { type = "uuid", references = "projects(id)" }
 
 TEST_CASE("a new table's tenant-consistent key to an existing table waits for the unique key it needs") {
   TestDatabase tdb;
-  const std::string v1 = R"([project]
+  const std::string v1 = R"toml([project]
 target = "postgres"
 [tables.organizations]
 rls = true
@@ -113,14 +113,14 @@ id = { type = "uuid", primary_key = true }
 tenant_scoped = true
 [tables.projects.columns]
 id = { type = "uuid", primary_key = true }
-)";
+)toml";
   auto p1 = write_temp(tdb.name() + "_v1.toml", v1);
-  auto p2 = write_temp(tdb.name() + "_v2.toml", v1 + R"([tables.comments]
+  auto p2 = write_temp(tdb.name() + "_v2.toml", v1 + R"toml([tables.comments]
 tenant_scoped = true
 [tables.comments.columns]
 id = { type = "uuid", primary_key = true }
 project_id = { type = "uuid", references = "projects", on_delete = "cascade" }
-)");
+)toml");
   REQUIRE(run_schemac("apply --schema " + p1 + " --auto-approve --quiet", tdb.url()).code == 0);
   auto r = run_schemac("apply --schema " + p2 + " --auto-approve --quiet", tdb.url());
   INFO(r.out);
