@@ -221,6 +221,34 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
     cat.functions.push_back(std::move(f));
   }
 
+  // What the language cannot declare yet, so that a plan can say it leaves them alone.
+  // (Functions schemac owns are declared; '' never names one.)
+  std::string owned = "('', '')";
+  for (const auto& f : scope.functions)
+    owned += fmt::format(", ({}, {})", quote_literal(f.schema), quote_literal(f.name));
+  for (const auto& r : db.query(fmt::format(
+           "SELECT o.kind || ' ' || pg_catalog.quote_ident(n.nspname) || '.' || o.name FROM ("
+           "  SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE 'sequence' END, "
+           "         pg_catalog.quote_ident(c.relname), c.relnamespace, c.oid, 'pg_catalog.pg_class'::regclass "
+           "  FROM pg_catalog.pg_class c WHERE c.relkind IN ('v', 'm') OR (c.relkind = 'S' AND NOT EXISTS ("
+           "    SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass "
+           "    AND d.objid = c.oid AND d.deptype IN ('a', 'i'))) "
+           "  UNION ALL SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END, "
+           "         pg_catalog.quote_ident(p.proname) || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) "
+           "|| ')', p.pronamespace, p.oid, 'pg_catalog.pg_proc'::regclass FROM pg_catalog.pg_proc p "
+           "  WHERE ((SELECT x.nspname FROM pg_catalog.pg_namespace x WHERE x.oid = p.pronamespace)::text, "
+           "         p.proname::text) NOT IN (VALUES {}) "
+           "  UNION ALL SELECT CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range' "
+           "         ELSE 'composite type' END, pg_catalog.quote_ident(t.typname), t.typnamespace, t.oid, "
+           "         'pg_catalog.pg_type'::regclass FROM pg_catalog.pg_type t "
+           "  WHERE t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_catalog.pg_class c "
+           "    WHERE c.oid = t.typrelid) = 'c')"
+           ") o(kind, name, nsp, oid, classid) JOIN pg_catalog.pg_namespace n ON n.oid = o.nsp "
+           "WHERE n.nspname = ANY({}) AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e "
+           "  WHERE e.classid = o.classid AND e.objid = o.oid AND e.deptype = 'e') ORDER BY 1",
+           owned, schemas)))
+    cat.unmanaged.push_back(str(r[0]));
+
   for (const auto& r : db.query("SELECT 'role', rolname::text FROM pg_catalog.pg_roles UNION ALL "
                                 "SELECT 'schema', nspname::text FROM pg_catalog.pg_namespace UNION ALL "
                                 "SELECT 'extension', extname::text FROM pg_catalog.pg_extension")) {

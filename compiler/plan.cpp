@@ -32,7 +32,7 @@ const char* phase_name(Phase p) {
 }
 
 bool hazard_blocks(const std::string& code) {
-  return code == "deletes-data" || code == "table-rewrite" || code == "backfill-required";
+  return code == "deletes-data" || code == "table-rewrite" || code == "backfill-required" || code == kDropsUndeclared;
 }
 
 std::set<std::string> Plan::hazards() const {
@@ -64,6 +64,7 @@ class Planner {
     plan_.search_path = d.search_path;
     plan_.lock_timeout = d.settings.lock_timeout;
     plan_.retries = d.settings.retries;
+    plan_.unmanaged_objects = live.unmanaged;
   }
 
   Plan run() {
@@ -126,6 +127,25 @@ class Planner {
   }
 
   int group() { return ++groups_; }
+
+  bool calls_runtime(const Trigger& live) const {
+    for (const char* fn : {"touch_updated_at", "soft_delete", "audit_changes", "refuse_key_change"}) {
+      const QualifiedName q{d_.settings.runtime_schema, fn};
+      // pg_get_triggerdef quotes a schema only where it must.
+      for (const auto& call : {"FUNCTION " + q.sql() + "(", "FUNCTION " + q.display() + "("})
+        if (live.definition.find(call) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  // A drop of behaviour or integrity that no file declares: marked, and blocking.
+  static Step& undeclared(Step& s, std::string kind, std::string name) {
+    s.drops_kind = std::move(kind);
+    s.drops_name = std::move(name);
+    s.origin.flag = "undeclared";
+    s.hazards.push_back(kDropsUndeclared);
+    return s;
+  }
 
   Step& add(Phase phase, const std::string& table, std::string summary, std::string sql, std::string lock, int group_id,
             const Origin& origin, std::vector<std::string> hazards = {}) {
@@ -720,18 +740,23 @@ class Planner {
     }
     for (const auto& lp : live.policies)
       if (!t.policy(lp.name) && !policies_done_.count({name, lp.name}))
-        add(Phase::Rls, name, "drop undeclared policy " + lp.name,
-            fmt::format("DROP POLICY {} ON {}", quote_ident(lp.name), t.name.sql()), kAccessExclusive, tx(), t.origin,
-            {"authz-change"});
-    if (t.rls_enabled != live.rls_enabled)
-      add(Phase::Rls, name, t.rls_enabled ? "enable row level security" : "disable row level security",
-          fmt::format("ALTER TABLE {} {} ROW LEVEL SECURITY", t.name.sql(), t.rls_enabled ? "ENABLE" : "DISABLE"),
-          kAccessExclusive, tx(), t.origin, {"authz-change"});
-    if (t.rls_forced != live.rls_forced)
-      add(Phase::Rls, name,
-          t.rls_forced ? "force row level security on the owner too" : "stop forcing row level security",
-          fmt::format("ALTER TABLE {} {} ROW LEVEL SECURITY", t.name.sql(), t.rls_forced ? "FORCE" : "NO FORCE"),
-          kAccessExclusive, tx(), t.origin, {"authz-change"});
+        undeclared(add(Phase::Rls, name, "drop undeclared policy " + lp.name,
+                       fmt::format("DROP POLICY {} ON {}", quote_ident(lp.name), t.name.sql()), kAccessExclusive, tx(),
+                       t.origin, {"authz-change"}),
+                   "policy", lp.name);
+    if (t.rls_enabled != live.rls_enabled) {
+      auto& s = add(Phase::Rls, name, t.rls_enabled ? "enable row level security" : "disable row level security",
+                    fmt::format("ALTER TABLE {} {} ROW LEVEL SECURITY", t.name.sql(), t.rls_enabled ? "ENABLE" : "DISABLE"),
+                    kAccessExclusive, tx(), t.origin, {"authz-change"});
+      if (!t.rls_enabled) undeclared(s, "row level security", t.name.display());
+    }
+    if (t.rls_forced != live.rls_forced) {
+      auto& s = add(Phase::Rls, name,
+                    t.rls_forced ? "force row level security on the owner too" : "stop forcing row level security",
+                    fmt::format("ALTER TABLE {} {} ROW LEVEL SECURITY", t.name.sql(), t.rls_forced ? "FORCE" : "NO FORCE"),
+                    kAccessExclusive, tx(), t.origin, {"authz-change"});
+      if (!t.rls_forced) undeclared(s, "forced row level security", t.name.display());
+    }
     for (const auto& [role, privs] : t.grants) {
       auto it = live.grants.find(role);
       std::set<std::string> have = it == live.grants.end() ? std::set<std::string>{} : it->second;
@@ -752,9 +777,14 @@ class Planner {
     const auto name = t.name.display();
     for (const auto& li : live.indexes) {
       if (li.backs_constraint || t.index(li.name) || renamed_objects_.count({name, li.name})) continue;
-      add(Phase::Contract, name, "drop undeclared index " + li.name,
-          fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", QualifiedName{t.name.schema, li.name}.sql()),
-          kShareUpdateExclusive, 0, t.origin);
+      auto& s = add(Phase::Contract, name, "drop undeclared index " + li.name,
+                    fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", QualifiedName{t.name.schema, li.name}.sql()),
+                    kShareUpdateExclusive, 0, t.origin);
+      // A unique index is integrity; any other only speed.
+      if (li.unique)
+        undeclared(s, "unique index", li.name);
+      else
+        s.origin.flag = "undeclared";
     }
     for (const auto& lc : live.constraints) {
       if (t.constraint(lc.name) || renamed_objects_.count({name, lc.name})) continue;
@@ -764,20 +794,29 @@ class Planner {
                              ? fmt::format("ACCESS EXCLUSIVE on {} and {} (brief)", name, lc.ref_table.display())
                              : kAccessExclusive;
       if (becomes_index) continue;  // dropped in phase 4, when its partial index takes over
-      add(Phase::Contract, name, fmt::format("drop undeclared {} {}", to_string(lc.kind), lc.name),
-          fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(lc.name)), lock, group(),
-          t.origin);
+      undeclared(add(Phase::Contract, name, fmt::format("drop undeclared {} {}", to_string(lc.kind), lc.name),
+                     fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(lc.name)), lock,
+                     group(), t.origin),
+                 to_string(lc.kind), lc.name);
     }
-    for (const auto& lt : live.triggers)
-      if (!t.trigger(lt.name))
-        add(Phase::Contract, name, "drop undeclared trigger " + lt.name,
-            fmt::format("DROP TRIGGER {} ON {}", quote_ident(lt.name), t.name.sql()), kAccessExclusive, group(),
-            t.origin);
+    for (const auto& lt : live.triggers) {
+      if (t.trigger(lt.name)) continue;
+      auto& s = add(Phase::Contract, name, "drop undeclared trigger " + lt.name,
+                    fmt::format("DROP TRIGGER {} ON {}", quote_ident(lt.name), t.name.sql()), kAccessExclusive, group(),
+                    t.origin);
+      // A trigger of schemac's own runtime is what a flag made: the flag
+      // went, and its trigger goes with it. Any other is someone's behaviour.
+      if (calls_runtime(lt))
+        s.origin.flag = "undeclared";
+      else
+        undeclared(s, "trigger", lt.name);
+    }
     for (const auto& lc : live.columns)
       if (!t.column(lc.name))
         add(Phase::Contract, name, "drop undeclared column " + lc.name,
             fmt::format("ALTER TABLE {} DROP COLUMN {}", t.name.sql(), quote_ident(lc.name)), kAccessExclusive, group(),
-            t.origin, {"deletes-data"});
+            t.origin, {"deletes-data"})
+            .origin.flag = "undeclared";
   }
 };
 

@@ -26,6 +26,11 @@ struct Step {
   std::string on_failure;    // run by apply when this step fails (e.g. drop the INVALID index a build left)
   std::string validates;     // VALIDATE CONSTRAINT steps: the constraint, to report the rows that violate it
   std::string creates_role;  // CREATE ROLE steps: the role (apply checks CREATEROLE first)
+  // A drop of an object no file declares that carries behaviour or integrity
+  // (trigger, policy, foreign key, check, unique or primary key, unique index,
+  // row level security): its kind ("trigger", "foreign key", ...) and name.
+  std::string drops_kind;
+  std::string drops_name;
   // Within a phase, steps of rank 1 run after those of rank 0: foreign keys
   // after the unique keys they reference, whichever table comes first by name.
   int rank = 0;
@@ -35,6 +40,7 @@ struct Step {
 struct Plan {
   std::vector<Step> steps;
   std::vector<std::string> unmanaged_tables;
+  std::vector<std::string> unmanaged_objects;  // "view public.active_users": kinds schemac leaves alone
   std::vector<std::string> search_path;
   std::string lock_timeout = "2s";
   int retries = 5;
@@ -45,6 +51,11 @@ struct Plan {
 
 // Hazards that stop apply unless allowed with --allow-hazard.
 bool hazard_blocks(const std::string& code);
+
+// The hazard of a step that drops an undeclared trigger, policy, key, check,
+// unique index or row level security: it blocks, since such an object is
+// behaviour or integrity that nobody asked to remove.
+inline constexpr const char* kDropsUndeclared = "drops-undeclared";
 
 // A statement of the "create from nothing" script, with the object behind it.
 struct Statement {

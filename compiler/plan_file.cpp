@@ -28,6 +28,8 @@ json step_json(const Step& s) {
           {"on_failure", s.on_failure},
           {"validates", s.validates},
           {"creates_role", s.creates_role},
+          {"drops_kind", s.drops_kind},
+          {"drops_name", s.drops_name},
           {"source",
            {{"file", s.origin.pos.file},
             {"line", s.origin.pos.line},
@@ -49,6 +51,8 @@ Step step_from(const json& j) {
   s.on_failure = j.at("on_failure").get<std::string>();
   s.validates = j.at("validates").get<std::string>();
   s.creates_role = j.at("creates_role").get<std::string>();
+  s.drops_kind = j.value("drops_kind", std::string());
+  s.drops_name = j.value("drops_name", std::string());
   const auto& src = j.at("source");
   s.origin.pos = {src.at("file").get<std::string>(), src.at("line").get<int>(), src.at("column").get<int>()};
   s.origin.flag = src.at("flag").get<std::string>();
@@ -60,6 +64,7 @@ json plan_json(const Plan& plan) {
   for (const auto& s : plan.steps) steps.push_back(step_json(s));
   return {{"steps", steps},
           {"unmanaged_tables", plan.unmanaged_tables},
+          {"unmanaged_objects", plan.unmanaged_objects},
           {"search_path", plan.search_path},
           {"lock_timeout", plan.lock_timeout},
           {"retries", plan.retries}};
@@ -161,6 +166,7 @@ SavedPlan read_saved_plan(const std::string& path, const std::string& key) {
     const auto& p = body.at("plan");
     for (const auto& s : p.at("steps")) saved.plan.steps.push_back(step_from(s));
     saved.plan.unmanaged_tables = p.at("unmanaged_tables").get<std::vector<std::string>>();
+    saved.plan.unmanaged_objects = p.value("unmanaged_objects", std::vector<std::string>{});
     saved.plan.search_path = p.at("search_path").get<std::vector<std::string>>();
     saved.plan.lock_timeout = p.at("lock_timeout").get<std::string>();
     saved.plan.retries = p.at("retries").get<int>();

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -17,6 +18,29 @@ std::string indent(const std::string& sql, const std::string& prefix) {
   return out;
 }
 
+// "7 triggers and 5 foreign keys": what the plan drops that no file declares, by kind.
+std::string undeclared_drops(const Plan& plan) {
+  std::map<std::string, int> count;
+  for (const auto& s : plan.steps)
+    if (!s.drops_kind.empty()) ++count[s.drops_kind];
+  std::vector<std::string> parts;
+  for (const auto& [kind, n] : count) {
+    if (kind == "row level security" || kind == "forced row level security")
+      parts.push_back(fmt::format("{} on {} table{}", kind, n, n == 1 ? "" : "s"));
+    else if (n == 1)
+      parts.push_back(fmt::format("1 {}", kind));
+    else
+      parts.push_back(fmt::format("{} {}", n,
+                                  kind == "policy"      ? "policies"
+                                  : kind.back() == 'x' ? kind + "es"
+                                                       : kind + "s"));
+  }
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
+  return out;
+}
+
 std::string summary_line(const Plan& plan) {
   if (plan.empty()) return "No changes: the database matches the declarations.";
   std::set<std::string> tables;
@@ -27,6 +51,7 @@ std::string summary_line(const Plan& plan) {
     if (hazard_blocks(h)) blocking.push_back(h);
   std::string out = fmt::format("Plan: {} step{} on {} table{}", plan.steps.size(), plan.steps.size() == 1 ? "" : "s",
                                 tables.size(), tables.size() == 1 ? "" : "s");
+  if (auto drops = undeclared_drops(plan); !drops.empty()) out += "; drops " + drops + " that no file declares";
   if (blocking.empty())
     out += ", no hazard that blocks apply.";
   else {
@@ -95,6 +120,10 @@ std::string render_text(const Plan& plan, const RenderOptions& options) {
   if (!plan.unmanaged_tables.empty()) {
     out += "\nUnmanaged tables (not declared; left alone):\n";
     for (const auto& t : plan.unmanaged_tables) out += "  " + t + "\n";
+  }
+  if (!plan.unmanaged_objects.empty()) {
+    out += "\nUnmanaged objects (kinds schemac does not declare yet; never touched):\n";
+    for (const auto& o : plan.unmanaged_objects) out += "  " + o + "\n";
   }
   return out;
 }
@@ -174,14 +203,20 @@ std::string render_json(const Plan& plan) {
     if (s.origin.known())
       j["source"] = {{"file", s.origin.pos.file}, {"line", s.origin.pos.line}, {"column", s.origin.pos.column}};
     if (!s.origin.flag.empty()) j["flag"] = s.origin.flag;
+    if (!s.drops_kind.empty()) j["drops_undeclared"] = {{"kind", s.drops_kind}, {"name", s.drops_name}};
     steps.push_back(std::move(j));
   }
+  nlohmann::json drops = nlohmann::json::array();
+  for (const auto& s : plan.steps)
+    if (!s.drops_kind.empty()) drops.push_back({{"kind", s.drops_kind}, {"table", s.table}, {"name", s.drops_name}});
   nlohmann::json out = {{"format_version", 1},
                         {"summary", summary_line(plan)},
                         {"lock_timeout", plan.lock_timeout},
                         {"search_path", plan.search_path},
                         {"steps", std::move(steps)},
-                        {"unmanaged_tables", plan.unmanaged_tables}};
+                        {"drops_undeclared", std::move(drops)},
+                        {"unmanaged_tables", plan.unmanaged_tables},
+                        {"unmanaged_objects", plan.unmanaged_objects}};
   return out.dump(2) + "\n";
 }
 

@@ -10,6 +10,7 @@ std::string Origin::describe() const {
   if (!known()) return {};
   if (flag.empty()) return fmt::format("declared at {}", pos.str());
   if (flag == "audit") return fmt::format("the audit trail ([audit], needed by audited tables), {}", pos.str());
+  if (flag == "undeclared") return fmt::format("no file declares it (its table is declared at {})", pos.str());
   return fmt::format("{} = true at {}", flag, pos.str());
 }
 

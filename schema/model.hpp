@@ -16,7 +16,9 @@ namespace schemac {
 // flag generated it. Empty for objects read from a database.
 struct Origin {
   SourcePos pos;
-  std::string flag;  // "", "tenant_scoped", "soft_delete", "audited", "touch_updated_at", "audit"
+  // "", "tenant_scoped", "soft_delete", "audited", "touch_updated_at", "audit";
+  // "undeclared" for the drop of an object no file declares (pos: its table's declaration).
+  std::string flag;
 
   bool known() const { return !pos.file.empty(); }
   std::string describe() const;
@@ -133,6 +135,10 @@ struct Catalog {
   std::set<std::string> schemas;
   std::set<std::string> extensions;
   std::set<std::string> roles;
+  // Read from a database: objects in the managed schemas of kinds schemac does
+  // not declare (views, functions, types, sequences), as "kind schema.name";
+  // never touched, listed in the plan.
+  std::vector<std::string> unmanaged;
 
   const Table* table(const QualifiedName& n) const;
   Table* table(const QualifiedName& n);

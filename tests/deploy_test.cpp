@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "tests/process.hpp"
@@ -35,7 +36,7 @@ std::string events_with_rows(const TestDatabase& tdb, long rows, const std::stri
       "[project]\ntarget = \"postgres\"\n[tables.events.columns]\n"
       "id = { type = \"bigint\", primary_key = true }\nn = { type = \"integer\" }\n";
   auto before = write_temp(tdb.name() + ".before.toml", base);
-  REQUIRE(run_schemac("apply --schema " + before + " --auto-approve --quiet", tdb.url()).code == 0);
+  REQUIRE(run_schemac("apply --schema " + before + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url()).code == 0);
   fs::remove(before);
   Db db = tdb.connect();
   db.exec(fmt::format("INSERT INTO events SELECT g, g % 1000 FROM generate_series(1, {}) g", rows));
@@ -54,7 +55,7 @@ TEST_CASE("a saved plan runs only against the catalog it was made for, and only 
 
   // An unrelated manual change to a table the plan touches.
   db.exec("ALTER TABLE api_keys ADD COLUMN note text");
-  auto refused = run_schemac("apply " + file + " --auto-approve", tdb.url());
+  auto refused = run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared", tdb.url());
   INFO(refused.out);
   CHECK(refused.code == 1);
   CHECK(refused.out.find("the database changed since this plan was made") != std::string::npos);
@@ -62,13 +63,13 @@ TEST_CASE("a saved plan runs only against the catalog it was made for, and only 
   CHECK_FALSE(has_trigger(db, "t_api_keys_touch"));  // nothing ran
 
   db.exec("ALTER TABLE api_keys DROP COLUMN note");
-  auto applied = run_schemac("apply " + file + " --auto-approve --quiet", tdb.url());
+  auto applied = run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url());
   INFO(applied.out);
   CHECK(applied.code == 0);
   CHECK(applied.out.find("Applied 158 statements.") != std::string::npos);
   CHECK(has_trigger(db, "t_api_keys_touch"));
 
-  auto again = run_schemac("apply " + file + " --auto-approve", tdb.url());
+  auto again = run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared", tdb.url());
   INFO(again.out);
   CHECK(again.code == 0);
   CHECK(again.out.find("already applied") != std::string::npos);
@@ -76,7 +77,7 @@ TEST_CASE("a saved plan runs only against the catalog it was made for, and only 
 
   // Applied by other means (the history forgotten): the catalog says so too.
   db.exec("TRUNCATE schemac.apply_history");
-  auto by_catalog = run_schemac("apply " + file + " --auto-approve", tdb.url());
+  auto by_catalog = run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared", tdb.url());
   INFO(by_catalog.out);
   CHECK(by_catalog.code == 0);
   CHECK(by_catalog.out.find("already applied: the database has every change this plan makes") != std::string::npos);
@@ -93,7 +94,7 @@ TEST_CASE("a plan file that was cut short, edited, or made for another database 
   const auto text = read_file(file);
 
   auto truncated = write_temp(tdb.name() + ".cut.json", text.substr(0, text.size() / 2));
-  auto cut = run_schemac("apply " + truncated + " --auto-approve", tdb.url());
+  auto cut = run_schemac("apply " + truncated + " --auto-approve --allow-hazard drops-undeclared", tdb.url());
   INFO(cut.out);
   CHECK(cut.code == 1);
   CHECK(cut.out.find("not a complete schemac plan (it may have been cut short)") != std::string::npos);
@@ -103,12 +104,12 @@ TEST_CASE("a plan file that was cut short, edited, or made for another database 
   REQUIRE(at != std::string::npos);
   edited_text.replace(at, 25, "CREATE INDEX             ");
   auto edited = write_temp(tdb.name() + ".edited.json", edited_text);
-  auto changed = run_schemac("apply " + edited + " --auto-approve", tdb.url());
+  auto changed = run_schemac("apply " + edited + " --auto-approve --allow-hazard drops-undeclared", tdb.url());
   INFO(changed.out);
   CHECK(changed.code == 1);
   CHECK(changed.out.find("the plan was changed after schemac wrote it") != std::string::npos);
 
-  auto elsewhere = run_schemac("apply " + file + " --auto-approve", other.url());
+  auto elsewhere = run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared", other.url());
   INFO(elsewhere.out);
   CHECK(elsewhere.code == 1);
   CHECK(elsewhere.out.find(fmt::format("was made for database {}", tdb.name())) != std::string::npos);
@@ -126,7 +127,7 @@ TEST_CASE("every apply is recorded, and schemac history prints it") {
   load_seed_audit(tdb);
   auto empty = run_schemac("history", tdb.url());
   CHECK(empty.out.find("No applies recorded") != std::string::npos);
-  REQUIRE(run_schemac("apply " + kSaas + " --auto-approve --quiet", tdb.url()).code == 0);
+  REQUIRE(run_schemac("apply " + kSaas + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url()).code == 0);
   auto h = run_schemac("history", tdb.url());
   INFO(h.out);
   CHECK(h.code == 0);
@@ -157,10 +158,10 @@ amount = { type = "integer" }
   auto after = write_temp(tdb.name() + ".after.toml", read_file(before) + R"([tables.ledger.checks]
 ledger_amount_positive = "amount > 0"
 )");
-  REQUIRE(run_schemac("apply --schema " + before + " --auto-approve --quiet", tdb.url()).code == 0);
+  REQUIRE(run_schemac("apply --schema " + before + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url()).code == 0);
   Db db = tdb.connect();
   db.exec("INSERT INTO ledger SELECT g, CASE WHEN g IN (7, 3, 12) THEN -g ELSE g END FROM generate_series(1, 20) g");
-  auto r = run_schemac("apply --schema " + after + " --auto-approve --quiet", tdb.url());
+  auto r = run_schemac("apply --schema " + after + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url());
   INFO(r.out);
   CHECK(r.code == 1);
   CHECK(r.out.find("3 rows of public.ledger violate ledger_amount_positive (keys 12; 3; 7)") != std::string::npos);
@@ -174,7 +175,7 @@ ledger_amount_positive = "amount > 0"
   CHECK(h.out.find("ledger_amount_positive") != std::string::npos);
   // Fixed rows: the next apply validates it.
   db.exec("UPDATE ledger SET amount = -amount WHERE amount < 0");
-  CHECK(run_schemac("apply --schema " + after + " --auto-approve --quiet", tdb.url()).code == 0);
+  CHECK(run_schemac("apply --schema " + after + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url()).code == 0);
   CHECK(db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'ledger_amount_positive'") == "t");
   fs::remove(before);
   fs::remove(after);
@@ -187,7 +188,7 @@ TEST_CASE("a role that does not own the tables is told which privileges it lacks
   Db db = tdb.connect();
   db.exec(fmt::format("CREATE ROLE {} LOGIN PASSWORD 'deploy'", quote_ident(role)));
   db.exec(fmt::format("GRANT CREATE ON SCHEMA public TO {}", quote_ident(role)));
-  auto r = run_schemac("apply " + kSaas + " --auto-approve", tdb.url() + fmt::format(" user={} password=deploy", role));
+  auto r = run_schemac("apply " + kSaas + " --auto-approve --allow-hazard drops-undeclared", tdb.url() + fmt::format(" user={} password=deploy", role));
   INFO(r.out);
   CHECK(r.code == 1);
   CHECK(r.out.find(fmt::format("role {} lacks privileges this plan needs; nothing was executed", role)) !=
@@ -201,7 +202,7 @@ TEST_CASE("a role that does not own the tables is told which privileges it lacks
 }
 
 TEST_CASE("a connection string that does not work is a clear error") {
-  auto r = run_schemac("apply " + kSaas + " --auto-approve", "host=/nonexistent port=1");
+  auto r = run_schemac("apply " + kSaas + " --auto-approve --allow-hazard drops-undeclared", "host=/nonexistent port=1");
   CHECK(r.code == 1);
   CHECK(r.out.find("schemac: cannot connect to the database") != std::string::npos);
   CHECK(r.out.find("--database-url, DATABASE_URL or the PG* variables") != std::string::npos);
@@ -214,7 +215,7 @@ TEST_CASE("two applies started together: exactly one runs, the other exits, or w
                                 "[tables.events.checks]\nevents_n_not_negative = \"n >= 0\"\n");
   Db db = tdb.connect();
   const std::string cmd =
-      fmt::format("{} apply --schema {} --auto-approve --database-url {}", SCHEMAC_BIN, after, shell_quote(tdb.url()));
+      fmt::format("{} apply --schema {} --auto-approve --allow-hazard drops-undeclared --database-url {}", SCHEMAC_BIN, after, shell_quote(tdb.url()));
   SUBCASE("without --wait") {
     Process a(cmd, temp_path(tdb.name() + ".a")), b(cmd, temp_path(tdb.name() + ".b"));
     const int ca = a.wait(), cb = b.wait();
@@ -258,7 +259,7 @@ TEST_CASE("a concurrent build reports its progress, and what it waits for, while
   holder.exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
   holder.exec("SELECT count(*) FROM events");
   const auto holder_pid = holder.scalar("SELECT pg_backend_pid()").value_or("?");
-  Process apply(fmt::format("env SCHEMAC_PROGRESS_INTERVAL=0.5 {} apply --schema {} --auto-approve --database-url {}",
+  Process apply(fmt::format("env SCHEMAC_PROGRESS_INTERVAL=0.5 {} apply --schema {} --auto-approve --allow-hazard drops-undeclared --database-url {}",
                             SCHEMAC_BIN, after, shell_quote(tdb.url())),
                 temp_path(tdb.name() + ".progress"));
   // Not a terminal: a line every SCHEMAC_PROGRESS_INTERVAL seconds.
@@ -324,7 +325,7 @@ TEST_CASE("apply refuses a transaction-mode pooler and says why, a session-mode 
   const int port = 20000 + static_cast<int>(getpid() % 20000);
   {
     Bouncer bouncer("transaction", port);
-    auto r = run_schemac("apply " + kSaas + " --auto-approve", bouncer.url(tdb.name()));
+    auto r = run_schemac("apply " + kSaas + " --auto-approve --allow-hazard drops-undeclared", bouncer.url(tdb.name()));
     INFO(r.out);
     CHECK(r.code == 1);
     CHECK(r.out.find("the connection goes through a transaction-mode pooler") != std::string::npos);
@@ -333,7 +334,7 @@ TEST_CASE("apply refuses a transaction-mode pooler and says why, a session-mode 
     CHECK_FALSE(has_trigger(db, "t_api_keys_touch"));
   }
   Bouncer bouncer("session", port + 1);
-  auto r = run_schemac("apply " + kSaas + " --auto-approve --quiet", bouncer.url(tdb.name()));
+  auto r = run_schemac("apply " + kSaas + " --auto-approve --allow-hazard drops-undeclared --quiet", bouncer.url(tdb.name()));
   INFO(r.out);
   CHECK(r.code == 0);
   CHECK(r.out.find("Applied 158 statements.") != std::string::npos);
@@ -348,7 +349,7 @@ TEST_CASE("filling a new column's volatile default neither moves updated_at nor 
   auto before = write_temp(tdb.name() + ".v1.toml", v1);
   auto after =
       write_temp(tdb.name() + ".v2.toml", v1 + "public_id = { type = \"uuid\", default = \"gen_random_uuid()\" }\n");
-  REQUIRE(run_schemac("apply --schema " + before + " --auto-approve --quiet", tdb.url()).code == 0);
+  REQUIRE(run_schemac("apply --schema " + before + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url()).code == 0);
   Db db = tdb.connect();
   db.exec("INSERT INTO items (name) SELECT 'item ' || g FROM generate_series(1, 12000) g");
   // As the API left them, long ago (the touch trigger would say now()).
@@ -356,7 +357,7 @@ TEST_CASE("filling a new column's volatile default neither moves updated_at nor 
       "SET session_replication_role = replica; UPDATE items SET updated_at = '2020-01-01'; "
       "SET session_replication_role = origin");
   const auto audit_rows = db.scalar("SELECT count(*) FROM audit_trail");
-  auto r = run_schemac("apply --schema " + after + " --auto-approve --quiet", tdb.url());
+  auto r = run_schemac("apply --schema " + after + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url());
   INFO(r.out);
   REQUIRE(r.code == 0);
   CHECK(db.scalar("SELECT count(*) FROM items WHERE public_id IS NULL") == "0");
@@ -397,7 +398,7 @@ id = {{ type = "uuid", primary_key = true, default = "gen_random_uuid()" }}
 name = "text"
 )toml",
                                                                 target));
-    auto r = run_schemac("apply --schema " + schema + " --auto-approve --quiet", tdb.url());
+    auto r = run_schemac("apply --schema " + schema + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url());
     INFO(r.out);
     CHECK(r.code == 0);
     db.exec("INSERT INTO app.items (name) VALUES ('one')");
@@ -405,6 +406,43 @@ name = "text"
     CHECK(run_schemac("plan --schema " + schema + " --detailed-exitcode", tdb.url()).code == 0);
     fs::remove(schema);
   }
+}
+
+
+TEST_CASE("a trigger and a foreign key no file declares are never dropped silently: the plan says so and apply stops") {
+  TestDatabase tdb;
+  Db db = tdb.connect();
+  // What a real schema has and the language cannot declare yet: a trigger
+  // that guards a column, and a key to a table outside the managed schemas.
+  db.exec(
+      "CREATE SCHEMA ext; CREATE TABLE ext.users (id uuid PRIMARY KEY);"
+      "CREATE TABLE accounts (id uuid PRIMARY KEY, owner_id uuid NOT NULL REFERENCES ext.users (id));"
+      "CREATE FUNCTION keep_owner() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "IF NEW.owner_id <> OLD.owner_id THEN RAISE EXCEPTION 'the owner cannot change'; END IF; RETURN NEW; END $$;"
+      "CREATE TRIGGER accounts_keep_owner BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION keep_owner()");
+  auto schema = write_temp(tdb.name() + ".toml", R"toml([project]
+target = "postgres"
+[tables.accounts.columns]
+id = { type = "uuid", primary_key = true }
+owner_id = "uuid"
+)toml");
+  auto plan = run_schemac("plan --schema " + schema, tdb.url());
+  INFO(plan.out);
+  CHECK(plan.out.find("drops 1 foreign key and 1 trigger that no file declares; apply needs --allow-hazard for: "
+                      "drops-undeclared.") != std::string::npos);
+  auto json = nlohmann::json::parse(run_schemac("plan --format json --schema " + schema, tdb.url()).out);
+  CHECK(json.at("drops_undeclared") ==
+        nlohmann::json::parse(R"([{"kind": "foreign key", "name": "accounts_owner_id_fkey", "table": "public.accounts"},
+                                  {"kind": "trigger", "name": "accounts_keep_owner", "table": "public.accounts"}])"));
+  auto refused = run_schemac("apply --auto-approve --schema " + schema, tdb.url());
+  CHECK(refused.code == 3);
+  CHECK(db.scalar("SELECT count(*) FROM pg_trigger WHERE tgname = 'accounts_keep_owner'") == "1");
+  CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname = 'accounts_owner_id_fkey'") == "1");
+  // Allowed, on purpose: they go.
+  CHECK(run_schemac("apply --auto-approve --quiet --allow-hazard drops-undeclared --schema " + schema, tdb.url()).code ==
+        0);
+  CHECK(db.scalar("SELECT count(*) FROM pg_trigger WHERE tgname = 'accounts_keep_owner'") == "0");
+  fs::remove(schema);
 }
 
 }  // namespace schemac::test

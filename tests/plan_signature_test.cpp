@@ -85,7 +85,7 @@ TEST_CASE("a saved plan signed with SCHEMAC_PLAN_KEY applies in a job that has t
   CHECK(written.at("signature") == plan_signature::sign(signed_body(written), "ci-secret-of-this-project"));
   CHECK(written.at("checksum") == hash_text(signed_body(written)));
 
-  auto applied = run_schemac("apply " + file + " --auto-approve --quiet", tdb.url(), kWithKey);
+  auto applied = run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url(), kWithKey);
   INFO(applied.out);
   CHECK(applied.code == 0);
   CHECK(contains(applied.out, "Applied 158 statements."));
@@ -97,7 +97,7 @@ TEST_CASE("a saved plan signed with SCHEMAC_PLAN_KEY applies in a job that has t
 TEST_CASE("a saved plan signed with another key is refused and runs nothing, and without a key it applies as before") {
   TestDatabase tdb;
   const auto file = make_plan(tdb, kWithKey);
-  auto refused = run_schemac("apply " + file + " --auto-approve", tdb.url(), kWithOtherKey);
+  auto refused = run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared", tdb.url(), kWithOtherKey);
   INFO(refused.out);
   CHECK(refused.code == 1);
   CHECK(contains(refused.out, file + ": the plan's signature does not match SCHEMAC_PLAN_KEY"));
@@ -106,7 +106,7 @@ TEST_CASE("a saved plan signed with another key is refused and runs nothing, and
   check_nothing_ran(tdb);
 
   // Verification needs the key: a job without it takes the signed plan on its checksum, as before.
-  auto unchecked = run_schemac("apply " + file + " --auto-approve --quiet", tdb.url(), kWithoutKey);
+  auto unchecked = run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url(), kWithoutKey);
   INFO(unchecked.out);
   CHECK(unchecked.code == 0);
   CHECK(contains(unchecked.out, "Applied 158 statements."));
@@ -117,7 +117,7 @@ TEST_CASE("an unsigned saved plan is refused when SCHEMAC_PLAN_KEY is set, and r
   TestDatabase tdb;
   const auto file = make_plan(tdb, kWithoutKey);
   CHECK_FALSE(json::parse(read_file(file)).contains("signature"));
-  auto refused = run_schemac("apply " + file + " --auto-approve", tdb.url(), kWithKey);
+  auto refused = run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared", tdb.url(), kWithKey);
   INFO(refused.out);
   CHECK(refused.code == 1);
   CHECK(contains(refused.out, file + ": the plan is not signed, but SCHEMAC_PLAN_KEY is set; nothing was executed"));
@@ -125,7 +125,7 @@ TEST_CASE("an unsigned saved plan is refused when SCHEMAC_PLAN_KEY is set, and r
   check_nothing_ran(tdb);
 
   // An empty key is no key: the unsigned plan applies as it always did.
-  auto applied = run_schemac("apply " + file + " --auto-approve --quiet", tdb.url(), "env SCHEMAC_PLAN_KEY=");
+  auto applied = run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url(), "env SCHEMAC_PLAN_KEY=");
   INFO(applied.out);
   CHECK(applied.code == 0);
   CHECK(contains(applied.out, "Applied 158 statements."));
@@ -150,11 +150,11 @@ TEST_CASE("a saved plan whose SQL was edited and its checksum recomputed is refu
   CHECK(passes.code == 0);
   CHECK(contains(passes.out, "CREATE TABLE public.forged (id integer);"));
 
-  auto refused = run_schemac("apply " + kept + " --auto-approve", tdb.url(), kWithKey);
+  auto refused = run_schemac("apply " + kept + " --auto-approve --allow-hazard drops-undeclared", tdb.url(), kWithKey);
   INFO(refused.out);
   CHECK(refused.code == 1);
   CHECK(contains(refused.out, kept + ": the plan's signature does not match SCHEMAC_PLAN_KEY"));
-  auto unsigned_refused = run_schemac("apply " + dropped + " --auto-approve", tdb.url(), kWithKey);
+  auto unsigned_refused = run_schemac("apply " + dropped + " --auto-approve --allow-hazard drops-undeclared", tdb.url(), kWithKey);
   INFO(unsigned_refused.out);
   CHECK(unsigned_refused.code == 1);
   CHECK(contains(unsigned_refused.out, dropped + ": the plan is not signed, but SCHEMAC_PLAN_KEY is set"));
