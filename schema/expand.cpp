@@ -239,6 +239,14 @@ struct Expander {
     for (auto& c : t.constraints)
       if (c.kind == ConstraintKind::ForeignKey && c.ref_table.schema.empty()) c.ref_table.schema = s.default_schema();
     primary_key(decl, t);
+    // PostgreSQL keeps no unique constraint beside a primary key on the same
+    // columns (CREATE TABLE drops it): declaring both must not plan it forever.
+    if (const auto* pk = t.primary_key()) {
+      const auto pk_columns = pk->columns;
+      std::erase_if(t.constraints, [&](const Constraint& c) {
+        return c.kind == ConstraintKind::Unique && c.columns == pk_columns;
+      });
+    }
     // Order matters: tenant_scoped adds the tenancy column before soft_delete
     // rewrites index predicates, and its generated index stays whole (FK cascades use it).
     if (decl.flags.tenant_scoped) tenant_scoped(decl, t);
