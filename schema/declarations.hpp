@@ -33,7 +33,14 @@ struct Declarations {
   std::vector<std::string> files;
 };
 
+struct SourceFile {
+  std::string name;  // as it appears in diagnostics
+  std::string text;
+};
+
 // Reads --schema PATH (a file, or every *.toml below a folder in sorted order).
-Declarations load_declarations(const std::string& path, Diagnostics& diags);
+std::vector<SourceFile> read_schema_files(const std::string& path, Diagnostics& diags);
+// The declarations in files already read, in order.
+Declarations load_declarations(const std::vector<SourceFile>& files, Diagnostics& diags);
 
 }  // namespace schemac

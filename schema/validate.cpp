@@ -353,11 +353,12 @@ void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnos
   }
 }
 
-std::optional<CompiledSchema> compile_schema(const std::string& path, Diagnostics& diags) {
-  auto decls = load_declarations(path, diags);
+namespace {
+// `where` names the schema in the one error that has no declaration to point at.
+std::optional<CompiledSchema> compile(Declarations decls, const std::string& where, Diagnostics& diags) {
   if (!diags.empty()) return std::nullopt;
   if (decls.tables.empty()) {
-    diags.error({decls.files.empty() ? path : decls.files.front(), 1, 1}, "no tables are declared",
+    diags.error({decls.files.empty() ? where : decls.files.front(), 1, 1}, "no tables are declared",
                 "declare at least one table: [tables.name.columns] id = { type = \"uuid\", primary_key = true }");
     return std::nullopt;
   }
@@ -367,6 +368,16 @@ std::optional<CompiledSchema> compile_schema(const std::string& path, Diagnostic
   validate_catalog(catalog, decls, diags);
   if (!diags.empty()) return std::nullopt;
   return CompiledSchema{decls.settings, std::move(catalog), decls.files};
+}
+}  // namespace
+
+std::optional<CompiledSchema> compile_schema(const std::string& path, Diagnostics& diags) {
+  auto files = read_schema_files(path, diags);
+  return compile(load_declarations(files, diags), path, diags);
+}
+
+std::optional<CompiledSchema> compile_schema(const std::vector<SourceFile>& files, Diagnostics& diags) {
+  return compile(load_declarations(files, diags), "schema", diags);
 }
 
 }  // namespace schemac
