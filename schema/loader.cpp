@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "schema/declarations.hpp"
+#include "schema/nesting_guard.hpp"
 #include "schema/reference.hpp"
 
 namespace schemac {
@@ -717,6 +718,10 @@ std::vector<std::string> schema_files(const std::string& path, Diagnostics& d) {
 void load_file(const SourceFile& file, Declarations& out, Diagnostics& diags) {
   out.files.push_back(file.name);
   diags.add_source(file.name, file.text);
+  if (auto deep = check_nesting(file.text)) {  // before toml++, which would recurse that deep
+    diags.error({file.name, deep->line, deep->column}, deep->message, deep->help);
+    return;
+  }
   toml::table root;
   try {
     root = toml::parse(std::string_view{file.text}, std::string_view{file.name});
