@@ -31,6 +31,17 @@ std::string help_or_default(std::string help, std::string fallback) {
   return help.empty() ? fallback : help;
 }
 
+// Text quoted in a message: one line, and short (a hostile key may be megabytes).
+std::string excerpt(const std::string& text) {
+  constexpr std::size_t kMax = 60;
+  std::size_t cut = text.size() <= kMax ? text.size() : kMax - 3;
+  while (cut < text.size() && cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  std::string out = text.substr(0, cut);
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  return cut < text.size() ? out + "..." : out;
+}
+
 SourcePos at_offset(SourcePos p, int offset) {
   p.column += offset;
   return p;
@@ -39,8 +50,10 @@ SourcePos at_offset(SourcePos p, int offset) {
 void check_fragment(Diagnostics& d, SqlFragment kind, const std::string& text, const SourcePos& pos,
                     const std::string& what, const std::string& help = {}) {
   if (auto err = check_sql(kind, text))
-    d.error(at_offset(pos, err->offset), fmt::format("{} is not valid SQL: {}", what, err->message),
-            help.empty() ? "write it as you would inside the SQL statement, e.g. \"length(name) > 0\"" : help);
+    d.error(at_offset(pos, err->offset), fmt::format("{} {}", what, err->message),
+            !err->help.empty() ? err->help
+            : help.empty()     ? "write it as you would inside the SQL statement, e.g. \"length(name) > 0\""
+                               : help);
 }
 
 // A quick look before the parse: when every bare word of an expression is a
@@ -147,7 +160,7 @@ void validate_declarations(Declarations& decls, Diagnostics& d) {
       check_length(d, i.name, i.origin.pos, "index");
       for (const auto& k : i.keys)
         check_fragment(d, SqlFragment::IndexKey, k, value_pos(&decl, "indexes." + i.name + ".columns", i.origin.pos),
-                       fmt::format("index {} key '{}'", i.name, k),
+                       fmt::format("index {} key '{}'", i.name, excerpt(k)),
                        "a key is a column, optionally with ASC/DESC/NULLS FIRST|LAST, or an expression in parentheses");
       if (!i.where.empty())
         check_fragment(d, SqlFragment::Expression, i.where,
