@@ -28,8 +28,9 @@ struct TableDecl {
 
 struct Declarations {
   Settings settings;
-  std::map<std::string, SourcePos> setting_pos;  // "tenancy.claim" -> where it was written
-  std::vector<TableDecl> tables;                 // in file order
+  std::map<std::string, SourcePos> setting_pos;       // "tenancy.claim" -> where it was written
+  std::map<std::string, SourcePos> setting_text_pos;  // "tenancy.type" -> where its string's text starts
+  std::vector<TableDecl> tables;                      // in file order
   std::vector<std::string> files;
 };
 

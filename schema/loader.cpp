@@ -167,6 +167,7 @@ class FileLoader {
         continue;
       }
       out_.setting_pos[path] = pos(*k);
+      if (v->is_string()) out_.setting_text_pos[path] = text_pos(*v);
       setting(section, key, *v);
     }
   }
@@ -503,6 +504,8 @@ class FileLoader {
             if (cols->empty())
               d_.error(pos(*iv), fmt::format("index {} has no columns", idx.name), "list at least one column");
             decl.value_pos["indexes." + idx.name + ".columns"] = pos(*iv);
+            for (std::size_t nth = 0; nth < cols->size(); ++nth)  // where each key's text starts
+              decl.value_pos[fmt::format("indexes.{}.columns.{}", idx.name, nth)] = text_pos(*iv->as_array()->get(nth));
           }
         } else if (key == "where") {
           idx.where = string(*iv, what).value_or("");

@@ -43,6 +43,16 @@ Role role(const SqlToken& t) {
   }
 }
 
+bool is_open(const SqlToken& t) {
+  return t.kind == PG_QUERY__TOKEN__ASCII_40 || t.kind == PG_QUERY__TOKEN__ASCII_91;
+}
+bool is_close(const SqlToken& t) {
+  return t.kind == PG_QUERY__TOKEN__ASCII_41 || t.kind == PG_QUERY__TOKEN__ASCII_93;
+}
+const char* bracket_name(const SqlToken& t) {
+  return t.kind == PG_QUERY__TOKEN__ASCII_40 || t.kind == PG_QUERY__TOKEN__ASCII_41 ? "parenthesis" : "bracket";
+}
+
 }  // namespace
 
 std::optional<SqlSyntaxError> too_deep(const std::vector<SqlToken>& tokens) {
@@ -75,6 +85,38 @@ std::optional<SqlSyntaxError> too_deep(const std::vector<SqlToken>& tokens) {
       return SqlSyntaxError{fmt::format("nests more than {} levels deep", kMaxSqlNesting), t.start,
                             "parentheses, CASE and chained operators (a + b + c ...) nest; AND/OR lists and IN (...) "
                             "lists do not: write it as such a list, or split it"};
+  }
+  return std::nullopt;
+}
+
+std::optional<SqlSyntaxError> unbalanced(const std::vector<SqlToken>& tokens) {
+  std::vector<const SqlToken*> open;
+  for (const auto& t : tokens) {
+    if (is_open(t)) {
+      open.push_back(&t);
+    } else if (is_close(t)) {
+      if (open.empty() || bracket_name(*open.back()) != bracket_name(t))
+        return SqlSyntaxError{fmt::format("closes a {} it did not open", bracket_name(t)), t.start,
+                              "a fragment is one complete piece of SQL: it cannot close brackets of the statement it "
+                              "is written into"};
+      open.pop_back();
+    }
+  }
+  if (!open.empty())
+    return SqlSyntaxError{fmt::format("opens a {} it does not close", bracket_name(*open.back())), open.back()->start,
+                          "close every parenthesis and bracket inside the fragment"};
+  return std::nullopt;
+}
+
+std::optional<int> top_level_comma(const std::vector<SqlToken>& tokens) {
+  int depth = 0;
+  for (const auto& t : tokens) {
+    if (is_open(t))
+      ++depth;
+    else if (is_close(t))
+      --depth;
+    else if (t.kind == PG_QUERY__TOKEN__ASCII_44 && depth == 0)
+      return t.start;
   }
   return std::nullopt;
 }

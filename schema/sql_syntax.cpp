@@ -37,6 +37,15 @@ Wrapped wrap(SqlFragment kind, std::string_view text) {
   return {};
 }
 
+// The one place that admits exactly one fragment of the kind: an expression
+// where CHECK takes one (like a policy's USING or an index's WHERE), a type
+// where CAST takes one (no column clauses after it).
+std::optional<Wrapped> exact_wrap(SqlFragment kind, std::string_view text) {
+  if (kind == SqlFragment::Expression) return wrap("ALTER TABLE t ADD CHECK (", text, ")");
+  if (kind == SqlFragment::Type) return wrap("SELECT CAST(NULL AS ", text, ")");
+  return std::nullopt;
+}
+
 // Whether the wrapped fragment parses, and where in the fragment it stops if not.
 std::optional<SqlSyntaxError> parse_error(const Wrapped& w, std::string_view text) {
   PgQueryParseResult r = pg_query_parse(w.sql.c_str());
@@ -115,6 +124,38 @@ void collect_functions(const nlohmann::json& tree, std::vector<std::string>& out
   });
 }
 
+bool first_token_is(const std::vector<SqlToken>& tokens, PgQuery__Token kind) {
+  return !tokens.empty() && tokens.front().kind == kind;
+}
+
+// What the parser accepts in the wrapper but the fragment's kind does not:
+// brackets reaching outside it, a second key or column, trailing clauses.
+std::optional<SqlSyntaxError> shape_error(SqlFragment kind, std::string_view text,
+                                          const std::vector<SqlToken>& tokens) {
+  if (auto e = unbalanced(tokens)) return e;
+  static const std::string type_help =
+      "write the type alone, e.g. \"text\" or \"numeric(12,2)\"; a default, a check or another column has its own key";
+  if (kind == SqlFragment::IndexKey)
+    if (auto comma = top_level_comma(tokens))
+      return SqlSyntaxError{"must be exactly one index key; a comma starts another", *comma,
+                            "list each key as its own string: columns = [\"a\", \"b\"]"};
+  if (kind == SqlFragment::Type) {
+    if (auto comma = top_level_comma(tokens))
+      return SqlSyntaxError{"must be exactly one type name; a comma starts another column", *comma, type_help};
+    if (first_token_is(tokens, PG_QUERY__TOKEN__SETOF))
+      return SqlSyntaxError{"must be exactly one type name; SETOF is for function results", 0, type_help};
+  }
+  auto exact = exact_wrap(kind, text);
+  if (!exact) return std::nullopt;
+  auto e = parse_error(*exact, text);
+  if (!e) return std::nullopt;
+  if (kind == SqlFragment::Type)
+    return SqlSyntaxError{"must be exactly one type name, with no clauses after it", e->offset, type_help};
+  return SqlSyntaxError{"must be exactly one SQL expression", e->offset,
+                        "write one value or condition, e.g. \"length(name) > 0\"; a list, a query or a second "
+                        "statement is not an expression"};
+}
+
 }  // namespace
 
 std::vector<std::string> called_functions(SqlFragment kind, std::string_view text) {
@@ -151,7 +192,8 @@ std::optional<SqlSyntaxError> check_sql(SqlFragment kind, std::string_view text)
     out = SqlSyntaxError{"is not valid SQL: must be a single SQL fragment, not several statements", 0, {}};
   pg_query_free_split_result(split);
   if (out) return out;
-  return std::nullopt;
+  if (!tokens) return SqlSyntaxError{"is not valid SQL: it does not scan on its own", 0, {}};
+  return shape_error(kind, text, *tokens);
 }
 
 std::vector<std::string> referenced_columns(SqlFragment kind, std::string_view text) {

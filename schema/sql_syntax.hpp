@@ -21,6 +21,9 @@ enum class SqlFragment { Expression, Type, IndexKey, ColumnDefault };
 // deeper ones are refused before libpg_query builds and prints a tree that deep.
 inline constexpr int kMaxSqlNesting = 256;
 
+// Whether `text` is exactly one fragment of its kind: one expression (that
+// could stand inside CHECK (...)), one type name, one index key. Nothing it
+// contains can close the brackets of the statement it is pasted into.
 std::optional<SqlSyntaxError> check_sql(SqlFragment kind, std::string_view text);
 
 // Unqualified column names an expression reads, outside sub-queries (those

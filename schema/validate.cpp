@@ -106,7 +106,10 @@ void check_length(Diagnostics& d, const std::string& name, const SourcePos& pos,
 void validate_declarations(Declarations& decls, Diagnostics& d) {
   const auto& s = decls.settings;
   // Settings that generated SQL is built from.
-  check_fragment(d, SqlFragment::Type, s.tenancy.type, s.tenancy.pos, "tenancy.type");
+  auto type_pos = decls.setting_text_pos.find("tenancy.type");
+  check_fragment(d, SqlFragment::Type, s.tenancy.type,
+                 type_pos == decls.setting_text_pos.end() ? s.tenancy.pos : type_pos->second, "tenancy.type",
+                 "write a PostgreSQL type, e.g. \"uuid\" or \"bigint\"");
   for (const auto& part : [&] {
          std::vector<std::string> parts;
          std::string cur;
@@ -158,9 +161,11 @@ void validate_declarations(Declarations& decls, Diagnostics& d) {
     }
     for (const auto& i : t.indexes) {
       check_length(d, i.name, i.origin.pos, "index");
-      for (const auto& k : i.keys)
-        check_fragment(d, SqlFragment::IndexKey, k, value_pos(&decl, "indexes." + i.name + ".columns", i.origin.pos),
-                       fmt::format("index {} key '{}'", i.name, excerpt(k)),
+      for (std::size_t n = 0; n < i.keys.size(); ++n)
+        check_fragment(d, SqlFragment::IndexKey, i.keys[n],
+                       value_pos(&decl, fmt::format("indexes.{}.columns.{}", i.name, n),
+                                 value_pos(&decl, "indexes." + i.name + ".columns", i.origin.pos)),
+                       fmt::format("index {} key '{}'", i.name, excerpt(i.keys[n])),
                        "a key is a column, optionally with ASC/DESC/NULLS FIRST|LAST, or an expression in parentheses");
       if (!i.where.empty())
         check_fragment(d, SqlFragment::Expression, i.where,

@@ -1,4 +1,5 @@
-// Hostile SQL fragments: nested too deeply to parse safely.
+// Hostile SQL fragments: nested too deeply to parse safely, or reaching
+// outside the clause they are pasted into.
 #include <doctest/doctest.h>
 
 #include "schema/compile.hpp"
@@ -94,4 +95,81 @@ TEST_CASE("trees too deep to print are not walked; allowed ones are, columns and
   CHECK(referenced_columns(SqlFragment::Expression, chain(200, "x") + " + y") == std::vector<std::string>{"x", "y"});
   CHECK(called_functions(SqlFragment::Expression, chain(200, "lower(x)") + " || upper(y)") ==
         std::vector<std::string>{"lower", "upper"});
+}
+
+TEST_CASE("a column type is exactly one type name") {
+  for (const auto* type : {"text", "numeric(12,2)", "text[]", "timestamp with time zone", "timestamp(3) with time zone",
+                           "double precision", "character varying(10)[]", "int ARRAY[3]", "interval day to second",
+                           "public.my_enum", "\"char\"", "bit varying(5)"}) {
+    INFO(type);
+    CHECK_FALSE(check_sql(SqlFragment::Type, type));
+  }
+  struct Case {
+    const char* type;
+    const char* message;
+    int offset;
+  };
+  for (const auto& c : {
+           Case{"int, evil int", "must be exactly one type name; a comma starts another column", 3},
+           Case{"int DEFAULT 1 CHECK (false)", "must be exactly one type name, with no clauses after it", 4},
+           Case{"int NOT NULL", "must be exactly one type name, with no clauses after it", 4},
+           Case{"int PRIMARY KEY", "must be exactly one type name, with no clauses after it", 4},
+           Case{"text COLLATE \"C\"", "must be exactly one type name, with no clauses after it", 5},
+           Case{"text COMPRESSION pglz", "must be exactly one type name, with no clauses after it", 5},
+           Case{"int GENERATED ALWAYS AS (1) STORED", "must be exactly one type name, with no clauses after it", 4},
+           Case{"int REFERENCES other(id)", "must be exactly one type name, with no clauses after it", 4},
+           Case{"setof int", "must be exactly one type name; SETOF is for function results", 0},
+           Case{"int) INHERITS (other", "closes a parenthesis it did not open", 3},
+       }) {
+    INFO(c.type);
+    auto e = check_sql(SqlFragment::Type, c.type);
+    REQUIRE(e);
+    CHECK(e->message == c.message);
+    CHECK(e->offset == c.offset);
+    CHECK_FALSE(e->help.empty());
+  }
+  // Through the front end: no extra column, one error at the comma.
+  auto errors = errors_of("price = { type = \"int, evil int\" }\n");
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].pos.line == 5);
+  CHECK(errors[0].pos.column == 22);
+  auto tenancy = errors_of("[tenancy]\ntype = \"uuid DEFAULT gen_random_uuid()\"\n");
+  REQUIRE(tenancy.size() == 1);
+  CHECK(tenancy[0].message == "tenancy.type must be exactly one type name, with no clauses after it");
+}
+
+TEST_CASE("an index key is exactly one key") {
+  for (const auto* key :
+       {"a", "a DESC NULLS LAST", "a COLLATE \"C\" text_pattern_ops DESC", "lower(a)", "(a + 1)", "coalesce(a, b)"}) {
+    INFO(key);
+    CHECK_FALSE(check_sql(SqlFragment::IndexKey, key));
+  }
+  CHECK(check_sql(SqlFragment::IndexKey, "a, b")->message == "must be exactly one index key; a comma starts another");
+  CHECK(check_sql(SqlFragment::IndexKey, "a) WHERE (true")->message == "closes a parenthesis it did not open");
+  CHECK(check_sql(SqlFragment::IndexKey, "a) INCLUDE (b")->offset == 1);
+  CHECK(check_sql(SqlFragment::IndexKey, "a), (b"));
+  CHECK(check_sql(SqlFragment::IndexKey, "a); DROP TABLE x; --"));
+}
+
+TEST_CASE("an expression is exactly one expression") {
+  for (const auto* expr : {"length(trim(name)) > 0", "(SELECT 1)", "EXISTS (SELECT 1 FROM x WHERE y)",
+                           "(a, b) IS NOT NULL", "a = ANY(ARRAY[1,2]) AND b[1] > 0", "CASE WHEN a THEN 1 ELSE 2 END",
+                           "'a)' || \"b)\" = ')'", "now()", "'draft'", "1 /* ) */"}) {
+    INFO(expr);
+    CHECK_FALSE(check_sql(SqlFragment::Expression, expr));
+  }
+  auto widened = check_sql(SqlFragment::Expression, "true) OR (true");
+  REQUIRE(widened);
+  CHECK(widened->message == "closes a parenthesis it did not open");
+  CHECK(widened->offset == 4);
+  CHECK(check_sql(SqlFragment::Expression, "1); DROP TABLE x; --")->message ==
+        "is not valid SQL: must be a single SQL fragment, not several statements");
+  CHECK(check_sql(SqlFragment::Expression, "1), (2")->message == "closes a parenthesis it did not open");
+  CHECK(check_sql(SqlFragment::Expression, "a > (0")->message.starts_with("is not valid SQL: "));
+  for (const auto* list_or_query : {"a, b", "SELECT 1", "(SELECT 1) UNION (SELECT 2)", "VALUES (1)"}) {
+    INFO(list_or_query);
+    auto e = check_sql(SqlFragment::Expression, list_or_query);
+    REQUIRE(e);
+    CHECK(e->message == "must be exactly one SQL expression");
+  }
 }
