@@ -15,10 +15,12 @@ namespace schemac {
 
 namespace {
 
-const TableDecl* find_decl(const Declarations& decls, const std::string& table) {
-  for (const auto& d : decls.tables)
-    if (d.table.name.name == table) return &d;
-  return nullptr;
+// Looked up by name once per object: a linear search each time made 60,000
+// tables that reference one another take 20 s.
+template <typename Key, typename T>
+const T* find_in(const std::map<Key, const T*>& index, const Key& key) {
+  auto it = index.find(key);
+  return it == index.end() ? nullptr : it->second;
 }
 
 SourcePos value_pos(const TableDecl* decl, const std::string& key, const SourcePos& fallback) {
@@ -60,7 +62,7 @@ void check_fragment(Diagnostics& d, SqlFragment kind, const std::string& text, c
 // column of the table, a function name (followed by "("), a type (after
 // "::") or an everyday SQL keyword, no column can be unknown and the parse
 // tree need not be built. Anything else goes through libpg_query.
-bool only_known_words(const std::string& text, const Table& t) {
+bool only_known_words(const std::string& text, const std::set<std::string>& columns) {
   static const std::set<std::string> keywords = {
       "and",  "or",    "not",   "null", "is",   "true",    "false",    "in",       "like", "ilike",   "between",
       "case", "when",  "then",  "else", "end",  "any",     "all",      "distinct", "from", "as",      "desc",
@@ -85,7 +87,7 @@ bool only_known_words(const std::string& text, const Table& t) {
       bool call = next != std::string::npos && text[next] == '(';
       bool type = start >= 2 && text.compare(start - 2, 2, "::") == 0;
       bool qualified = (next != std::string::npos && text[next] == '.') || (start >= 1 && text[start - 1] == '.');
-      if (!call && !type && !qualified && !keywords.count(word) && !t.column(word)) return false;
+      if (!call && !type && !qualified && !keywords.count(word) && !columns.count(word)) return false;
       continue;
     }
     ++i;
@@ -233,7 +235,18 @@ void validate_declarations(Declarations& decls, Diagnostics& d) {
 void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnostics& d) {
   const auto& s = decls.settings;
   std::vector<std::string> table_names;
-  for (const auto& t : catalog.tables) table_names.push_back(t.name.name);
+  std::map<QualifiedName, const Table*> table_of;  // the first of each name, as Catalog::table finds it
+  for (const auto& t : catalog.tables) {
+    table_names.push_back(t.name.name);
+    table_of.emplace(t.name, &t);
+  }
+  std::map<std::string, const TableDecl*> decl_of;
+  for (const auto& decl : decls.tables) decl_of.emplace(decl.table.name.name, &decl);
+  // A suggestion compares the word with every candidate: only for errors that
+  // will be printed (5,000 unknown columns of a 5,000-column table took 2.6 s).
+  auto suggest = [&](const std::string& word, const std::vector<std::string>& candidates) {
+    return d.size() < kMaxPrintedErrors ? did_you_mean(word, candidates) : std::string{};
+  };
 
   // Tenancy: the referenced table is declared, and is not itself tenant_scoped.
   bool any_tenant =
@@ -241,10 +254,10 @@ void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnos
   if (any_tenant) {
     QualifiedName qn = parse_table_reference(s.tenancy.references).value_or(TableReference{}).table;
     if (qn.schema.empty()) qn.schema = s.default_schema();
-    if (!catalog.table(qn)) {
+    if (!find_in(table_of, qn)) {
       auto pos = s.tenancy.pos.line ? s.tenancy.pos : decls.tables.front().table.origin.pos;
       d.error(pos, fmt::format("tenancy.references names table {}, which is not declared", qn.display()),
-              help_or_default(did_you_mean(qn.name, table_names),
+              help_or_default(suggest(qn.name, table_names),
                               "declare it, or set [tenancy] references = \"table(column)\""));
     }
     for (const auto& decl : decls.tables)
@@ -258,17 +271,18 @@ void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnos
   std::map<std::pair<std::string, std::string>, SourcePos> relation_names;  // (schema, name) -> where
   for (const auto& t : catalog.tables) relation_names[{t.name.schema, t.name.name}] = t.origin.pos;
   for (const auto& t : catalog.tables) {
-    const auto* decl = find_decl(decls, t.name.name);
+    const auto* decl = find_in(decl_of, t.name.name);
     std::vector<std::string> column_names;
     for (const auto& c : t.columns) column_names.push_back(c.name);
+    const std::set<std::string> columns(column_names.begin(), column_names.end());
     auto require_column = [&](const std::string& col, const SourcePos& pos, const std::string& what) {
-      if (t.column(col)) return;
+      if (columns.count(col)) return;
       d.error(pos, fmt::format("{} names column '{}', which table {} does not have", what, col, t.name.name),
-              did_you_mean(col, column_names));
+              suggest(col, column_names));
     };
     auto require_columns_in = [&](SqlFragment kind, const std::string& text, const SourcePos& pos,
                                   const std::string& what) {
-      if (only_known_words(text, t)) return;
+      if (only_known_words(text, columns)) return;
       for (const auto& col : referenced_columns(kind, text)) require_column(col, pos, what);
     };
 
@@ -280,11 +294,11 @@ void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnos
                            "check " + c.name);
       // The tenancy check above reports a missing tenancy table once, not per table.
       if (c.kind != ConstraintKind::ForeignKey || c.origin.flag == "tenant_scoped") continue;
-      const auto* target = catalog.table(c.ref_table);
+      const auto* target = find_in(table_of, c.ref_table);
       if (!target) {
         d.error(c.origin.pos,
                 fmt::format("foreign key {} references table {}, which is not declared", c.name, c.ref_table.display()),
-                help_or_default(did_you_mean(c.ref_table.name, table_names), "declare that table, or fix the name"));
+                help_or_default(suggest(c.ref_table.name, table_names), "declare that table, or fix the name"));
         continue;
       }
       std::vector<std::string> target_columns;
@@ -304,7 +318,7 @@ void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnos
           d.error(c.origin.pos,
                   fmt::format("foreign key {} references column {}.{}, which does not exist", c.name, target->name.name,
                               col),
-                  did_you_mean(col, target_columns));
+                  suggest(col, target_columns));
       if (!refs.empty() && refs.size() != c.columns.size())
         d.error(c.origin.pos,
                 fmt::format("foreign key {} has {} column(s) but references {}", c.name, c.columns.size(), refs.size()),

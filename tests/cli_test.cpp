@@ -87,6 +87,28 @@ TEST_CASE("check on 100,000 mistakes prints 100 of them and the count, in well u
   CHECK(seconds < 10);  // 38 s when every error scanned the file from its first line
 }
 
+TEST_CASE("check stays linear on large schemas: 70,000 tables that reference each other, 100,000 columns") {
+  std::string tables;
+  for (int i = 0; i < 70000; ++i) {
+    tables += fmt::format("[tables.t{}.columns]\nid = {{ type = \"uuid\", primary_key = true }}\n", i);
+    if (i > 0)
+      tables += fmt::format("p = {{ type = \"uuid\", references = \"t{}(id)\", check = \"p IS NOT NULL\" }}\n", i - 1);
+  }
+  std::string columns = "[tables.t.columns]\nid = { type = \"uuid\", primary_key = true }\n";
+  for (int i = 0; i < 100000; ++i) columns += fmt::format("c{0} = {{ type = \"int\", check = \"c{0} > 0\" }}\n", i);
+  for (const auto& [name, text] : {std::pair{"tables", tables}, std::pair{"columns", columns}}) {
+    auto file = fs::temp_directory_path() / fmt::format("schemac_{}_{}.toml", name, getpid());
+    std::ofstream(file) << text;
+    auto start = std::chrono::steady_clock::now();
+    auto r = run("check --schema " + file.string());
+    auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    fs::remove(file);
+    INFO(name << ": " << r.output.substr(0, 300));
+    CHECK(r.code == 0);
+    CHECK(seconds < 8);  // 2.4 s and 1.6 s; 19.4 s and 12.9 s when each lookup scanned every table or column
+  }
+}
+
 TEST_CASE("a missing schema path is an error that says what to do") {
   auto r = run("check --schema /nonexistent/schema");
   CHECK(r.code == 1);

@@ -124,3 +124,18 @@ TEST_CASE("errors are printed in position order whatever order they were found i
   for (int line = 1; line <= 100; ++line) hundred.error({"f.toml", line, 1}, "x");
   CHECK(hundred.render().find("more error") == std::string::npos);
 }
+
+TEST_CASE("'did you mean' is worked out for the errors that are printed, not for 5,000") {
+  std::string text = "[tables.t.columns]\nid = { type = \"uuid\", primary_key = true }\n";
+  for (int i = 0; i < 5000; ++i) text += "c" + std::to_string(i) + " = \"int\"\n";
+  text += "[tables.t.indexes]\n";
+  for (int i = 0; i < 5000; ++i)
+    text += "i" + std::to_string(i) + " = { columns = [\"x" + std::to_string(i) + "\"] }\n";
+  Diagnostics diags;
+  CHECK_FALSE(compile_schema(std::vector<SourceFile>{{"wide.toml", text}}, diags));
+  const auto errors = diags.sorted();
+  CHECK(errors.size() == 5000);
+  CHECK(errors.front().help == "did you mean 'c0'?");
+  CHECK(std::count_if(errors.begin(), errors.end(), [](const Diagnostic& d) { return !d.help.empty(); }) ==
+        static_cast<long>(kMaxPrintedErrors));
+}
