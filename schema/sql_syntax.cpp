@@ -175,13 +175,20 @@ std::optional<SqlSyntaxError> check_sql(SqlFragment kind, std::string_view text)
   if (trimmed.empty()) return SqlSyntaxError{"is empty", 0, {}};
   if (text.find('\0') != std::string_view::npos)
     return SqlSyntaxError{"is not valid SQL: contains a NUL byte", static_cast<int>(text.find('\0')), {}};
-  // Before the parse: libpg_query prints its tree recursively, as deep as the fragment nests.
+  // Before the parse: libpg_query prints its tree recursively, as deep as the
+  // fragment nests. A fragment that does not scan alone is measured in its
+  // statement (which fails to scan too, and then to parse, unless the suffix
+  // closed what the fragment left open).
+  auto w = wrap(kind, text);
   auto tokens = scan_sql(std::string(text));
-  if (tokens)
-    if (auto e = too_deep(*tokens)) return e;
+  const bool alone = tokens.has_value();
+  if (auto guard = alone ? tokens : scan_sql(w.sql))
+    if (auto e = too_deep(*guard)) {
+      if (!alone) e->offset = std::clamp(e->offset - w.prefix, 0, static_cast<int>(text.size()));
+      return e;
+    }
   // Only whether it parses, and as one statement: no parse tree to build (the
   // JSON tree costs more than the parse itself).
-  auto w = wrap(kind, text);
   if (auto e = parse_error(w, text)) {
     e->message = "is not valid SQL: " + e->message;
     return e;
