@@ -22,8 +22,10 @@ Catalog expand(const Declarations& decls, Diagnostics& diags);
 // Checks across tables on the expanded catalog: references, names, lengths.
 void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnostics& diags);
 
-// All of the above; nullopt when any error was reported.
+// All of the above, from --schema PATH; nullopt when any error was reported.
 std::optional<CompiledSchema> compile_schema(const std::string& path, Diagnostics& diags);
+// The same from text already in memory (tests, the fuzzer).
+std::optional<CompiledSchema> compile_schema(const std::vector<SourceFile>& files, Diagnostics& diags);
 
 // "(select auth.jwt()) ->> 'organization_id'" -> "((select auth.jwt()) ->> 'organization_id')::uuid = ..."
 std::string tenant_predicate(const Settings& settings, const std::string& column_sql);

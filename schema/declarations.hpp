@@ -28,12 +28,20 @@ struct TableDecl {
 
 struct Declarations {
   Settings settings;
-  std::map<std::string, SourcePos> setting_pos;  // "tenancy.claim" -> where it was written
-  std::vector<TableDecl> tables;                 // in file order
+  std::map<std::string, SourcePos> setting_pos;       // "tenancy.claim" -> where it was written
+  std::map<std::string, SourcePos> setting_text_pos;  // "tenancy.type" -> where its string's text starts
+  std::vector<TableDecl> tables;                      // in file order
   std::vector<std::string> files;
 };
 
+struct SourceFile {
+  std::string name;  // as it appears in diagnostics
+  std::string text;
+};
+
 // Reads --schema PATH (a file, or every *.toml below a folder in sorted order).
-Declarations load_declarations(const std::string& path, Diagnostics& diags);
+std::vector<SourceFile> read_schema_files(const std::string& path, Diagnostics& diags);
+// The declarations in files already read, in order.
+Declarations load_declarations(const std::vector<SourceFile>& files, Diagnostics& diags);
 
 }  // namespace schemac

@@ -26,31 +26,44 @@ std::vector<Diagnostic> Diagnostics::sorted() const {
 }
 
 namespace {
-std::optional<std::string> source_line(const std::string& text, int line) {
-  int current = 1;
-  std::size_t start = 0;
-  while (current < line) {
-    auto nl = text.find('\n', start);
-    if (nl == std::string::npos) return std::nullopt;
-    start = nl + 1;
-    ++current;
+
+// Where each line of a file starts, found once per file rather than once per error.
+class LineIndex {
+ public:
+  explicit LineIndex(const std::string& text) : text_(text) {
+    starts_.push_back(0);
+    for (std::size_t i = text.find('\n'); i != std::string::npos; i = text.find('\n', i + 1)) starts_.push_back(i + 1);
   }
-  auto end = text.find('\n', start);
-  std::string out = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-  // Never echo control bytes (binary input) back to the terminal.
-  for (char& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 && c != '\t') c = '?';
-  return out;
-}
+
+  std::optional<std::string> line(int number) const {
+    if (number < 1 || static_cast<std::size_t>(number) > starts_.size()) return std::nullopt;
+    const auto start = starts_[static_cast<std::size_t>(number - 1)];
+    const auto end = text_.find('\n', start);
+    std::string out = text_.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    // Never echo control bytes (binary input) back to the terminal.
+    for (char& c : out)
+      if (static_cast<unsigned char>(c) < 0x20 && c != '\t') c = '?';
+    return out;
+  }
+
+ private:
+  const std::string& text_;
+  std::vector<std::size_t> starts_;
+};
+
 }  // namespace
 
 std::string Diagnostics::render() const {
   std::string out;
-  for (const auto& d : sorted()) {
+  std::map<std::string, LineIndex> lines;
+  const auto all = sorted();
+  for (std::size_t i = 0; i < all.size() && i < kMaxPrintedErrors; ++i) {
+    const auto& d = all[i];
     out += fmt::format("{}: error: {}\n", d.pos.str(), d.message);
     auto src = sources_.find(d.pos.file);
     if (src != sources_.end() && d.pos.line > 0) {
-      if (auto text = source_line(src->second, d.pos.line); text && text->size() < 300) {
+      auto index = lines.try_emplace(d.pos.file, src->second).first;
+      if (auto text = index->second.line(d.pos.line); text && text->size() < 300) {
         auto gutter = std::to_string(d.pos.line);
         out += fmt::format(" {} | {}\n", gutter, *text);
         out += fmt::format(" {} | {}^\n", std::string(gutter.size(), ' '),
@@ -58,6 +71,10 @@ std::string Diagnostics::render() const {
       }
     }
     if (!d.help.empty()) out += fmt::format("  help: {}\n", d.help);
+  }
+  if (all.size() > kMaxPrintedErrors) {
+    const auto more = all.size() - kMaxPrintedErrors;
+    out += fmt::format("and {} more error{}\n", more, more == 1 ? "" : "s");
   }
   if (!errors_.empty())
     out += fmt::format("{} error{} found; nothing was sent to the database\n", errors_.size(),

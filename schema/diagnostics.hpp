@@ -17,6 +17,10 @@ struct SourcePos {
   auto operator<=>(const SourcePos&) const = default;
 };
 
+// Past this many, render() only counts the rest: a file of 100,000 mistakes
+// gets a readable report, in time linear in its size.
+inline constexpr std::size_t kMaxPrintedErrors = 100;
+
 struct Diagnostic {
   SourcePos pos;
   std::string message;
@@ -32,7 +36,8 @@ class Diagnostics {
   std::size_t size() const { return errors_.size(); }
   // Sorted by position so output is stable whatever order checks ran in.
   std::vector<Diagnostic> sorted() const;
-  // "file:line:col: error: message", the source line with a caret, "help: ...".
+  // "file:line:col: error: message", the source line with a caret, "help: ...":
+  // the first kMaxPrintedErrors in position order, then how many more there are.
   std::string render() const;
 
  private:

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "schema/declarations.hpp"
+#include "schema/nesting_guard.hpp"
 #include "schema/reference.hpp"
 
 namespace schemac {
@@ -166,6 +167,7 @@ class FileLoader {
         continue;
       }
       out_.setting_pos[path] = pos(*k);
+      if (v->is_string()) out_.setting_text_pos[path] = text_pos(*v);
       setting(section, key, *v);
     }
   }
@@ -502,6 +504,8 @@ class FileLoader {
             if (cols->empty())
               d_.error(pos(*iv), fmt::format("index {} has no columns", idx.name), "list at least one column");
             decl.value_pos["indexes." + idx.name + ".columns"] = pos(*iv);
+            for (std::size_t nth = 0; nth < cols->size(); ++nth)  // where each key's text starts
+              decl.value_pos[fmt::format("indexes.{}.columns.{}", idx.name, nth)] = text_pos(*iv->as_array()->get(nth));
           }
         } else if (key == "where") {
           idx.where = string(*iv, what).value_or("");
@@ -714,29 +718,42 @@ std::vector<std::string> schema_files(const std::string& path, Diagnostics& d) {
   return files;
 }
 
+void load_file(const SourceFile& file, Declarations& out, Diagnostics& diags) {
+  out.files.push_back(file.name);
+  diags.add_source(file.name, file.text);
+  if (auto deep = check_nesting(file.text)) {  // before toml++, which would recurse that deep
+    diags.error({file.name, deep->line, deep->column}, deep->message, deep->help);
+    return;
+  }
+  toml::table root;
+  try {
+    root = toml::parse(std::string_view{file.text}, std::string_view{file.name});
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    diags.error({file.name, static_cast<int>(b.line), static_cast<int>(b.column)},
+                fmt::format("this is not valid TOML: {}", e.description()),
+                "see https://toml.io for the syntax; strings need quotes, keys need '='");
+    return;
+  }
+  FileLoader(diags, out, file.name).load(root);
+}
+
 }  // namespace
 
-Declarations load_declarations(const std::string& path, Diagnostics& diags) {
-  Declarations out;
+std::vector<SourceFile> read_schema_files(const std::string& path, Diagnostics& diags) {
+  std::vector<SourceFile> out;
   for (const auto& file : schema_files(path, diags)) {
-    out.files.push_back(file);
     std::ifstream in(file, std::ios::binary);
     std::stringstream buf;
     buf << in.rdbuf();
-    std::string text = buf.str();
-    diags.add_source(file, text);
-    toml::table root;
-    try {
-      root = toml::parse(std::string_view{text}, std::string_view{file});
-    } catch (const toml::parse_error& e) {
-      const auto& b = e.source().begin;
-      diags.error({file, static_cast<int>(b.line), static_cast<int>(b.column)},
-                  fmt::format("this is not valid TOML: {}", e.description()),
-                  "see https://toml.io for the syntax; strings need quotes, keys need '='");
-      continue;
-    }
-    FileLoader(diags, out, file).load(root);
+    out.push_back({file, buf.str()});
   }
+  return out;
+}
+
+Declarations load_declarations(const std::vector<SourceFile>& files, Diagnostics& diags) {
+  Declarations out;
+  for (const auto& file : files) load_file(file, out, diags);
   return out;
 }
 

@@ -1,11 +1,13 @@
 #include "schema/sql_syntax.hpp"
 
 #include <pg_query.h>
-#include <pg_query/pg_query.pb-c.h>
 
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+
+#include "schema/sql_shape.hpp"
+#include "schema/sql_tokens.hpp"
 
 namespace schemac {
 
@@ -16,35 +18,52 @@ struct Wrapped {
   int prefix = 0;
 };
 
-// Each fragment is parsed inside the smallest statement that gives it meaning.
-Wrapped wrap(SqlFragment kind, std::string_view text) {
-  std::string prefix;
-  std::string suffix;
-  switch (kind) {
-    case SqlFragment::Expression:
-      prefix = "SELECT (";
-      suffix = ")";
-      break;
-    case SqlFragment::Type:
-      prefix = "CREATE TABLE t (c ";
-      suffix = ")";
-      break;
-    case SqlFragment::IndexKey:
-      prefix = "CREATE INDEX i ON t (";
-      suffix = ")";
-      break;
-    case SqlFragment::ColumnDefault:  // as written after DEFAULT, without parentheses
-      prefix = "CREATE TABLE t (c int DEFAULT ";
-      suffix = ")";
-      break;
-  }
+Wrapped wrap(const std::string& prefix, std::string_view text, const std::string& suffix) {
   return {prefix + std::string(text) + suffix, static_cast<int>(prefix.size())};
 }
 
+// Each fragment is parsed inside the smallest statement that gives it meaning.
+Wrapped wrap(SqlFragment kind, std::string_view text) {
+  switch (kind) {
+    case SqlFragment::Expression:
+      return wrap("SELECT (", text, ")");
+    case SqlFragment::Type:
+      return wrap("CREATE TABLE t (c ", text, ")");
+    case SqlFragment::IndexKey:
+      return wrap("CREATE INDEX i ON t (", text, ")");
+    case SqlFragment::ColumnDefault:  // as written after DEFAULT, without parentheses
+      return wrap("CREATE TABLE t (c int DEFAULT ", text, ")");
+  }
+  return {};
+}
+
+// The one place that admits exactly one fragment of the kind: an expression
+// where CHECK takes one (like a policy's USING or an index's WHERE), a type
+// where CAST takes one (no column clauses after it).
+std::optional<Wrapped> exact_wrap(SqlFragment kind, std::string_view text) {
+  if (kind == SqlFragment::Expression) return wrap("ALTER TABLE t ADD CHECK (", text, ")");
+  if (kind == SqlFragment::Type) return wrap("SELECT CAST(NULL AS ", text, ")");
+  return std::nullopt;
+}
+
+// Whether the wrapped fragment parses, and where in the fragment it stops if not.
+std::optional<SqlSyntaxError> parse_error(const Wrapped& w, std::string_view text) {
+  PgQueryParseResult r = pg_query_parse(w.sql.c_str());
+  std::optional<SqlSyntaxError> out;
+  if (r.error) {
+    int offset = r.error->cursorpos > 0 ? r.error->cursorpos - 1 - w.prefix : 0;
+    out = SqlSyntaxError{r.error->message, std::clamp(offset, 0, static_cast<int>(text.size())), {}};
+  }
+  pg_query_free_parse_result(r);
+  return out;
+}
+
 // The parse tree of the one statement a fragment makes, or null when the
-// fragment does not parse as exactly one (check_sql says why).
+// fragment does not parse as exactly one, or nests too deeply to print.
 nlohmann::json parse_tree(SqlFragment kind, std::string_view text) {
   if (text.find('\0') != std::string_view::npos) return nullptr;
+  auto tokens = scan_sql(std::string(text));
+  if (!tokens || too_deep(*tokens)) return nullptr;
   auto w = wrap(kind, text);
   PgQueryParseResult r = pg_query_parse(w.sql.c_str());
   nlohmann::json tree;
@@ -54,48 +73,87 @@ nlohmann::json parse_tree(SqlFragment kind, std::string_view text) {
   return tree["stmts"][0];
 }
 
-void collect_columns(const nlohmann::json& node, std::vector<std::string>& out) {
-  if (node.is_array()) {
-    for (const auto& child : node) collect_columns(child, out);
-    return;
-  }
-  if (!node.is_object()) return;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    if (it.key() == "RangeSubselect") continue;
-    if (it.key() == "SubLink") {
-      // "b IN (SELECT c FROM t)": b is ours, c is t's.
-      if (it.value().contains("testexpr")) collect_columns(it.value()["testexpr"], out);
-      continue;
+// Every key/value pair of every object in the tree, without recursion (a tree
+// may be as deep as the fragment allows). `visit` returns whether to look
+// inside the value; it may push other parts of it instead.
+template <typename Visit>
+void walk(const nlohmann::json& root, Visit visit) {
+  std::vector<const nlohmann::json*> stack{&root};
+  while (!stack.empty()) {
+    const auto* node = stack.back();
+    stack.pop_back();
+    if (node->is_array()) {
+      for (const auto& child : *node) stack.push_back(&child);
+    } else if (node->is_object()) {
+      for (auto it = node->begin(); it != node->end(); ++it)
+        if (visit(it.key(), it.value(), stack)) stack.push_back(&it.value());
     }
-    if (it.key() == "ColumnRef") {
-      const auto& fields = it.value().value("fields", nlohmann::json::array());
-      if (fields.size() == 1 && fields[0].contains("String")) {
-        const auto& s = fields[0]["String"];
-        auto name = s.value("sval", s.value("str", std::string{}));
-        if (!name.empty()) out.push_back(name);
-      }
-      continue;
-    }
-    collect_columns(it.value(), out);
   }
 }
 
-void collect_functions(const nlohmann::json& node, std::vector<std::string>& out) {
-  if (node.is_array()) {
-    for (const auto& child : node) collect_functions(child, out);
-    return;
-  }
-  if (!node.is_object()) return;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    if (it.key() == "FuncCall") {
-      const auto& name = it.value().value("funcname", nlohmann::json::array());
-      if (!name.empty() && name.back().contains("String")) {
-        const auto& s = name.back()["String"];
-        out.push_back(s.value("sval", s.value("str", std::string{})));
-      }
+std::string string_node(const nlohmann::json& node) {
+  const auto& s = node["String"];
+  return s.value("sval", s.value("str", std::string{}));
+}
+
+void collect_columns(const nlohmann::json& tree, std::vector<std::string>& out) {
+  walk(tree, [&](const std::string& key, const nlohmann::json& value, std::vector<const nlohmann::json*>& stack) {
+    if (key == "RangeSubselect") return false;
+    if (key == "SubLink") {
+      // "b IN (SELECT c FROM t)": b is ours, c is t's.
+      if (value.contains("testexpr")) stack.push_back(&value["testexpr"]);
+      return false;
     }
-    collect_functions(it.value(), out);
+    if (key == "ColumnRef") {
+      const auto& fields = value.value("fields", nlohmann::json::array());
+      if (fields.size() == 1 && fields[0].contains("String"))
+        if (auto name = string_node(fields[0]); !name.empty()) out.push_back(name);
+      return false;
+    }
+    return true;
+  });
+}
+
+void collect_functions(const nlohmann::json& tree, std::vector<std::string>& out) {
+  walk(tree, [&](const std::string& key, const nlohmann::json& value, std::vector<const nlohmann::json*>&) {
+    if (key == "FuncCall") {
+      const auto& name = value.value("funcname", nlohmann::json::array());
+      if (!name.empty() && name.back().contains("String")) out.push_back(string_node(name.back()));
+    }
+    return true;
+  });
+}
+
+bool first_token_is(const std::vector<SqlToken>& tokens, PgQuery__Token kind) {
+  return !tokens.empty() && tokens.front().kind == kind;
+}
+
+// What the parser accepts in the wrapper but the fragment's kind does not:
+// brackets reaching outside it, a second key or column, trailing clauses.
+std::optional<SqlSyntaxError> shape_error(SqlFragment kind, std::string_view text,
+                                          const std::vector<SqlToken>& tokens) {
+  if (auto e = unbalanced(tokens)) return e;
+  static const std::string type_help =
+      "write the type alone, e.g. \"text\" or \"numeric(12,2)\"; a default, a check or another column has its own key";
+  if (kind == SqlFragment::IndexKey)
+    if (auto comma = top_level_comma(tokens))
+      return SqlSyntaxError{"must be exactly one index key; a comma starts another", *comma,
+                            "list each key as its own string: columns = [\"a\", \"b\"]"};
+  if (kind == SqlFragment::Type) {
+    if (auto comma = top_level_comma(tokens))
+      return SqlSyntaxError{"must be exactly one type name; a comma starts another column", *comma, type_help};
+    if (first_token_is(tokens, PG_QUERY__TOKEN__SETOF))
+      return SqlSyntaxError{"must be exactly one type name; SETOF is for function results", 0, type_help};
   }
+  auto exact = exact_wrap(kind, text);
+  if (!exact) return std::nullopt;
+  auto e = parse_error(*exact, text);
+  if (!e) return std::nullopt;
+  if (kind == SqlFragment::Type)
+    return SqlSyntaxError{"must be exactly one type name, with no clauses after it", e->offset, type_help};
+  return SqlSyntaxError{"must be exactly one SQL expression", e->offset,
+                        "write one value or condition, e.g. \"length(name) > 0\"; a list, a query or a second "
+                        "statement is not an expression"};
 }
 
 }  // namespace
@@ -114,25 +172,35 @@ std::vector<std::string> called_functions(SqlFragment kind, std::string_view tex
 std::optional<SqlSyntaxError> check_sql(SqlFragment kind, std::string_view text) {
   auto trimmed = text;
   while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front()))) trimmed.remove_prefix(1);
-  if (trimmed.empty()) return SqlSyntaxError{"is empty", 0};
+  if (trimmed.empty()) return SqlSyntaxError{"is empty", 0, {}};
   if (text.find('\0') != std::string_view::npos)
-    return SqlSyntaxError{"contains a NUL byte", static_cast<int>(text.find('\0'))};
+    return SqlSyntaxError{"is not valid SQL: contains a NUL byte", static_cast<int>(text.find('\0')), {}};
+  // Before the parse: libpg_query prints its tree recursively, as deep as the
+  // fragment nests. A fragment that does not scan alone is measured in its
+  // statement (which fails to scan too, and then to parse, unless the suffix
+  // closed what the fragment left open).
+  auto w = wrap(kind, text);
+  auto tokens = scan_sql(std::string(text));
+  const bool alone = tokens.has_value();
+  if (auto guard = alone ? tokens : scan_sql(w.sql))
+    if (auto e = too_deep(*guard)) {
+      if (!alone) e->offset = std::clamp(e->offset - w.prefix, 0, static_cast<int>(text.size()));
+      return e;
+    }
   // Only whether it parses, and as one statement: no parse tree to build (the
   // JSON tree costs more than the parse itself).
-  auto w = wrap(kind, text);
-  PgQueryParseResult r = pg_query_parse(w.sql.c_str());
-  std::optional<SqlSyntaxError> out;
-  if (r.error) {
-    int offset = r.error->cursorpos > 0 ? r.error->cursorpos - 1 - w.prefix : 0;
-    out = SqlSyntaxError{r.error->message, std::clamp(offset, 0, static_cast<int>(text.size()))};
+  if (auto e = parse_error(w, text)) {
+    e->message = "is not valid SQL: " + e->message;
+    return e;
   }
-  pg_query_free_parse_result(r);
-  if (out) return out;
+  std::optional<SqlSyntaxError> out;
   PgQuerySplitResult split = pg_query_split_with_scanner(w.sql.c_str());
   if (!split.error && split.n_stmts != 1)
-    out = SqlSyntaxError{"must be a single SQL fragment, not several statements", 0};
+    out = SqlSyntaxError{"is not valid SQL: must be a single SQL fragment, not several statements", 0, {}};
   pg_query_free_split_result(split);
-  return out;
+  if (out) return out;
+  if (!tokens) return SqlSyntaxError{"is not valid SQL: it does not scan on its own", 0, {}};
+  return shape_error(kind, text, *tokens);
 }
 
 std::vector<std::string> referenced_columns(SqlFragment kind, std::string_view text) {
@@ -146,32 +214,6 @@ std::vector<std::string> referenced_columns(SqlFragment kind, std::string_view t
 }
 
 namespace {
-
-struct Token {
-  int start, end;
-  PgQuery__Token kind;
-  PgQuery__KeywordKind keyword;
-};
-
-// libpg_query's scanner (PostgreSQL's own lexer), tokens in order.
-std::optional<std::vector<Token>> scan(const std::string& text) {
-  PgQueryScanResult result = pg_query_scan(text.c_str());
-  std::optional<std::vector<Token>> out;
-  if (!result.error) {
-    auto* message =
-        pg_query__scan_result__unpack(nullptr, result.pbuf.len, reinterpret_cast<const uint8_t*>(result.pbuf.data));
-    if (message) {
-      out.emplace();
-      for (std::size_t i = 0; i < message->n_tokens; ++i) {
-        const auto* t = message->tokens[i];
-        out->push_back({t->start, t->end, t->token, t->keyword_kind});
-      }
-      pg_query__scan_result__free_unpacked(message, nullptr);
-    }
-  }
-  pg_query_free_scan_result(result);
-  return out;
-}
 
 // An identifier token's name: "Quoted" as written, bare ones folded to lower case.
 std::string identifier_name(std::string_view token) {
@@ -196,7 +238,7 @@ std::string identifier_as_postgres_prints(std::string_view name) {
     plain = plain && (std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
                       c == '_' || c == '$');
   if (plain) {
-    auto tokens = scan(std::string(name));
+    auto tokens = scan_sql(std::string(name));
     plain = tokens && tokens->size() == 1 &&
             ((*tokens)[0].keyword == PG_QUERY__KEYWORD_KIND__NO_KEYWORD ||
              (*tokens)[0].keyword == PG_QUERY__KEYWORD_KIND__UNRESERVED_KEYWORD);
@@ -211,7 +253,7 @@ std::string identifier_as_postgres_prints(std::string_view name) {
 
 std::string rename_column(std::string_view definition, std::string_view from, std::string_view to) {
   const std::string text(definition);
-  auto tokens = scan(text);
+  auto tokens = scan_sql(text);
   if (!tokens) return text;
   const std::string replacement = identifier_as_postgres_prints(to);
   std::string out;

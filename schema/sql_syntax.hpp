@@ -10,12 +10,20 @@
 namespace schemac {
 
 struct SqlSyntaxError {
-  std::string message;
-  int offset = 0;  // 0-based byte offset into the fragment
+  std::string message;  // follows the fragment's name: "is not valid SQL: ...", "nests more than ..."
+  int offset = 0;       // 0-based byte offset into the fragment
+  std::string help;     // what to write instead, when the caller's general advice does not fit
 };
 
 enum class SqlFragment { Expression, Type, IndexKey, ColumnDefault };
 
+// How deeply a fragment may nest (see sql_shape.hpp for how it is counted):
+// deeper ones are refused before libpg_query builds and prints a tree that deep.
+inline constexpr int kMaxSqlNesting = 256;
+
+// Whether `text` is exactly one fragment of its kind: one expression (that
+// could stand inside CHECK (...)), one type name, one index key. Nothing it
+// contains can close the brackets of the statement it is pasted into.
 std::optional<SqlSyntaxError> check_sql(SqlFragment kind, std::string_view text);
 
 // Unqualified column names an expression reads, outside sub-queries (those

@@ -67,6 +67,22 @@ TEST_CASE("check never crashes: random bytes, truncated and mutated schemas") {
   fs::remove_all(dir);
 }
 
+TEST_CASE("check on 100,000 mistakes prints 100 of them and the count") {
+  auto file = fs::temp_directory_path() / fmt::format("schemac_many_{}.toml", getpid());
+  {
+    std::ofstream out(file);
+    out << "[tables.t.columns]\nid = { type = \"uuid\", primary_key = true }\n[tables.t]\n";
+    for (int i = 0; i < 100000; ++i) out << "k" << i << " = 1\n";
+  }
+  auto r = run("check --schema " + file.string());
+  fs::remove(file);
+  CHECK(r.code == 1);
+  std::size_t printed = 0;
+  for (auto i = r.output.find(": error: "); i != std::string::npos; i = r.output.find(": error: ", i + 1)) ++printed;
+  CHECK(printed == 100);
+  CHECK(r.output.ends_with("\nand 99900 more errors\n100000 errors found; nothing was sent to the database\n"));
+}
+
 TEST_CASE("a missing schema path is an error that says what to do") {
   auto r = run("check --schema /nonexistent/schema");
   CHECK(r.code == 1);

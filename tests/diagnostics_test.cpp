@@ -84,3 +84,58 @@ TEST_CASE("the example schema compiles without errors") {
   CHECK(people->index("people_organization_id_email_key")->unique);
   CHECK(people->index("idx_people_tenant"));
 }
+
+namespace {
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto i = text.find(what); i != std::string::npos; i = text.find(what, i + 1)) ++n;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("100,000 errors: the first 100 in position order, then how many more") {
+  std::string text = "[tables.t.columns]\nid = { type = \"uuid\", primary_key = true }\n[tables.t]\n";
+  for (int i = 0; i < 100000; ++i) text += "k" + std::to_string(i) + " = 1\n";
+  Diagnostics diags;
+  CHECK_FALSE(compile_schema(std::vector<SourceFile>{{"many.toml", text}}, diags));
+  CHECK(diags.size() == 100000);
+  auto rendered = diags.render();
+  CHECK(count(rendered, ": error: ") == 100);
+  CHECK(rendered.rfind("many.toml:4:1: error: unknown key 'k0' in table t\n", 0) == 0);
+  CHECK(rendered.find("many.toml:103:1: error: unknown key 'k99' in table t\n 103 | k99 = 1\n     | ^\n") !=
+        std::string::npos);
+  CHECK(rendered.find("'k100'") == std::string::npos);
+  CHECK(rendered.ends_with("\nand 99900 more errors\n100000 errors found; nothing was sent to the database\n"));
+}
+
+TEST_CASE("errors are printed in position order whatever order they were found in") {
+  Diagnostics diags;
+  std::string text;
+  for (int line = 1; line <= 101; ++line) text += "line " + std::to_string(line) + "\n";
+  diags.add_source("f.toml", text);
+  for (int line = 101; line >= 1; --line) diags.error({"f.toml", line, 1}, "at line " + std::to_string(line));
+  auto rendered = diags.render();
+  CHECK(rendered.rfind("f.toml:1:1: error: at line 1\n 1 | line 1\n", 0) == 0);
+  CHECK(rendered.find("f.toml:100:1: error: at line 100\n 100 | line 100\n") != std::string::npos);
+  CHECK(rendered.find("at line 101") == std::string::npos);
+  CHECK(rendered.ends_with("\nand 1 more error\n101 errors found; nothing was sent to the database\n"));
+  // Exactly at the cap: no "more" line.
+  Diagnostics hundred;
+  for (int line = 1; line <= 100; ++line) hundred.error({"f.toml", line, 1}, "x");
+  CHECK(hundred.render().find("more error") == std::string::npos);
+}
+
+TEST_CASE("'did you mean' is worked out for the errors that are printed, not for 5,000") {
+  std::string text = "[tables.t.columns]\nid = { type = \"uuid\", primary_key = true }\n";
+  for (int i = 0; i < 5000; ++i) text += "c" + std::to_string(i) + " = \"int\"\n";
+  text += "[tables.t.indexes]\n";
+  for (int i = 0; i < 5000; ++i)
+    text += "i" + std::to_string(i) + " = { columns = [\"x" + std::to_string(i) + "\"] }\n";
+  Diagnostics diags;
+  CHECK_FALSE(compile_schema(std::vector<SourceFile>{{"wide.toml", text}}, diags));
+  const auto errors = diags.sorted();
+  CHECK(errors.size() == 5000);
+  CHECK(errors.front().help == "did you mean 'c0'?");
+  CHECK(std::count_if(errors.begin(), errors.end(), [](const Diagnostic& d) { return !d.help.empty(); }) ==
+        static_cast<long>(kMaxPrintedErrors));
+}
