@@ -27,7 +27,8 @@ std::string linked_tables() {
   std::string out;
   for (int i = 0; i < 70000; ++i) {
     out += fmt::format("[tables.t{}.columns]\nid = {{ type = \"uuid\", primary_key = true }}\n", i);
-    if (i > 0) out += fmt::format("p = {{ type = \"uuid\", references = \"t{}(id)\", check = \"p IS NOT NULL\" }}\n", i - 1);
+    if (i > 0)
+      out += fmt::format("p = {{ type = \"uuid\", references = \"t{}(id)\", check = \"p IS NOT NULL\" }}\n", i - 1);
   }
   return out;
 }

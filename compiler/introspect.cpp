@@ -204,16 +204,16 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   std::string wanted = "(NULL, NULL)";
   for (const auto& f : scope.functions)
     wanted += fmt::format(", ({}, {})", quote_literal(f.schema), quote_literal(f.name));
-  for (const auto& r : db.query(
-           fmt::format("SELECT n.nspname, p.proname, pg_catalog.pg_get_functiondef(p.oid), "
-                       "to_json(ARRAY(SELECT DISTINCT COALESCE(g.rolname::text, 'public') FROM "
-                       "pg_catalog.aclexplode(COALESCE(p.proacl, pg_catalog.acldefault('f', p.proowner))) a "
-                       "LEFT JOIN pg_catalog.pg_roles g ON g.oid = a.grantee "
-                       "WHERE a.grantee <> p.proowner AND a.privilege_type = 'EXECUTE' ORDER BY 1))::text "
-                       "FROM pg_catalog.pg_proc p "
-                       "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
-                       "WHERE p.pronargs = 0 AND (n.nspname, p.proname) IN (VALUES {}) ORDER BY 1, 2",
-                       wanted))) {
+  for (const auto& r :
+       db.query(fmt::format("SELECT n.nspname, p.proname, pg_catalog.pg_get_functiondef(p.oid), "
+                            "to_json(ARRAY(SELECT DISTINCT COALESCE(g.rolname::text, 'public') FROM "
+                            "pg_catalog.aclexplode(COALESCE(p.proacl, pg_catalog.acldefault('f', p.proowner))) a "
+                            "LEFT JOIN pg_catalog.pg_roles g ON g.oid = a.grantee "
+                            "WHERE a.grantee <> p.proowner AND a.privilege_type = 'EXECUTE' ORDER BY 1))::text "
+                            "FROM pg_catalog.pg_proc p "
+                            "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+                            "WHERE p.pronargs = 0 AND (n.nspname, p.proname) IN (VALUES {}) ORDER BY 1, 2",
+                            wanted))) {
     Function f;
     f.name = {str(r[0]), str(r[1])};
     f.definition = str(r[2]);

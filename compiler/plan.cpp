@@ -96,8 +96,9 @@ class Planner {
           {{}, "undeclared_tables"}, {"deletes-data"});
     }
     // Phases run in order; within a phase, the order steps were added (dependencies, then names).
-    std::stable_sort(plan_.steps.begin(), plan_.steps.end(),
-                     [](const Step& a, const Step& b) { return std::tie(a.phase, a.rank) < std::tie(b.phase, b.rank); });
+    std::stable_sort(plan_.steps.begin(), plan_.steps.end(), [](const Step& a, const Step& b) {
+      return std::tie(a.phase, a.rank) < std::tie(b.phase, b.rank);
+    });
     return std::move(plan_);
   }
 
@@ -456,14 +457,15 @@ class Planner {
     add(Phase::Constraints, name, "fill " + c.name + " in existing rows, 5,000 rows per transaction",
         // schemac.backfill: the touch_updated_at and audit triggers leave these
         // updates alone (runtime/); it lasts one transaction, so it is set in each.
-        "DO " + quote_dollar(fmt::format("\nDECLARE\n  filled bigint;\nBEGIN\n  LOOP\n"
-                                         "    PERFORM set_config('schemac.backfill', 'on', true);\n"
-                                         "    UPDATE {0} SET {1} = DEFAULT WHERE ctid = ANY (ARRAY(SELECT ctid FROM {0} "
-                                         "WHERE {1} IS NULL LIMIT 5000));\n"
-                                         "    GET DIAGNOSTICS filled = ROW_COUNT;\n    EXIT WHEN filled = 0;\n    "
-                                         "COMMIT;\n  END LOOP;\nEND\n",
-                                         t.name.sql(), quote_ident(c.name)),
-                             "backfill"),
+        "DO " +
+            quote_dollar(fmt::format("\nDECLARE\n  filled bigint;\nBEGIN\n  LOOP\n"
+                                     "    PERFORM set_config('schemac.backfill', 'on', true);\n"
+                                     "    UPDATE {0} SET {1} = DEFAULT WHERE ctid = ANY (ARRAY(SELECT ctid FROM {0} "
+                                     "WHERE {1} IS NULL LIMIT 5000));\n"
+                                     "    GET DIAGNOSTICS filled = ROW_COUNT;\n    EXIT WHEN filled = 0;\n    "
+                                     "COMMIT;\n  END LOOP;\nEND\n",
+                                     t.name.sql(), quote_ident(c.name)),
+                         "backfill"),
         "ROW EXCLUSIVE (row locks on 5,000 rows at a time; reads and writes continue)", 0, c.origin);
   }
 
@@ -587,10 +589,10 @@ class Planner {
             .rank = fk;
       }
       if (!same || !lc->validated) {
-        auto& v =
-            add(Phase::Constraints, name, fmt::format("validate {} {} against existing rows", to_string(c.kind), c.name),
-                fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), quote_ident(c.name)),
-                kShareUpdateExclusive, group(), c.origin, {"validation-may-fail"});
+        auto& v = add(Phase::Constraints, name,
+                      fmt::format("validate {} {} against existing rows", to_string(c.kind), c.name),
+                      fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), quote_ident(c.name)),
+                      kShareUpdateExclusive, group(), c.origin, {"validation-may-fail"});
         v.validates = c.name;
         v.rank = fk;
       }
@@ -745,16 +747,18 @@ class Planner {
                        t.origin, {"authz-change"}),
                    "policy", lp.name);
     if (t.rls_enabled != live.rls_enabled) {
-      auto& s = add(Phase::Rls, name, t.rls_enabled ? "enable row level security" : "disable row level security",
-                    fmt::format("ALTER TABLE {} {} ROW LEVEL SECURITY", t.name.sql(), t.rls_enabled ? "ENABLE" : "DISABLE"),
-                    kAccessExclusive, tx(), t.origin, {"authz-change"});
+      auto& s =
+          add(Phase::Rls, name, t.rls_enabled ? "enable row level security" : "disable row level security",
+              fmt::format("ALTER TABLE {} {} ROW LEVEL SECURITY", t.name.sql(), t.rls_enabled ? "ENABLE" : "DISABLE"),
+              kAccessExclusive, tx(), t.origin, {"authz-change"});
       if (!t.rls_enabled) undeclared(s, "row level security", t.name.display());
     }
     if (t.rls_forced != live.rls_forced) {
-      auto& s = add(Phase::Rls, name,
-                    t.rls_forced ? "force row level security on the owner too" : "stop forcing row level security",
-                    fmt::format("ALTER TABLE {} {} ROW LEVEL SECURITY", t.name.sql(), t.rls_forced ? "FORCE" : "NO FORCE"),
-                    kAccessExclusive, tx(), t.origin, {"authz-change"});
+      auto& s =
+          add(Phase::Rls, name,
+              t.rls_forced ? "force row level security on the owner too" : "stop forcing row level security",
+              fmt::format("ALTER TABLE {} {} ROW LEVEL SECURITY", t.name.sql(), t.rls_forced ? "FORCE" : "NO FORCE"),
+              kAccessExclusive, tx(), t.origin, {"authz-change"});
       if (!t.rls_forced) undeclared(s, "forced row level security", t.name.display());
     }
     for (const auto& [role, privs] : t.grants) {

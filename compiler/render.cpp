@@ -31,7 +31,7 @@ std::string undeclared_drops(const Plan& plan) {
       parts.push_back(fmt::format("1 {}", kind));
     else
       parts.push_back(fmt::format("{} {}", n,
-                                  kind == "policy"      ? "policies"
+                                  kind == "policy"     ? "policies"
                                   : kind.back() == 'x' ? kind + "es"
                                                        : kind + "s"));
   }

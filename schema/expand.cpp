@@ -243,9 +243,8 @@ struct Expander {
     // columns (CREATE TABLE drops it): declaring both must not plan it forever.
     if (const auto* pk = t.primary_key()) {
       const auto pk_columns = pk->columns;
-      std::erase_if(t.constraints, [&](const Constraint& c) {
-        return c.kind == ConstraintKind::Unique && c.columns == pk_columns;
-      });
+      std::erase_if(t.constraints,
+                    [&](const Constraint& c) { return c.kind == ConstraintKind::Unique && c.columns == pk_columns; });
     }
     // Order matters: tenant_scoped adds the tenancy column before soft_delete
     // rewrites index predicates, and its generated index stays whole (FK cascades use it).
@@ -369,7 +368,8 @@ void tenant_consistent_keys(Catalog& out, const Declarations& decls) {
   const std::string& col = s.tenancy.column;
   std::set<QualifiedName> tenant_tables;
   for (const auto& d : decls.tables)
-    if (d.flags.tenant_scoped) tenant_tables.insert({d.table.name.schema.empty() ? s.default_schema() : d.table.name.schema, d.table.name.name});
+    if (d.flags.tenant_scoped)
+      tenant_tables.insert({d.table.name.schema.empty() ? s.default_schema() : d.table.name.schema, d.table.name.name});
   for (auto& t : out.tables) {
     if (!tenant_tables.count(t.name)) continue;
     for (auto& c : t.constraints) {
@@ -394,10 +394,11 @@ void tenant_consistent_keys(Catalog& out, const Declarations& decls) {
       refs.insert(refs.begin(), col);
       c.ref_columns = refs;
       const std::set<std::string> wanted(refs.begin(), refs.end());
-      const bool has_key = std::any_of(parent->constraints.begin(), parent->constraints.end(), [&](const Constraint& k) {
-        return (k.kind == ConstraintKind::PrimaryKey || k.kind == ConstraintKind::Unique) &&
-               std::set<std::string>(k.columns.begin(), k.columns.end()) == wanted;
-      });
+      const bool has_key =
+          std::any_of(parent->constraints.begin(), parent->constraints.end(), [&](const Constraint& k) {
+            return (k.kind == ConstraintKind::PrimaryKey || k.kind == ConstraintKind::Unique) &&
+                   std::set<std::string>(k.columns.begin(), k.columns.end()) == wanted;
+          });
       if (has_key) continue;
       Constraint key;
       key.kind = ConstraintKind::Unique;

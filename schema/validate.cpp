@@ -130,7 +130,8 @@ void check_settings_names(const Declarations& decls, Diagnostics& d) {
     for (const auto& c : ref->columns) check_identifier(d, c, pos, "a column of tenancy.references");
   }
   for (const auto& r : s.tenancy.roles) check_identifier(d, r, at("tenancy.roles", none), "role");
-  if (!s.audit.table.schema.empty()) check_identifier(d, s.audit.table.schema, at("audit.table", none), "the schema of audit.table");
+  if (!s.audit.table.schema.empty())
+    check_identifier(d, s.audit.table.schema, at("audit.table", none), "the schema of audit.table");
   check_identifier(d, s.audit.table.name, at("audit.table", none), "audit.table");
   check_identifier(d, s.runtime_schema, at("runtime.schema", none), "runtime.schema");
   for (const auto& schema : s.schemas) check_identifier(d, schema, at("project.schemas", none), "schema");

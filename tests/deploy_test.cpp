@@ -36,7 +36,8 @@ std::string events_with_rows(const TestDatabase& tdb, long rows, const std::stri
       "[project]\ntarget = \"postgres\"\n[tables.events.columns]\n"
       "id = { type = \"bigint\", primary_key = true }\nn = { type = \"integer\" }\n";
   auto before = write_temp(tdb.name() + ".before.toml", base);
-  REQUIRE(run_schemac("apply --schema " + before + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url()).code == 0);
+  REQUIRE(run_schemac("apply --schema " + before + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url())
+              .code == 0);
   fs::remove(before);
   Db db = tdb.connect();
   db.exec(fmt::format("INSERT INTO events SELECT g, g % 1000 FROM generate_series(1, {}) g", rows));
@@ -127,7 +128,8 @@ TEST_CASE("every apply is recorded, and schemac history prints it") {
   load_seed_audit(tdb);
   auto empty = run_schemac("history", tdb.url());
   CHECK(empty.out.find("No applies recorded") != std::string::npos);
-  REQUIRE(run_schemac("apply " + kSaas + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url()).code == 0);
+  REQUIRE(run_schemac("apply " + kSaas + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url()).code ==
+          0);
   auto h = run_schemac("history", tdb.url());
   INFO(h.out);
   CHECK(h.code == 0);
@@ -158,10 +160,12 @@ amount = { type = "integer" }
   auto after = write_temp(tdb.name() + ".after.toml", read_file(before) + R"([tables.ledger.checks]
 ledger_amount_positive = "amount > 0"
 )");
-  REQUIRE(run_schemac("apply --schema " + before + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url()).code == 0);
+  REQUIRE(run_schemac("apply --schema " + before + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url())
+              .code == 0);
   Db db = tdb.connect();
   db.exec("INSERT INTO ledger SELECT g, CASE WHEN g IN (7, 3, 12) THEN -g ELSE g END FROM generate_series(1, 20) g");
-  auto r = run_schemac("apply --schema " + after + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url());
+  auto r =
+      run_schemac("apply --schema " + after + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url());
   INFO(r.out);
   CHECK(r.code == 1);
   CHECK(r.out.find("3 rows of public.ledger violate ledger_amount_positive (keys 12; 3; 7)") != std::string::npos);
@@ -175,7 +179,8 @@ ledger_amount_positive = "amount > 0"
   CHECK(h.out.find("ledger_amount_positive") != std::string::npos);
   // Fixed rows: the next apply validates it.
   db.exec("UPDATE ledger SET amount = -amount WHERE amount < 0");
-  CHECK(run_schemac("apply --schema " + after + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url()).code == 0);
+  CHECK(run_schemac("apply --schema " + after + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url())
+            .code == 0);
   CHECK(db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'ledger_amount_positive'") == "t");
   fs::remove(before);
   fs::remove(after);
@@ -188,7 +193,8 @@ TEST_CASE("a role that does not own the tables is told which privileges it lacks
   Db db = tdb.connect();
   db.exec(fmt::format("CREATE ROLE {} LOGIN PASSWORD 'deploy'", quote_ident(role)));
   db.exec(fmt::format("GRANT CREATE ON SCHEMA public TO {}", quote_ident(role)));
-  auto r = run_schemac("apply " + kSaas + " --auto-approve --allow-hazard drops-undeclared", tdb.url() + fmt::format(" user={} password=deploy", role));
+  auto r = run_schemac("apply " + kSaas + " --auto-approve --allow-hazard drops-undeclared",
+                       tdb.url() + fmt::format(" user={} password=deploy", role));
   INFO(r.out);
   CHECK(r.code == 1);
   CHECK(r.out.find(fmt::format("role {} lacks privileges this plan needs; nothing was executed", role)) !=
@@ -202,7 +208,8 @@ TEST_CASE("a role that does not own the tables is told which privileges it lacks
 }
 
 TEST_CASE("a connection string that does not work is a clear error") {
-  auto r = run_schemac("apply " + kSaas + " --auto-approve --allow-hazard drops-undeclared", "host=/nonexistent port=1");
+  auto r =
+      run_schemac("apply " + kSaas + " --auto-approve --allow-hazard drops-undeclared", "host=/nonexistent port=1");
   CHECK(r.code == 1);
   CHECK(r.out.find("schemac: cannot connect to the database") != std::string::npos);
   CHECK(r.out.find("--database-url, DATABASE_URL or the PG* variables") != std::string::npos);
@@ -215,7 +222,8 @@ TEST_CASE("two applies started together: exactly one runs, the other exits, or w
                                 "[tables.events.checks]\nevents_n_not_negative = \"n >= 0\"\n");
   Db db = tdb.connect();
   const std::string cmd =
-      fmt::format("{} apply --schema {} --auto-approve --allow-hazard drops-undeclared --database-url {}", SCHEMAC_BIN, after, shell_quote(tdb.url()));
+      fmt::format("{} apply --schema {} --auto-approve --allow-hazard drops-undeclared --database-url {}", SCHEMAC_BIN,
+                  after, shell_quote(tdb.url()));
   SUBCASE("without --wait") {
     Process a(cmd, temp_path(tdb.name() + ".a")), b(cmd, temp_path(tdb.name() + ".b"));
     const int ca = a.wait(), cb = b.wait();
@@ -259,7 +267,8 @@ TEST_CASE("a concurrent build reports its progress, and what it waits for, while
   holder.exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
   holder.exec("SELECT count(*) FROM events");
   const auto holder_pid = holder.scalar("SELECT pg_backend_pid()").value_or("?");
-  Process apply(fmt::format("env SCHEMAC_PROGRESS_INTERVAL=0.5 {} apply --schema {} --auto-approve --allow-hazard drops-undeclared --database-url {}",
+  Process apply(fmt::format("env SCHEMAC_PROGRESS_INTERVAL=0.5 {} apply --schema {} --auto-approve --allow-hazard "
+                            "drops-undeclared --database-url {}",
                             SCHEMAC_BIN, after, shell_quote(tdb.url())),
                 temp_path(tdb.name() + ".progress"));
   // Not a terminal: a line every SCHEMAC_PROGRESS_INTERVAL seconds.
@@ -334,7 +343,8 @@ TEST_CASE("apply refuses a transaction-mode pooler and says why, a session-mode 
     CHECK_FALSE(has_trigger(db, "t_api_keys_touch"));
   }
   Bouncer bouncer("session", port + 1);
-  auto r = run_schemac("apply " + kSaas + " --auto-approve --allow-hazard drops-undeclared --quiet", bouncer.url(tdb.name()));
+  auto r = run_schemac("apply " + kSaas + " --auto-approve --allow-hazard drops-undeclared --quiet",
+                       bouncer.url(tdb.name()));
   INFO(r.out);
   CHECK(r.code == 0);
   CHECK(r.out.find("Applied 158 statements.") != std::string::npos);
@@ -349,7 +359,8 @@ TEST_CASE("filling a new column's volatile default neither moves updated_at nor 
   auto before = write_temp(tdb.name() + ".v1.toml", v1);
   auto after =
       write_temp(tdb.name() + ".v2.toml", v1 + "public_id = { type = \"uuid\", default = \"gen_random_uuid()\" }\n");
-  REQUIRE(run_schemac("apply --schema " + before + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url()).code == 0);
+  REQUIRE(run_schemac("apply --schema " + before + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url())
+              .code == 0);
   Db db = tdb.connect();
   db.exec("INSERT INTO items (name) SELECT 'item ' || g FROM generate_series(1, 12000) g");
   // As the API left them, long ago (the touch trigger would say now()).
@@ -357,7 +368,8 @@ TEST_CASE("filling a new column's volatile default neither moves updated_at nor 
       "SET session_replication_role = replica; UPDATE items SET updated_at = '2020-01-01'; "
       "SET session_replication_role = origin");
   const auto audit_rows = db.scalar("SELECT count(*) FROM audit_trail");
-  auto r = run_schemac("apply --schema " + after + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url());
+  auto r =
+      run_schemac("apply --schema " + after + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url());
   INFO(r.out);
   REQUIRE(r.code == 0);
   CHECK(db.scalar("SELECT count(*) FROM items WHERE public_id IS NULL") == "0");
@@ -397,8 +409,9 @@ audited = true
 id = {{ type = "uuid", primary_key = true, default = "gen_random_uuid()" }}
 name = "text"
 )toml",
-                                                                target));
-    auto r = run_schemac("apply --schema " + schema + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url());
+                                                               target));
+    auto r =
+        run_schemac("apply --schema " + schema + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url());
     INFO(r.out);
     CHECK(r.code == 0);
     db.exec("INSERT INTO app.items (name) VALUES ('one')");
@@ -407,7 +420,6 @@ name = "text"
     fs::remove(schema);
   }
 }
-
 
 TEST_CASE("a trigger and a foreign key no file declares are never dropped silently: the plan says so and apply stops") {
   TestDatabase tdb;
@@ -439,8 +451,9 @@ owner_id = "uuid"
   CHECK(db.scalar("SELECT count(*) FROM pg_trigger WHERE tgname = 'accounts_keep_owner'") == "1");
   CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname = 'accounts_owner_id_fkey'") == "1");
   // Allowed, on purpose: they go.
-  CHECK(run_schemac("apply --auto-approve --quiet --allow-hazard drops-undeclared --schema " + schema, tdb.url()).code ==
-        0);
+  CHECK(
+      run_schemac("apply --auto-approve --quiet --allow-hazard drops-undeclared --schema " + schema, tdb.url()).code ==
+      0);
   CHECK(db.scalar("SELECT count(*) FROM pg_trigger WHERE tgname = 'accounts_keep_owner'") == "0");
   fs::remove(schema);
 }

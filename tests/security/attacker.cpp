@@ -90,7 +90,8 @@ SaasUnderAttack::SaasUnderAttack(const std::string& target) : admin(tdb.connect(
       "INSERT INTO organizations (id, name, slug) VALUES ('{0}', 'Acme', 'acme'), ('{1}', 'Globex', 'globex');"
       "INSERT INTO api_keys (organization_id, name, key_hash) VALUES ('{0}', 'ci', 'h-a1'), ('{1}', 'globex', 'h-b1');"
       "INSERT INTO webhooks (organization_id, url, events, secret) VALUES "
-      "('{0}', 'https://a.test/hook', ARRAY['created'], 's-a'), ('{1}', 'https://b.test/hook', ARRAY['created'], 's-b')",
+      "('{0}', 'https://a.test/hook', ARRAY['created'], 's-a'), ('{1}', 'https://b.test/hook', ARRAY['created'], "
+      "'s-b')",
       kOrgA, kOrgB));
 }
 

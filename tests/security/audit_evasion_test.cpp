@@ -85,4 +85,3 @@ TEST_CASE("a row moved to another organization shows neither organization the ot
                                 other))[0][0]
               .as<std::string>() == "0");
 }
-

@@ -59,8 +59,7 @@ TEST_CASE("an identifier setting carrying SQL is refused at check, with its posi
     CHECK(checked.out.find(path + c.message) != std::string::npos);
     INFO(checked.out);
     // plan and apply stop at the same error, whatever --dev-url says.
-    CHECK(run_schemac(fmt::format("plan --schema {} --dev-url {}", path, shell_quote(tdb.url())), tdb.url()).code ==
-          1);
+    CHECK(run_schemac(fmt::format("plan --schema {} --dev-url {}", path, shell_quote(tdb.url())), tdb.url()).code == 1);
     CHECK(run_schemac("apply --auto-approve --schema " + path, tdb.url()).code == 1);
     CHECK(admin.scalar("SELECT count(*) FROM pg_class WHERE relname = 'victim'") == "1");
   }
@@ -91,8 +90,9 @@ TEST_CASE("names that contain dollar quotes and double quotes are quoted, never 
       "\"gen_random_uuid()\" }}\n"
       "[tables.\"odd\\\"table\".policies.p]\nfor = \"select\"\nto = [\"{}\"]\nusing = \"true\"\n",
       role);
-  const std::string v2 = v1 + "[tables.\"odd\\\"table\".columns.\"x$backfill$ \\\"; DROP TABLE y; --\"]\n"
-                              "type = \"uuid\"\ndefault = \"gen_random_uuid()\"\n";
+  const std::string v2 = v1 +
+                         "[tables.\"odd\\\"table\".columns.\"x$backfill$ \\\"; DROP TABLE y; --\"]\n"
+                         "type = \"uuid\"\ndefault = \"gen_random_uuid()\"\n";
   auto p1 = write_temp(tdb.name() + "_v1.toml", v1);
   auto p2 = write_temp(tdb.name() + "_v2.toml", v2);
   apply_schema(p1, tdb.url());
@@ -104,8 +104,8 @@ TEST_CASE("names that contain dollar quotes and double quotes are quoted, never 
   for (const auto& s : plan.steps) backfills |= s.sql.rfind("DO $backfill_1$", 0) == 0;
   CHECK(backfills);
   apply_schema(p2, tdb.url());
-  CHECK(admin.scalar("SELECT count(*) FROM \"odd\"\"table\" WHERE \"x$backfill$ \"\"; DROP TABLE y; --\" IS NOT NULL") ==
-        "10");
+  CHECK(admin.scalar(
+            "SELECT count(*) FROM \"odd\"\"table\" WHERE \"x$backfill$ \"\"; DROP TABLE y; --\" IS NOT NULL") == "10");
   CHECK(plan_for(p2, tdb.url()).plan.empty());
   admin.exec(fmt::format("DROP OWNED BY {}", quote_ident(role)));
   admin.exec(fmt::format("DROP ROLE {}", quote_ident(role)));

@@ -17,9 +17,9 @@ namespace {
 
 // Every type name the runtime functions (and auth.uid()/auth.jwt()) use,
 // spelled every way PostgreSQL knows them.
-const char* kTypeNames[] = {"uuid", "text", "int8",     "bigint",  "int4", "integer",     "jsonb",
-                            "json", "bool", "boolean",  "regclass", "oid", "timestamptz", "name",
-                            "varchar", "trigger", "record", "anyelement"};
+const char* kTypeNames[] = {"uuid",        "text", "int8",    "bigint",  "int4",     "integer",
+                            "jsonb",       "json", "bool",    "boolean", "regclass", "oid",
+                            "timestamptz", "name", "varchar", "trigger", "record",   "anyelement"};
 
 void plant_domains(Attacker& a) {
   const auto claims = claims_for(kUserA, kOrgA);

@@ -9,6 +9,21 @@
 using namespace schemac;
 using namespace schemac::test;
 
+namespace {
+// Organizations and a tenant_scoped projects table, target postgres.
+const std::string kProjects = R"toml([project]
+target = "postgres"
+[tables.organizations]
+rls = true
+[tables.organizations.columns]
+id = { type = "uuid", primary_key = true }
+[tables.projects]
+tenant_scoped = true
+[tables.projects.columns]
+id = { type = "uuid", primary_key = true }
+)toml";
+}  // namespace
+
 TEST_CASE("a tenant cannot point a foreign key at another tenant's row, nor probe for its existence") {
   SaasUnderAttack s;
   Attacker a(s.tdb);
@@ -53,17 +68,7 @@ TEST_CASE("an existing foreign key becomes tenant-consistent online, and rows th
       "INSERT INTO tasks VALUES ('c0000000-0000-0000-0000-000000000001', '{0}', "
       "'b0000000-0000-0000-0000-000000000001')",
       kOrgA, kOrgB));
-  auto schema = write_temp(tdb.name() + ".toml", R"toml([project]
-target = "postgres"
-[tables.organizations]
-rls = true
-[tables.organizations.columns]
-id = { type = "uuid", primary_key = true }
-[tables.projects]
-tenant_scoped = true
-[tables.projects.columns]
-id = { type = "uuid", primary_key = true }
-[tables.tasks]
+  auto schema = write_temp(tdb.name() + ".toml", kProjects + R"toml([tables.tasks]
 tenant_scoped = true
 [tables.tasks.columns]
 id = { type = "uuid", primary_key = true }
@@ -103,17 +108,7 @@ project_id = { type = "uuid", references = "projects(id)" }
 
 TEST_CASE("a new table's tenant-consistent key to an existing table waits for the unique key it needs") {
   TestDatabase tdb;
-  const std::string v1 = R"toml([project]
-target = "postgres"
-[tables.organizations]
-rls = true
-[tables.organizations.columns]
-id = { type = "uuid", primary_key = true }
-[tables.projects]
-tenant_scoped = true
-[tables.projects.columns]
-id = { type = "uuid", primary_key = true }
-)toml";
+  const std::string v1 = kProjects;
   auto p1 = write_temp(tdb.name() + "_v1.toml", v1);
   auto p2 = write_temp(tdb.name() + "_v2.toml", v1 + R"toml([tables.comments]
 tenant_scoped = true
