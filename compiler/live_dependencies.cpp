@@ -2,11 +2,77 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 #include "schema/sql_syntax.hpp"
 
 namespace schemac {
+
+namespace {
+
+// Tables outside project.schemas that foreign keys reference (auth.users):
+// they must exist live with the referenced columns; the scratch database gets
+// a stand-in holding just those columns and a unique key on them, so the keys
+// can be created and normalized there.
+void external_tables(Db& live, const Desired& d, LiveDependencies& out, std::set<std::string>& schemas) {
+  struct Wanted {
+    std::set<std::string> columns;
+    std::set<std::vector<std::string>> keys;  // each referenced column list needs a unique key
+    const Constraint* fk = nullptr;           // the first key that references it, for errors
+  };
+  std::map<QualifiedName, Wanted> wanted;
+  for (const auto& t : d.catalog.tables)
+    for (const auto& c : t.constraints)
+      if (c.kind == ConstraintKind::ForeignKey && !d.catalog.table(c.ref_table) &&
+          std::find(d.settings.schemas.begin(), d.settings.schemas.end(), c.ref_table.schema) ==
+              d.settings.schemas.end()) {
+        auto& w = wanted[c.ref_table];
+        w.columns.insert(c.ref_columns.begin(), c.ref_columns.end());
+        w.keys.insert(c.ref_columns);
+        if (!w.fk) w.fk = &c;
+      }
+  for (const auto& [table, want] : wanted) {
+    const auto& columns = want.columns;
+    const auto* fk = want.fk;
+    std::string names;
+    for (const auto& c : columns) names += (names.empty() ? "" : ", ") + quote_literal(c);
+    std::map<std::string, std::string> found;
+    for (const auto& r : live.query(fmt::format(
+             "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
+             "WHERE a.attrelid = pg_catalog.to_regclass({}) AND a.attnum > 0 AND NOT a.attisdropped "
+             "AND a.attname IN ({})",
+             quote_literal(table.sql()), names)))
+      found[r[0].as<std::string>()] = r[1].as<std::string>();
+    std::vector<std::string> missing;
+    for (const auto& c : columns)
+      if (!found.count(c)) missing.push_back(c);
+    if (!missing.empty()) {
+      out.problems.push_back(
+          {fk->origin.pos,
+           found.empty() ? fmt::format("foreign key {} references {}, which the database does not have", fk->name,
+                                       table.display())
+                         : fmt::format("foreign key {} references column {} of {}, which the database does not have",
+                                       fk->name, missing.front(), table.display()),
+           "schemac does not create tables outside project.schemas: create it first (Supabase's auth.users exists "
+           "in every project), or fix the reference"});
+      continue;
+    }
+    std::string defs;
+    for (const auto& [name, type] : found)
+      defs += fmt::format("{}{} {}", defs.empty() ? "" : ", ", quote_ident(name), type);
+    for (const auto& key : want.keys) {
+      std::string list;
+      for (const auto& c : key) list += (list.empty() ? "" : ", ") + quote_ident(c);
+      defs += fmt::format(", UNIQUE ({})", list);
+    }
+    schemas.insert(table.schema);
+    out.statements.push_back(fmt::format("CREATE TABLE IF NOT EXISTS {} ({})", table.sql(), defs));
+  }
+}
+
+}  // namespace
 
 LiveDependencies read_live_dependencies(Db& live, const Desired& d) {
   std::set<std::string> functions;
@@ -63,6 +129,7 @@ LiveDependencies read_live_dependencies(Db& live, const Desired& d) {
     schemas.insert(r[0].as<std::string>());
     out.statements.push_back(r[2].as<std::string>());
   }
+  external_tables(live, d, out, schemas);
   out.schemas.assign(schemas.begin(), schemas.end());
   return out;
 }

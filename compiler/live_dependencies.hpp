@@ -13,10 +13,14 @@ namespace schemac {
 
 struct LiveDependencies {
   std::vector<std::string> schemas;
-  std::vector<std::string> statements;  // CREATE TYPE / DOMAIN / FUNCTION, in that order
+  std::vector<std::string> statements;  // CREATE TYPE / DOMAIN / FUNCTION, then stand-ins of external tables
+  // A foreign key to a table outside project.schemas (auth.users) that the
+  // database does not have, or without the referenced columns.
+  std::vector<Diagnostic> problems;
 };
 
-// Two catalog queries, however many declarations there are.
+// Two catalog queries, however many declarations there are, and one per
+// table outside project.schemas that a foreign key references.
 LiveDependencies read_live_dependencies(Db& live, const Desired& desired);
 
 }  // namespace schemac

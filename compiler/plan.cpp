@@ -312,11 +312,25 @@ class Planner {
               [](const Table& a, const Table& b) { return a.name < b.name; });
   }
 
+  // Tables outside project.schemas that foreign keys reference (auth.users):
+  // they exist (read_live_dependencies checked), and schemac never creates them.
+  std::set<QualifiedName> external_tables() const {
+    std::set<QualifiedName> out;
+    const auto& schemas = d_.settings.schemas;
+    for (const auto& t : d_.catalog.tables)
+      for (const auto& c : t.constraints)
+        if (c.kind == ConstraintKind::ForeignKey && !d_.catalog.table(c.ref_table) &&
+            std::find(schemas.begin(), schemas.end(), c.ref_table.schema) == schemas.end())
+          out.insert(c.ref_table);
+    return out;
+  }
+
   std::string fk_parents_lock(const Table& t, const std::set<QualifiedName>& ready) {
     std::set<std::string> parents;
+    const auto external = external_tables();
     for (const auto& c : t.constraints)
       if (c.kind == ConstraintKind::ForeignKey && c.ref_table != t.name && ready.count(c.ref_table) &&
-          renamed_.table(c.ref_table))
+          (renamed_.table(c.ref_table) || external.count(c.ref_table)))
         parents.insert(c.ref_table.display());
     if (parents.empty()) return "none";
     std::string list;
@@ -328,7 +342,7 @@ class Planner {
     std::vector<const Table*> pending;
     for (const auto& t : d_.catalog.tables)
       if (!renamed_.table(t.name)) pending.push_back(&t);
-    std::set<QualifiedName> ready;
+    std::set<QualifiedName> ready = external_tables();
     for (const auto& t : renamed_.tables) ready.insert(t.name);
     // Tables in dependency order (a table after the tables its foreign keys
     // reference), ties by name; what is left in a cycle gets its keys afterwards.
@@ -344,7 +358,7 @@ class Planner {
       ready.insert((*it)->name);
       pending.erase(it);
     }
-    std::set<QualifiedName> created_so_far;
+    std::set<QualifiedName> created_so_far = external_tables();
     for (const auto& t : renamed_.tables) created_so_far.insert(t.name);
     std::vector<std::pair<const Table*, const Constraint*>> deferred;
     std::vector<std::pair<const Table*, std::vector<Statement>>> security;

@@ -38,6 +38,8 @@ std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Dia
     if (!diags.empty()) return std::nullopt;
   }
   auto dependencies = read_live_dependencies(live_db, d);
+  for (const auto& p : dependencies.problems) diags.error(p.pos, p.message, p.help);
+  if (!diags.empty()) return std::nullopt;
   NormalizeCache cache(request.cache_dir);
   auto normalized =
       normalize(d, out.live, dependencies, {request.database_url, request.dev_url, live_db.server_major_version()},

@@ -341,6 +341,22 @@ void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnos
       // The tenancy check above reports a missing tenancy table once, not per table.
       if (c.kind != ConstraintKind::ForeignKey || c.origin.flag == "tenant_scoped") continue;
       const auto* target = find_in(table_of, c.ref_table);
+      const bool external = std::find(s.schemas.begin(), s.schemas.end(), c.ref_table.schema) == s.schemas.end();
+      if (!target && external) {
+        // A table schemac does not manage (auth.users): plan checks that it
+        // exists in the database; its columns must be named here.
+        if (c.ref_columns.empty())
+          d.error(c.origin.pos,
+                  fmt::format("foreign key {} references {}, outside project.schemas, without naming its columns",
+                              c.name, c.ref_table.display()),
+                  fmt::format("write references = \"{}(id)\" with the referenced column", c.ref_table.display()));
+        else if (c.ref_columns.size() != c.columns.size())
+          d.error(c.origin.pos,
+                  fmt::format("foreign key {} has {} column(s) but references {}", c.name, c.columns.size(),
+                              c.ref_columns.size()),
+                  "list as many referenced columns as local ones");
+        continue;
+      }
       if (!target) {
         d.error(c.origin.pos,
                 fmt::format("foreign key {} references table {}, which is not declared", c.name, c.ref_table.display()),

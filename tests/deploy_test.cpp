@@ -458,4 +458,37 @@ owner_id = "uuid"
   fs::remove(schema);
 }
 
+TEST_CASE("a foreign key to auth.users: checked to exist, created, converged, beside a public.users of the same name") {
+  TestDatabase tdb;
+  Db db = tdb.connect();
+  db.exec(read_file(source_path("tests/supabase_like.sql")));
+  auto schema = write_temp(tdb.name() + ".toml", R"toml([project]
+target = "supabase"
+[tables.users.columns]
+id = { type = "uuid", primary_key = true }
+handle = "text"
+[tables.profiles.columns]
+id = { type = "uuid", primary_key = true, references = "auth.users(id)", on_delete = "cascade" }
+owner = { type = "uuid", nullable = true, references = "users(id)" }
+)toml");
+  // Not there yet: said at the declaration, before anything runs.
+  auto missing = run_schemac("plan --schema " + schema, tdb.url());
+  CHECK(missing.code == 1);
+  CHECK(missing.out.find(schema +
+                         ":7:56: error: foreign key profiles_id_fkey references auth.users, which the database does "
+                         "not have") != std::string::npos);
+  db.exec("CREATE TABLE auth.users (id uuid PRIMARY KEY, email text)");
+  auto r = run_schemac("apply --auto-approve --quiet --schema " + schema, tdb.url());
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(db.scalar("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'profiles_id_fkey'") ==
+        "FOREIGN KEY (id) REFERENCES auth.users(id) ON DELETE CASCADE");
+  CHECK(run_schemac("plan --detailed-exitcode --schema " + schema, tdb.url()).code == 0);
+  db.exec("INSERT INTO auth.users VALUES ('00000000-0000-0000-0000-000000000001', 'a@b.c')");
+  db.exec("INSERT INTO profiles (id) VALUES ('00000000-0000-0000-0000-000000000001')");
+  db.exec("DELETE FROM auth.users");
+  CHECK(db.scalar("SELECT count(*) FROM profiles") == "0");
+  fs::remove(schema);
+}
+
 }  // namespace schemac::test
