@@ -275,6 +275,15 @@ void validate_declarations(Declarations& decls, Diagnostics& d) {
     if ((decl.flags.soft_delete) && decl.primary_key.empty())
       d.error(decl.key_pos["soft_delete"], fmt::format("soft_delete table {} needs a primary key", tname),
               "soft delete marks the row it finds by its primary key: declare one");
+    // The soft-delete triggers turn the DELETE of a role under row level
+    // security into a mark; without RLS no role is under it, and every
+    // DELETE would purge the row while the declaration promised otherwise.
+    if (decl.flags.soft_delete && !decl.flags.tenant_scoped && !decl.flags.rls)
+      d.error(decl.key_pos["soft_delete"],
+              fmt::format("soft_delete table {} has no row level security, so every DELETE would still purge its rows",
+                          tname),
+              "add tenant_scoped = true, or rls = true with policies for the roles that delete: their DELETE then "
+              "marks the row deleted (roles that bypass row level security, like the owner, still purge)");
   }
 }
 
