@@ -105,8 +105,18 @@ std::optional<Catalog> materialize(Db& db, const Desired& d, const LiveDependenc
 std::optional<Catalog> normalize_in_scratch(const Desired& d, const LiveDependencies& deps,
                                             const ScratchOptions& options, Diagnostics& diags) {
   if (options.dev_url) {
-    Db db(*options.dev_url, "schemac scratch");
-    return materialize(db, d, deps, true, diags);
+    std::optional<Db> db;
+    try {
+      db.emplace(*options.dev_url, "schemac scratch");
+    } catch (const pqxx::broken_connection& e) {
+      // Not the database being planned: say which URL failed, and what it is for.
+      throw std::runtime_error(fmt::format(
+          "cannot connect to the --dev-url database: {}--dev-url names an empty database schemac may use to "
+          "normalize the declarations; create it, fix the URL, or leave --dev-url out (schemac then creates a "
+          "temporary one, with CREATEDB)",
+          e.what()));
+    }
+    return materialize(*db, d, deps, true, diags);
   }
   auto stamp = std::chrono::steady_clock::now().time_since_epoch().count() % 1000000000;
   const std::string name = fmt::format("schemac_scratch_{}_{}", getpid(), stamp);

@@ -491,4 +491,15 @@ owner = { type = "uuid", nullable = true, references = "users(id)" }
   fs::remove(schema);
 }
 
+TEST_CASE("a --dev-url that does not connect is named as the --dev-url, not as the database to plan") {
+  TestDatabase tdb;
+  auto r = run_schemac(
+      "plan --no-cache " + kSaas + " --dev-url " + shell_quote(Db::with_database(tdb.url(), tdb.name() + "_missing")),
+      tdb.url());
+  INFO(r.out);
+  CHECK(r.code == 1);
+  CHECK(r.out.find("cannot connect to the --dev-url database") != std::string::npos);
+  CHECK(r.out.find("name it with --database-url") == std::string::npos);
+}
+
 }  // namespace schemac::test
