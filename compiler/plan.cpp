@@ -773,7 +773,9 @@ class Planner {
               t.rls_forced ? "force row level security on the owner too" : "stop forcing row level security",
               fmt::format("ALTER TABLE {} {} ROW LEVEL SECURITY", t.name.sql(), t.rls_forced ? "FORCE" : "NO FORCE"),
               kAccessExclusive, tx(), t.origin, {"authz-change"});
-      if (!t.rls_forced) undeclared(s, "forced row level security", t.name.display());
+      // rls = "enabled" declares RLS without FORCE; only a table that declares
+      // no RLS at all loses it by omission.
+      if (!t.rls_enabled) undeclared(s, "forced row level security", t.name.display());
     }
     for (const auto& [role, privs] : t.grants) {
       auto it = live.grants.find(role);

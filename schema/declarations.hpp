@@ -15,6 +15,7 @@ struct TableFlags {
   bool audited = false;
   bool touch_updated_at = false;
   bool rls = false;
+  bool rls_unforced = false;  // rls = "enabled": row level security without FORCE (the owner is not subject to it)
 };
 
 struct TableDecl {

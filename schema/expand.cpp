@@ -253,6 +253,7 @@ struct Expander {
     if (decl.flags.touch_updated_at) touch_updated_at(decl, t);
     if (decl.flags.audited) audited(decl, t);
     if (decl.flags.rls) t.rls_enabled = t.rls_forced = true;
+    if (decl.flags.rls_unforced) t.rls_forced = false;
     for (const auto& p : t.policies) {
       if (p.origin.flag.empty())
         for (const auto& role : p.roles)

@@ -306,7 +306,7 @@ class FileLoader {
       else if (key == "touch_updated_at")
         decl.flags.touch_updated_at = boolean(*v, what).value_or(false);
       else if (key == "rls")
-        decl.flags.rls = boolean(*v, what).value_or(false);
+        rls(decl, *v, what);
       else if (key == "schema")
         tbl.name.schema = string(*v, what).value_or("");
       else if (key == "renamed_from")
@@ -340,6 +340,24 @@ class FileLoader {
       d_.error(tbl.origin.pos, fmt::format("table {} declares no columns", tbl.name.name),
                fmt::format("add a [tables.{}.columns] section", tbl.name.name));
     out_.tables.push_back(std::move(decl));
+  }
+
+  // rls = true (enabled and forced, the owner included), "forced" (the same),
+  // "enabled" (not forced: the owner bypasses it, as Supabase's schemas have
+  // it), or false.
+  void rls(TableDecl& decl, const toml::node& v, const std::string& what) {
+    if (v.is_boolean()) {
+      decl.flags.rls = *v.value<bool>();
+      return;
+    }
+    if (auto x = v.value<std::string_view>(); x && (*x == "enabled" || *x == "forced")) {
+      decl.flags.rls = true;
+      decl.flags.rls_unforced = *x == "enabled";
+      return;
+    }
+    d_.error(pos(v), fmt::format("{} must be true, false, \"enabled\" or \"forced\"", what),
+             "rls = true (or \"forced\") applies row level security to the owner too; \"enabled\" leaves the owner "
+             "out, as ALTER TABLE ... ENABLE ROW LEVEL SECURITY alone does");
   }
 
   void columns(TableDecl& decl, const toml::node& n) {
