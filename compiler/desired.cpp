@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "runtime/runtime.hpp"
 
@@ -51,6 +52,18 @@ Desired desired_state(const CompiledSchema& schema) {
     f.origin.flag = fn == "audit_changes" || fn == "refuse_key_change" ? "audited" : fn;
     d.catalog.functions.push_back(std::move(f));
   }
+  auto calls_auth = [](std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+    return text.find("auth.") != std::string::npos || text.find("\"auth\".") != std::string::npos;
+  };
+  for (const auto& t : d.catalog.tables) {
+    for (const auto& p : t.policies) d.uses_auth |= calls_auth(p.using_expr) || calls_auth(p.check_expr);
+    for (const auto& c : t.columns) d.uses_auth |= c.default_expr && calls_auth(*c.default_expr);
+    for (const auto& c : t.constraints) d.uses_auth |= calls_auth(c.expression);
+    for (const auto& i : t.indexes) d.uses_auth |= calls_auth(i.where);
+    for (const auto& tr : t.triggers)
+      d.uses_auth |= tr.function.schema == s.runtime_schema && tr.function.name == "audit_changes";
+  }
   if (d.creates_auth_standins()) {
     std::vector<Function> standins;
     for (const char* name : {"jwt", "uid"}) {
@@ -72,8 +85,8 @@ Desired desired_state(const CompiledSchema& schema) {
       if (role != "public") add_unique(d.required_roles, role);
   }
   d.catalog.schemas.insert(s.runtime_schema);
-  if (d.creates_auth_standins()) {
-    d.catalog.schemas.insert("auth");
+  if (d.creates_auth_standins()) d.catalog.schemas.insert("auth");
+  if (d.creates_api_roles()) {
     // Supabase's API roles, as Supabase defines them (postgres-facts 3.3).
     d.role_attributes = {{"anon", "NOLOGIN NOINHERIT"},
                          {"authenticated", "NOLOGIN NOINHERIT"},

@@ -18,8 +18,15 @@ struct Desired {
   std::vector<std::string> search_path;                // for DDL: user expressions resolve as in the scratch database
   std::vector<std::string> files;
 
+  // Something calls auth.jwt() or auth.uid(): a policy (the tenant ones do) or
+  // the audit trail (changed_by).
+  bool uses_auth = false;
+
   IntrospectScope scope() const;
-  bool creates_auth_standins() const { return settings.target == "postgres"; }
+  // target = "postgres": schemac creates Supabase's API roles, and the auth
+  // schema with its functions where something calls them.
+  bool creates_api_roles() const { return settings.target == "postgres"; }
+  bool creates_auth_standins() const { return creates_api_roles() && uses_auth; }
 };
 
 Desired desired_state(const CompiledSchema& schema);

@@ -370,3 +370,28 @@ TEST_CASE("one apply at a time: a second one fails at once with a clear message,
   release.join();
   CHECK(db.query("SELECT 1 FROM pg_tables WHERE tablename = 'api_keys'").size() == 1);
 }
+
+TEST_CASE("target postgres creates the auth schema and its functions only where something calls them") {
+  TestDatabase tdb;
+  const std::string plain =
+      "[project]\ntarget = \"postgres\"\n[tables.ledger.columns]\nid = { type = \"integer\", primary_key = true }\n";
+  auto without = write_temp(tdb.name() + "_plain.toml", plain);
+  auto with = write_temp(tdb.name() + "_auth.toml",
+                         plain + "created_by = { type = \"uuid\", nullable = true, default = \"auth.uid()\" }\n");
+  auto mentions_auth = [](const Plan& plan) {
+    for (const auto& s : plan.steps)
+      if (s.summary == "create schema auth" || s.summary.find("function auth.") != std::string::npos) return true;
+    return false;
+  };
+  CHECK_FALSE(mentions_auth(plan_for(without, tdb.url()).plan));
+  apply_schema(without, tdb.url());
+  Db db = tdb.connect();
+  CHECK(db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'auth'") == "0");
+  // A default that calls auth.uid() needs it.
+  CHECK(mentions_auth(plan_for(with, tdb.url()).plan));
+  apply_schema(with, tdb.url());
+  CHECK(db.scalar("SELECT count(*) FROM pg_proc WHERE proname = 'uid' AND pronamespace = 'auth'::regnamespace") == "1");
+  CHECK(plan_for(with, tdb.url()).plan.empty());
+  fs::remove(without);
+  fs::remove(with);
+}
