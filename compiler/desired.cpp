@@ -39,7 +39,7 @@ Desired desired_state(const CompiledSchema& schema) {
   for (const auto& t : d.catalog.tables)
     for (const auto& tr : t.triggers)
       if (tr.function.schema == s.runtime_schema) used.insert(tr.function.name);
-  for (const char* name : {"touch_updated_at", "soft_delete", "audit_changes", "refuse_key_change"}) {
+  for (const char* name : runtime::kTriggerFunctions) {
     if (!used.count(name)) continue;
     Function f;
     f.name = {s.runtime_schema, name};

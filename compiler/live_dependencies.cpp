@@ -26,8 +26,7 @@ void external_tables(Db& live, const Desired& d, LiveDependencies& out, std::set
   for (const auto& t : d.catalog.tables)
     for (const auto& c : t.constraints)
       if (c.kind == ConstraintKind::ForeignKey && !d.catalog.table(c.ref_table) &&
-          std::find(d.settings.schemas.begin(), d.settings.schemas.end(), c.ref_table.schema) ==
-              d.settings.schemas.end()) {
+          d.settings.outside_managed_schemas(c.ref_table)) {
         auto& w = wanted[c.ref_table];
         w.columns.insert(c.ref_columns.begin(), c.ref_columns.end());
         w.keys.insert(c.ref_columns);

@@ -9,6 +9,7 @@
 
 #include "compiler/ddl.hpp"
 #include "compiler/type_change.hpp"
+#include "runtime/runtime.hpp"
 #include "schema/sql_syntax.hpp"
 
 namespace schemac {
@@ -60,7 +61,7 @@ bool same_policy(const Policy& desired_roles_from, const Policy& norm, const Pol
 class Planner {
  public:
   Planner(const Desired& d, const Catalog& norm, const Catalog& live)
-      : d_(d), norm_(norm), live_(live), renamed_(live) {
+      : d_(d), norm_(norm), live_(live), renamed_(live), external_(external_tables(d)) {
     plan_.search_path = d.search_path;
     plan_.lock_timeout = d.settings.lock_timeout;
     plan_.retries = d.settings.retries;
@@ -111,6 +112,7 @@ class Planner {
   std::set<QualifiedName> created_;
   // The live catalog as it will be after renames: what the rest of the plan diffs against.
   Catalog renamed_;
+  const std::set<QualifiedName> external_;
   // Live objects a step already took care of: (table, name).
   std::set<std::pair<std::string, std::string>> renamed_objects_;
   std::set<std::pair<std::string, std::string>> policies_done_;
@@ -130,7 +132,7 @@ class Planner {
   int group() { return ++groups_; }
 
   bool calls_runtime(const Trigger& live) const {
-    for (const char* fn : {"touch_updated_at", "soft_delete", "audit_changes", "refuse_key_change"}) {
+    for (const char* fn : runtime::kTriggerFunctions) {
       const QualifiedName q{d_.settings.runtime_schema, fn};
       // pg_get_triggerdef quotes a schema only where it must.
       for (const auto& call : {"FUNCTION " + q.sql() + "(", "FUNCTION " + q.display() + "("})
@@ -314,23 +316,21 @@ class Planner {
 
   // Tables outside project.schemas that foreign keys reference (auth.users):
   // they exist (read_live_dependencies checked), and schemac never creates them.
-  std::set<QualifiedName> external_tables() const {
+  static std::set<QualifiedName> external_tables(const Desired& d) {
     std::set<QualifiedName> out;
-    const auto& schemas = d_.settings.schemas;
-    for (const auto& t : d_.catalog.tables)
+    for (const auto& t : d.catalog.tables)
       for (const auto& c : t.constraints)
-        if (c.kind == ConstraintKind::ForeignKey && !d_.catalog.table(c.ref_table) &&
-            std::find(schemas.begin(), schemas.end(), c.ref_table.schema) == schemas.end())
+        if (c.kind == ConstraintKind::ForeignKey && !d.catalog.table(c.ref_table) &&
+            d.settings.outside_managed_schemas(c.ref_table))
           out.insert(c.ref_table);
     return out;
   }
 
   std::string fk_parents_lock(const Table& t, const std::set<QualifiedName>& ready) {
     std::set<std::string> parents;
-    const auto external = external_tables();
     for (const auto& c : t.constraints)
       if (c.kind == ConstraintKind::ForeignKey && c.ref_table != t.name && ready.count(c.ref_table) &&
-          (renamed_.table(c.ref_table) || external.count(c.ref_table)))
+          (renamed_.table(c.ref_table) || external_.count(c.ref_table)))
         parents.insert(c.ref_table.display());
     if (parents.empty()) return "none";
     std::string list;
@@ -342,7 +342,7 @@ class Planner {
     std::vector<const Table*> pending;
     for (const auto& t : d_.catalog.tables)
       if (!renamed_.table(t.name)) pending.push_back(&t);
-    std::set<QualifiedName> ready = external_tables();
+    std::set<QualifiedName> ready = external_;
     for (const auto& t : renamed_.tables) ready.insert(t.name);
     // Tables in dependency order (a table after the tables its foreign keys
     // reference), ties by name; what is left in a cycle gets its keys afterwards.
@@ -358,7 +358,7 @@ class Planner {
       ready.insert((*it)->name);
       pending.erase(it);
     }
-    std::set<QualifiedName> created_so_far = external_tables();
+    std::set<QualifiedName> created_so_far = external_;
     for (const auto& t : renamed_.tables) created_so_far.insert(t.name);
     std::vector<std::pair<const Table*, const Constraint*>> deferred;
     std::vector<std::pair<const Table*, std::vector<Statement>>> security;

@@ -38,6 +38,13 @@ struct Settings {
   int retries = 5;
 
   const std::string& default_schema() const { return schemas.front(); }
+  // A table in a schema schemac does not manage (auth.users): foreign keys may
+  // reference it; schemac never creates or changes it.
+  bool outside_managed_schemas(const QualifiedName& table) const {
+    for (const auto& s : schemas)
+      if (s == table.schema) return false;
+    return true;
+  }
   QualifiedName audit_table() const {
     return {audit.table.schema.empty() ? runtime_schema : audit.table.schema, audit.table.name};
   }

@@ -350,8 +350,7 @@ void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnos
       // The tenancy check above reports a missing tenancy table once, not per table.
       if (c.kind != ConstraintKind::ForeignKey || c.origin.flag == "tenant_scoped") continue;
       const auto* target = find_in(table_of, c.ref_table);
-      const bool external = std::find(s.schemas.begin(), s.schemas.end(), c.ref_table.schema) == s.schemas.end();
-      if (!target && external) {
+      if (!target && s.outside_managed_schemas(c.ref_table)) {
         // A table schemac does not manage (auth.users): plan checks that it
         // exists in the database; its columns must be named here.
         if (c.ref_columns.empty())

@@ -46,7 +46,9 @@ TEST_CASE("on Supabase, a tenant can neither truncate nor attach triggers to the
   CHECK(privileges(s, "organizations", "anon") == "");
   // service_role is trusted (it bypasses RLS): where no grants key names it,
   // Supabase's privileges stay; where one does, it gets exactly that.
-  CHECK(privileges(s, "api_keys", "service_role") == "DELETE,INSERT,SELECT,UPDATE");
+  CHECK(privileges(s, "organizations", "service_role") == "DELETE,INSERT,REFERENCES,SELECT,TRIGGER,TRUNCATE,UPDATE");
+  CHECK(privileges(s, "api_keys", "service_role") ==
+        "DELETE,INSERT,SELECT,UPDATE");  // grants = { service_role = ["all"] }
   CHECK(privileges(s, "audit_trail", "service_role") == "");
   // And a second plan has nothing left to do.
   auto schema = saas_schema_with_target("supabase", s.tdb.name() + "_again");
