@@ -201,9 +201,10 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
     if (auto* t = table(r)) t->grants[str(r[2])].insert(str(r[3]));
   }
 
-  std::string wanted = "(NULL, NULL)";
+  // The functions schemac owns, as VALUES rows; ('', '') names none, so the list is never empty.
+  std::string owned = "('', '')";
   for (const auto& f : scope.functions)
-    wanted += fmt::format(", ({}, {})", quote_literal(f.schema), quote_literal(f.name));
+    owned += fmt::format(", ({}, {})", quote_literal(f.schema), quote_literal(f.name));
   for (const auto& r :
        db.query(fmt::format("SELECT n.nspname, p.proname, pg_catalog.pg_get_functiondef(p.oid), "
                             "to_json(ARRAY(SELECT DISTINCT COALESCE(g.rolname::text, 'public') FROM "
@@ -213,7 +214,7 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
                             "FROM pg_catalog.pg_proc p "
                             "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
                             "WHERE p.pronargs = 0 AND (n.nspname, p.proname) IN (VALUES {}) ORDER BY 1, 2",
-                            wanted))) {
+                            owned))) {
     Function f;
     f.name = {str(r[0]), str(r[1])};
     f.definition = str(r[2]);
@@ -222,10 +223,6 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   }
 
   // What the language cannot declare yet, so that a plan can say it leaves them alone.
-  // (Functions schemac owns are declared; '' never names one.)
-  std::string owned = "('', '')";
-  for (const auto& f : scope.functions)
-    owned += fmt::format(", ({}, {})", quote_literal(f.schema), quote_literal(f.name));
   for (const auto& r : db.query(fmt::format(
            "SELECT o.kind || ' ' || pg_catalog.quote_ident(n.nspname) || '.' || o.name FROM ("
            "  SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE 'sequence' END, "

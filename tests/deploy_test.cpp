@@ -431,7 +431,8 @@ TEST_CASE("a trigger and a foreign key no file declares are never dropped silent
       "CREATE TABLE accounts (id uuid PRIMARY KEY, owner_id uuid NOT NULL REFERENCES ext.users (id));"
       "CREATE FUNCTION keep_owner() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
       "IF NEW.owner_id <> OLD.owner_id THEN RAISE EXCEPTION 'the owner cannot change'; END IF; RETURN NEW; END $$;"
-      "CREATE TRIGGER accounts_keep_owner BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION keep_owner()");
+      "CREATE TRIGGER accounts_keep_owner BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION keep_owner();"
+      "CREATE VIEW account_owners AS SELECT id, owner_id FROM accounts; CREATE TYPE plan_tier AS ENUM ('free')");
   auto schema = write_temp(tdb.name() + ".toml", R"toml([project]
 target = "postgres"
 [tables.accounts.columns]
@@ -442,6 +443,10 @@ owner_id = "uuid"
   INFO(plan.out);
   CHECK(plan.out.find("drops 1 foreign key and 1 trigger that no file declares; apply needs --allow-hazard for: "
                       "drops-undeclared.") != std::string::npos);
+  // What the language cannot declare is listed, and left alone.
+  CHECK(plan.out.find("Unmanaged objects (kinds schemac does not declare yet; never touched):\n  enum "
+                      "public.plan_tier\n  function public.keep_owner()\n  view public.account_owners\n") !=
+        std::string::npos);
   auto json = nlohmann::json::parse(run_schemac("plan --format json --schema " + schema, tdb.url()).out);
   CHECK(json.at("drops_undeclared") ==
         nlohmann::json::parse(R"([{"kind": "foreign key", "name": "accounts_owner_id_fkey", "table": "public.accounts"},
@@ -455,6 +460,7 @@ owner_id = "uuid"
       run_schemac("apply --auto-approve --quiet --allow-hazard drops-undeclared --schema " + schema, tdb.url()).code ==
       0);
   CHECK(db.scalar("SELECT count(*) FROM pg_trigger WHERE tgname = 'accounts_keep_owner'") == "0");
+  CHECK(db.scalar("SELECT count(*) FROM pg_views WHERE viewname = 'account_owners'") == "1");
   fs::remove(schema);
 }
 

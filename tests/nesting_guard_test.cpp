@@ -4,15 +4,12 @@
 #include <doctest/doctest.h>
 
 #include "schema/compile.hpp"
+#include "tests/text.hpp"
 
 using namespace schemac;
+using schemac::test::repeat;
 
 namespace {
-std::string repeat(const std::string& s, int n) {
-  std::string out;
-  for (int i = 0; i < n; ++i) out += s;
-  return out;
-}
 std::string dotted(int parts) {
   std::string out = "a";
   for (int i = 1; i < parts; ++i) out += ".a";

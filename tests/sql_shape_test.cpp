@@ -4,15 +4,12 @@
 
 #include "schema/compile.hpp"
 #include "schema/sql_syntax.hpp"
+#include "tests/text.hpp"
 
 using namespace schemac;
+using schemac::test::repeat;
 
 namespace {
-std::string repeat(const std::string& s, int n) {
-  std::string out;
-  for (int i = 0; i < n; ++i) out += s;
-  return out;
-}
 // `term` joined by `n` operators.
 std::string chain(int n, const std::string& term = "a", const std::string& op = " + ") {
   return term + repeat(op + term, n);

@@ -8,6 +8,7 @@
 
 #include "tests/process.hpp"
 #include "tests/security/attacker.hpp"
+#include "tests/text.hpp"
 
 using namespace schemac::test;
 
@@ -19,12 +20,6 @@ CliRun check_text(const std::string& name, const std::string& text) {
   CliRun r{0, {}};
   r.code = run_command(fmt::format("{} check --schema {} 2>&1", SCHEMAC_BIN, shell_quote(path)), r.out);
   return r;
-}
-
-std::string repeat(const std::string& s, int n, const std::string& sep = "") {
-  std::string out;
-  for (int i = 0; i < n; ++i) out += (i ? sep : "") + s;
-  return out;
 }
 
 const std::string kTable = "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\na = \"int\"\n";

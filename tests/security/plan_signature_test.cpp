@@ -35,6 +35,18 @@ void check_nothing_ran(const TestDatabase& tdb) {
   CHECK(db.scalar("SELECT to_regclass('public.forged') IS NULL") == "t");
 }
 
+// apply FILE with env, refused: exit 1, the message, the advice, and nothing run.
+void check_refused(const TestDatabase& tdb, const std::string& file, const std::string& env,
+                   const std::string& message) {
+  auto refused = run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared", tdb.url(), env);
+  INFO(refused.out);
+  CHECK(refused.code == 1);
+  CHECK(contains(refused.out, file + message));
+  CHECK(contains(refused.out, "nothing was executed"));
+  CHECK(contains(refused.out, "Make the plan with schemac plan --out in a job that has the same SCHEMAC_PLAN_KEY"));
+  check_nothing_ran(tdb);
+}
+
 // The text the checksum and the signature cover: the file without either.
 std::string signed_body(json body) {
   body.erase("checksum");
@@ -85,7 +97,8 @@ TEST_CASE("a saved plan signed with SCHEMAC_PLAN_KEY applies in a job that has t
   CHECK(written.at("signature") == plan_signature::sign(signed_body(written), "ci-secret-of-this-project"));
   CHECK(written.at("checksum") == hash_text(signed_body(written)));
 
-  auto applied = run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url(), kWithKey);
+  auto applied =
+      run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url(), kWithKey);
   INFO(applied.out);
   CHECK(applied.code == 0);
   CHECK(contains(applied.out, "Applied 158 statements."));
@@ -97,16 +110,11 @@ TEST_CASE("a saved plan signed with SCHEMAC_PLAN_KEY applies in a job that has t
 TEST_CASE("a saved plan signed with another key is refused and runs nothing, and without a key it applies as before") {
   TestDatabase tdb;
   const auto file = make_plan(tdb, kWithKey);
-  auto refused = run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared", tdb.url(), kWithOtherKey);
-  INFO(refused.out);
-  CHECK(refused.code == 1);
-  CHECK(contains(refused.out, file + ": the plan's signature does not match SCHEMAC_PLAN_KEY"));
-  CHECK(contains(refused.out, "nothing was executed"));
-  CHECK(contains(refused.out, "Make the plan with schemac plan --out in a job that has the same SCHEMAC_PLAN_KEY"));
-  check_nothing_ran(tdb);
+  check_refused(tdb, file, kWithOtherKey, ": the plan's signature does not match SCHEMAC_PLAN_KEY");
 
   // Verification needs the key: a job without it takes the signed plan on its checksum, as before.
-  auto unchecked = run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url(), kWithoutKey);
+  auto unchecked =
+      run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url(), kWithoutKey);
   INFO(unchecked.out);
   CHECK(unchecked.code == 0);
   CHECK(contains(unchecked.out, "Applied 158 statements."));
@@ -117,15 +125,11 @@ TEST_CASE("an unsigned saved plan is refused when SCHEMAC_PLAN_KEY is set, and r
   TestDatabase tdb;
   const auto file = make_plan(tdb, kWithoutKey);
   CHECK_FALSE(json::parse(read_file(file)).contains("signature"));
-  auto refused = run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared", tdb.url(), kWithKey);
-  INFO(refused.out);
-  CHECK(refused.code == 1);
-  CHECK(contains(refused.out, file + ": the plan is not signed, but SCHEMAC_PLAN_KEY is set; nothing was executed"));
-  CHECK(contains(refused.out, "Make the plan with schemac plan --out in a job that has the same SCHEMAC_PLAN_KEY"));
-  check_nothing_ran(tdb);
+  check_refused(tdb, file, kWithKey, ": the plan is not signed, but SCHEMAC_PLAN_KEY is set; nothing was executed");
 
   // An empty key is no key: the unsigned plan applies as it always did.
-  auto applied = run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url(), "env SCHEMAC_PLAN_KEY=");
+  auto applied = run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url(),
+                             "env SCHEMAC_PLAN_KEY=");
   INFO(applied.out);
   CHECK(applied.code == 0);
   CHECK(contains(applied.out, "Applied 158 statements."));
@@ -150,15 +154,8 @@ TEST_CASE("a saved plan whose SQL was edited and its checksum recomputed is refu
   CHECK(passes.code == 0);
   CHECK(contains(passes.out, "CREATE TABLE public.forged (id integer);"));
 
-  auto refused = run_schemac("apply " + kept + " --auto-approve --allow-hazard drops-undeclared", tdb.url(), kWithKey);
-  INFO(refused.out);
-  CHECK(refused.code == 1);
-  CHECK(contains(refused.out, kept + ": the plan's signature does not match SCHEMAC_PLAN_KEY"));
-  auto unsigned_refused = run_schemac("apply " + dropped + " --auto-approve --allow-hazard drops-undeclared", tdb.url(), kWithKey);
-  INFO(unsigned_refused.out);
-  CHECK(unsigned_refused.code == 1);
-  CHECK(contains(unsigned_refused.out, dropped + ": the plan is not signed, but SCHEMAC_PLAN_KEY is set"));
-  check_nothing_ran(tdb);
+  check_refused(tdb, kept, kWithKey, ": the plan's signature does not match SCHEMAC_PLAN_KEY");
+  check_refused(tdb, dropped, kWithKey, ": the plan is not signed, but SCHEMAC_PLAN_KEY is set");
   for (const auto& f : {file, kept, dropped}) fs::remove(f);
 }
 

@@ -108,3 +108,21 @@ TEST_CASE("a privilege that a policy brought goes when the policy goes or narrow
                      "grantee = 'authenticated'") == "0");
   CHECK(plan_for(v3, tdb.url()).plan.empty());
 }
+
+TEST_CASE("EXECUTE on a runtime function granted after apply is revoked by the next plan, visibly") {
+  SaasUnderAttack s;
+  s.admin.exec("GRANT EXECUTE ON FUNCTION public.soft_delete() TO authenticated");
+  auto plan = plan_for(source_path("examples/saas/schema"), s.tdb.url()).plan;
+  REQUIRE(plan.steps.size() == 1);
+  CHECK(plan.steps[0].summary == "only the owner may execute public.soft_delete()");
+  CHECK(plan.steps[0].sql == "REVOKE ALL ON FUNCTION \"public\".\"soft_delete\"() FROM \"authenticated\"");
+  CHECK(plan.steps[0].hazards == std::vector<std::string>{"authz-change"});
+  apply_schema(source_path("examples/saas/schema"), s.tdb.url());
+  Attacker a(s.tdb);
+  const auto claims = claims_for(kUserA, kOrgA);
+  a.session("authenticated", claims, "CREATE TEMP TABLE mine (id uuid PRIMARY KEY, deleted_at timestamptz)");
+  CHECK(a.refused("authenticated", claims,
+                  "CREATE TRIGGER pwn BEFORE DELETE ON pg_temp.mine FOR EACH ROW EXECUTE FUNCTION "
+                  "public.soft_delete('id')") == "42501");
+  CHECK(plan_for(source_path("examples/saas/schema"), s.tdb.url()).plan.empty());
+}
