@@ -7,6 +7,7 @@
 
 #include "compiler/introspect.hpp"
 #include "schema/compile.hpp"
+#include "schema/sql_declarations.hpp"
 
 namespace schemac {
 
@@ -17,6 +18,7 @@ struct Desired {
   std::vector<std::string> required_roles;             // roles the plan needs to exist
   std::vector<std::string> search_path;                // for DDL: user expressions resolve as in the scratch database
   std::vector<std::string> files;
+  std::vector<SqlDeclaration> sql;  // the .sql declarations, in file order
 
   // Something calls auth.jwt() or auth.uid(): a policy (the tenant ones do) or
   // the audit trail (changed_by).

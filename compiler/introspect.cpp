@@ -6,6 +6,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "compiler/catalog/objects.hpp"
+
 namespace schemac {
 
 namespace {
@@ -85,7 +87,8 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
 
   for (const auto& r : db.query(fmt::format(
            "SELECT n.nspname, c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-           "pg_catalog.pg_get_expr(d.adbin, d.adrelid), pg_catalog.col_description(c.oid, a.attnum) "
+           "pg_catalog.pg_get_expr(d.adbin, d.adrelid), pg_catalog.col_description(c.oid, a.attnum), "
+           "a.attidentity, a.attgenerated "
            "FROM {} JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid "
            "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
            "WHERE {} AND a.attnum > 0 AND NOT a.attisdropped ORDER BY 1, 2, a.attnum",
@@ -96,8 +99,12 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
     c.name = str(r[2]);
     c.type = str(r[3]);
     c.nullable = !r[4].as<bool>();
-    if (!r[5].is_null()) c.default_expr = str(r[5]);
+    if (str(r[8]) == "s")
+      c.generated = str(r[5]);
+    else if (!r[5].is_null())
+      c.default_expr = str(r[5]);
     if (!r[6].is_null()) c.comment = str(r[6]);
+    c.identity = str(r[7]) == "a" ? "ALWAYS" : str(r[7]) == "d" ? "BY DEFAULT" : "";
     t->columns.push_back(std::move(c));
   }
 
@@ -222,28 +229,14 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
     cat.functions.push_back(std::move(f));
   }
 
+  read_objects(db, schemas, owned, cat);
   // What the language cannot declare yet, so that a plan can say it leaves them alone.
   for (const auto& r : db.query(fmt::format(
-           "SELECT o.kind || ' ' || pg_catalog.quote_ident(n.nspname) || '.' || o.name FROM ("
-           "  SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE 'sequence' END, "
-           "         pg_catalog.quote_ident(c.relname), c.relnamespace, c.oid, 'pg_catalog.pg_class'::regclass "
-           "  FROM pg_catalog.pg_class c WHERE c.relkind IN ('v', 'm') OR (c.relkind = 'S' AND NOT EXISTS ("
-           "    SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass "
-           "    AND d.objid = c.oid AND d.deptype IN ('a', 'i'))) "
-           "  UNION ALL SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END, "
-           "         pg_catalog.quote_ident(p.proname) || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) "
-           "|| ')', p.pronamespace, p.oid, 'pg_catalog.pg_proc'::regclass FROM pg_catalog.pg_proc p "
-           "  WHERE ((SELECT x.nspname FROM pg_catalog.pg_namespace x WHERE x.oid = p.pronamespace)::text, "
-           "         p.proname::text) NOT IN (VALUES {}) "
-           "  UNION ALL SELECT CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range' "
-           "         ELSE 'composite type' END, pg_catalog.quote_ident(t.typname), t.typnamespace, t.oid, "
-           "         'pg_catalog.pg_type'::regclass FROM pg_catalog.pg_type t "
-           "  WHERE t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_catalog.pg_class c "
-           "    WHERE c.oid = t.typrelid) = 'c')"
-           ") o(kind, name, nsp, oid, classid) JOIN pg_catalog.pg_namespace n ON n.oid = o.nsp "
-           "WHERE n.nspname = ANY({}) AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e "
-           "  WHERE e.classid = o.classid AND e.objid = o.oid AND e.deptype = 'e') ORDER BY 1",
-           owned, schemas)))
+           "SELECT 'range ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.typname) "
+           "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+           "WHERE t.typtype = 'r' AND n.nspname = ANY({}) AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e "
+           "WHERE e.classid = 'pg_catalog.pg_type'::regclass AND e.objid = t.oid AND e.deptype = 'e') ORDER BY 1",
+           schemas)))
     cat.unmanaged.push_back(str(r[0]));
 
   for (const auto& r : db.query("SELECT 'role', rolname::text FROM pg_catalog.pg_roles UNION ALL "

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "compiler/ddl.hpp"
+#include "compiler/planner/objects.hpp"
 #include "compiler/type_change.hpp"
 #include "runtime/runtime.hpp"
 #include "schema/sql_syntax.hpp"
@@ -70,6 +71,11 @@ class Planner {
 
   Plan run() {
     infrastructure();
+    auto objects = objects::plan_objects(d_, norm_, live_, [this] { return group(); });
+    plan_.unmanaged_objects.insert(plan_.unmanaged_objects.end(), objects.unmanaged.begin(), objects.unmanaged.end());
+    std::sort(plan_.unmanaged_objects.begin(), plan_.unmanaged_objects.end());
+    append(objects.before_tables);
+    append(objects.contract_first);
     renames();
     new_tables();
     for (const auto& t : d_.catalog.tables) {
@@ -96,6 +102,8 @@ class Planner {
           "ACCESS EXCLUSIVE on the table and on the tables its foreign keys reference (brief)", group(),
           {{}, "undeclared_tables"}, {"deletes-data"});
     }
+    append(objects.after_tables);
+    append(objects.contract_last);
     // Phases run in order; within a phase, the order steps were added (dependencies, then names).
     std::stable_sort(plan_.steps.begin(), plan_.steps.end(), [](const Step& a, const Step& b) {
       return std::tie(a.phase, a.rank) < std::tie(b.phase, b.rank);
@@ -130,6 +138,9 @@ class Planner {
   }
 
   int group() { return ++groups_; }
+  void append(std::vector<Step>& steps) {
+    for (auto& s : steps) plan_.steps.push_back(std::move(s));
+  }
 
   bool calls_runtime(const Trigger& live) const {
     for (const char* fn : runtime::kTriggerFunctions) {

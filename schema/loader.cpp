@@ -64,7 +64,7 @@ class FileLoader {
     for (auto [k, v] : in_file_order(root)) {
       const std::string key(k->str());
       if (key == "project")
-        settings_section(*k, *v, key, {"target", "postgres", "schemas", "extensions", "undeclared_tables"});
+        settings_section(*k, *v, key, {"target", "postgres", "schemas", "extensions", "undeclared_tables", "undeclared_objects"});
       else if (key == "tenancy")
         settings_section(*k, *v, key, {"column", "type", "references", "on_delete", "claim", "roles"});
       else if (key == "audit")
@@ -204,6 +204,15 @@ class FileLoader {
                    "deletes-data)");
         else
           s.undeclared_tables = *x;
+      }
+    } else if (section == "project" && key == "undeclared_objects") {
+      if (auto x = string(v, what)) {
+        if (*x != "keep" && *x != "drop")
+          d_.error(pos(v), fmt::format("undeclared_objects = \"{}\" is not an option", *x),
+                   "write \"keep\" (list them, leave them alone) or \"drop\" (drop types, sequences, routines and "
+                   "views no file declares; apply needs --allow-hazard drops-undeclared)");
+        else
+          s.undeclared_objects = *x;
       }
     } else if (section == "project" && key == "extensions") {
       if (auto x = strings(v, what)) s.extensions = *x;

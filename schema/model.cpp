@@ -59,6 +59,55 @@ const Function* Catalog::function(const QualifiedName& n) const {
   return it == functions.end() ? nullptr : &*it;
 }
 
+const SchemaObject* Catalog::object(const std::string& key) const {
+  auto it = std::lower_bound(objects.begin(), objects.end(), key,
+                             [](const SchemaObject& o, const std::string& k) { return o.key() < k; });
+  return it != objects.end() && it->key() == key ? &*it : nullptr;
+}
+
+const char* object_kind_name(ObjectKind kind) {
+  switch (kind) {
+    case ObjectKind::Enum:
+      return "enum";
+    case ObjectKind::Domain:
+      return "domain";
+    case ObjectKind::CompositeType:
+      return "composite type";
+    case ObjectKind::Sequence:
+      return "sequence";
+    case ObjectKind::Function:
+      return "function";
+    case ObjectKind::Procedure:
+      return "procedure";
+    case ObjectKind::Aggregate:
+      return "aggregate";
+    case ObjectKind::View:
+      return "view";
+    case ObjectKind::MaterializedView:
+      return "materialized view";
+  }
+  return "object";
+}
+
+namespace {
+bool is_routine(ObjectKind kind) {
+  return kind == ObjectKind::Function || kind == ObjectKind::Procedure || kind == ObjectKind::Aggregate;
+}
+}  // namespace
+
+std::string SchemaObject::key() const {
+  return fmt::format("{} {}{}", object_kind_name(kind), name.display(),
+                     is_routine(kind) ? "(" + arguments + ")" : std::string{});
+}
+
+std::string SchemaObject::sql_name() const {
+  return name.sql() + (is_routine(kind) ? "(" + arguments + ")" : std::string{});
+}
+
+std::string table_key(const QualifiedName& name) {
+  return "table " + name.display();
+}
+
 std::string to_string(ConstraintKind kind) {
   switch (kind) {
     case ConstraintKind::PrimaryKey:

@@ -33,6 +33,8 @@ struct Column {
   std::string renamed_from;
   bool volatile_default = false;  // read from the scratch database: the default calls a volatile function
   Origin origin;
+  std::string identity;   // "ALWAYS" or "BY DEFAULT" for an identity column, else empty
+  std::string generated;  // a stored generated column's expression (GENERATED ALWAYS AS (...) STORED)
 };
 
 enum class ConstraintKind { PrimaryKey, Unique, Check, ForeignKey };
@@ -129,8 +131,50 @@ struct Function {
   Origin origin;
 };
 
+// The kinds of object PostgreSQL prints whole (types, sequences, views,
+// routines): compared by their definition as PostgreSQL prints it back,
+// created and dropped in the order pg_depend gives.
+enum class ObjectKind { Enum, Domain, CompositeType, Sequence, Function, Procedure, Aggregate, View, MaterializedView };
+
+// "enum", "domain", "composite type", "sequence", "function", ... as a plan says it.
+const char* object_kind_name(ObjectKind kind);
+
+struct SchemaObject {
+  ObjectKind kind = ObjectKind::View;
+  QualifiedName name;
+  std::string arguments;   // routines: the argument types that identify it, "integer, text"
+  std::string definition;  // the CREATE statement, built from the catalog (pg_get_functiondef, pg_get_viewdef, ...)
+  // What decides how a change is made: routines, pg_get_function_result and
+  // the argument names; views, their columns ("id integer, name text").
+  std::string shape;
+  // Enum labels in order; domain constraints; composite attributes and view
+  // columns ("name type"); sequence clauses ("INCREMENT BY 2").
+  std::vector<std::string> values;
+  std::vector<std::string> options;  // domains: "DEFAULT ...", "NOT NULL"
+  std::vector<std::string> indexes;  // materialized views: pg_get_indexdef of each index
+  std::string owned_by;              // sequences: "schema.table.column" (OWNED BY), else empty
+  std::optional<std::string> comment;
+  Grants grants;                        // by role, from the ACL (PUBLIC as "public"), owner left out
+  std::vector<std::string> depends_on;  // keys (see key()) of tables and objects it needs, sorted
+  // Views and materialized views: "schema.table.column" of every column they read.
+  std::vector<std::string> columns_read;
+  Origin origin;
+
+  // "function public.f(integer)", "view public.v": unique among objects and tables.
+  std::string key() const;
+  // How a statement names it: public.f(integer), public.v.
+  std::string sql_name() const;
+};
+
+// The key of a table in SchemaObject::depends_on.
+std::string table_key(const QualifiedName& name);
+
 struct Catalog {
-  std::vector<Table> tables;  // sorted by name
+  std::vector<Table> tables;          // sorted by name
+  std::vector<SchemaObject> objects;  // sorted by key
+  // Read from a database: table key -> keys of the objects its columns,
+  // defaults, checks, triggers and policies need (an enum, a sequence, a function).
+  std::map<std::string, std::vector<std::string>> table_dependencies;
   std::vector<Function> functions;
   std::set<std::string> schemas;
   std::set<std::string> extensions;
@@ -143,6 +187,7 @@ struct Catalog {
   const Table* table(const QualifiedName& n) const;
   Table* table(const QualifiedName& n);
   const Function* function(const QualifiedName& n) const;
+  const SchemaObject* object(const std::string& key) const;
 };
 
 std::string to_string(ConstraintKind kind);

@@ -16,6 +16,9 @@ struct Settings {
   // What the plan does with a table in project.schemas that no file declares:
   // "keep" (list it as unmanaged) or "drop" (a deletes-data step).
   std::string undeclared_tables = "keep";
+  // The same for types, sequences, functions, procedures, aggregates, views and
+  // materialized views: "keep" (listed) or "drop" (a drops-undeclared step).
+  std::string undeclared_objects = "keep";
 
   struct Tenancy {
     std::string column = "organization_id";
