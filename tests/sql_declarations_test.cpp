@@ -3,8 +3,11 @@
 #include "schema/sql_declarations.hpp"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 
 #include "schema/compile.hpp"
 #include "tests/text.hpp"
@@ -538,4 +541,86 @@ ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA api GRANT ALL ON TABLES TO 
                                           "sequence",  "alter sequence",    "alter table", "alter table",
                                           "trigger",   "alter table",       "policy",      "revoke",
                                           "grant",     "default privileges"});
+}
+
+TEST_CASE("a schema folder reads its .toml and .sql files in one sorted list") {
+  const auto dir = std::filesystem::temp_directory_path() / ("schemac-sqldecl-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "sql");
+  auto write = [&](const std::string& name, const std::string& text) { std::ofstream(dir / name) << text; };
+  write("orders.toml", "[tables.orders.columns]\nid = { type = \"uuid\", primary_key = true }\n");
+  write("sql/views.sql", "CREATE VIEW order_ids AS SELECT id FROM orders;\n");
+  write("notes.txt", "not a schema file");
+  {
+    Diagnostics diags;
+    auto files = read_schema_files(dir.string(), diags);
+    CHECK(diags.empty());
+    REQUIRE(files.size() == 2);
+    CHECK(files[0].name == (dir / "orders.toml").string());
+    CHECK(files[1].name == (dir / "sql/views.sql").string());
+    auto decls = load_declarations(files, diags);
+    CHECK(diags.empty());
+    REQUIRE(decls.tables.size() == 1);
+    REQUIRE(decls.sql.size() == 1);
+    CHECK(decls.sql[0].kind == "view");
+    CHECK(decls.sql[0].pos == SourcePos{(dir / "sql/views.sql").string(), 1, 1});
+    CHECK(decls.files.size() == 2);
+    auto compiled = compile_schema(dir.string(), diags);
+    INFO(diags.render());
+    REQUIRE(compiled);
+    CHECK(compiled->catalog.table({"public", "orders"}));
+    REQUIRE(compiled->sql.size() == 1);
+    CHECK(compiled->sql[0].name.name == "order_ids");
+  }
+  // An error in a .sql file is rendered with its line, like a TOML error.
+  write("sql/views.sql", "CREATE VIEW order_ids AS SELECT id FROM orders;\nDELETE FROM orders;\n");
+  {
+    Diagnostics diags;
+    CHECK_FALSE(compile_schema(dir.string(), diags));
+    auto rendered = diags.render();
+    CHECK(rendered.find((dir / "sql/views.sql").string() + ":2:1: error: DELETE changes data") != std::string::npos);
+    CHECK(rendered.find(" 2 | DELETE FROM orders;\n   | ^\n") != std::string::npos);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a folder of .sql files alone, or one .sql file, is a schema with the default settings") {
+  const auto dir = std::filesystem::temp_directory_path() / ("schemac-sqlonly-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "b.sql") << "CREATE INDEX i ON orders (id);\n";
+  std::ofstream(dir / "a.sql") << "CREATE TABLE orders (id uuid PRIMARY KEY);\n";
+  for (const auto& path : {dir.string(), (dir / "a.sql").string()}) {
+    INFO(path);
+    Diagnostics diags;
+    auto decls = load_declarations(read_schema_files(path, diags), diags);
+    CHECK(diags.empty());
+    CHECK(decls.tables.empty());
+    CHECK(decls.settings.schemas == std::vector<std::string>{"public"});
+    CHECK(decls.settings.target == "supabase");
+    CHECK(decls.settings.tenancy.column == "organization_id");
+    REQUIRE_FALSE(decls.sql.empty());
+    CHECK(decls.sql[0].kind == "table");  // a.sql before b.sql
+    auto compiled = compile_schema(path, diags);
+    INFO(diags.render());
+    REQUIRE(compiled);
+    CHECK(compiled->settings.schemas == std::vector<std::string>{"public"});
+    CHECK(compiled->catalog.tables.empty());
+    CHECK(compiled->sql.size() == (path == dir.string() ? 2u : 1u));
+  }
+  // Nothing declared at all is still an error.
+  std::filesystem::remove(dir / "b.sql");
+  std::ofstream(dir / "a.sql") << "-- nothing yet\n";
+  Diagnostics diags;
+  CHECK_FALSE(compile_schema(dir.string(), diags));
+  REQUIRE(diags.size() == 1);
+  CHECK(diags.sorted()[0].message == "no tables are declared");
+  std::filesystem::remove_all(dir);
+  // A folder with neither kind of file says both.
+  std::filesystem::create_directories(dir);
+  Diagnostics none;
+  read_schema_files(dir.string(), none);
+  REQUIRE(none.size() == 1);
+  CHECK(none.sorted()[0].message == "no .toml or .sql files in folder " + dir.string());
+  std::filesystem::remove_all(dir);
 }
