@@ -9,6 +9,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 #include <span>
+#include <string_view>
 
 #include "schema/declarations.hpp"
 #include "schema/sql_shape.hpp"
@@ -22,12 +23,15 @@ using Json = nlohmann::json;
 
 // --- positions ----------------------------------------------------------------------------
 
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+
 // Byte offsets -> 1-based line and column, the column in characters (UTF-8
 // code points) so that the caret under a rendered line stands right. Offsets
 // are mostly asked for in increasing order: each line is walked once.
 class Positions {
  public:
-  Positions(const std::string& file, const std::string& text) : file_(file), text_(text) {
+  Positions(const std::string& file, const std::string& text)
+      : file_(file), text_(text), bom_(text.starts_with(kByteOrderMark)) {
     starts_.push_back(0);
     for (auto i = text.find('\n'); i != std::string::npos; i = text.find('\n', i + 1)) starts_.push_back(i + 1);
   }
@@ -38,7 +42,7 @@ class Positions {
         static_cast<std::size_t>(std::upper_bound(starts_.begin(), starts_.end(), offset) - starts_.begin() - 1);
     if (line != line_ || offset < offset_) {  // another line, or back on this one: from its start
       line_ = line;
-      offset_ = starts_[line];
+      offset_ = line == 0 && bom_ && offset >= kByteOrderMark.size() ? kByteOrderMark.size() : starts_[line];
       column_ = 1;
     }
     for (; offset_ < offset; ++offset_)
@@ -49,8 +53,9 @@ class Positions {
  private:
   const std::string& file_;
   const std::string& text_;
-  std::vector<std::size_t> starts_;  // where each line starts
-  std::size_t line_ = 0, offset_ = 0;
+  const bool bom_;                                     // an editor's byte order mark, which no column counts
+  std::vector<std::size_t> starts_;                    // where each line starts
+  std::size_t line_ = std::string::npos, offset_ = 0;  // where the last walk ended (none yet)
   int column_ = 1;
 };
 
@@ -424,6 +429,26 @@ Verdict classify(const std::string& node, const Json& body, const std::string& s
                  "complete them; run this one outside schemac");
 }
 
+// The node of a statement that starts with a data verb, or null.
+const char* data_statement(PgQuery__Token first) {
+  switch (first) {
+    case PG_QUERY__TOKEN__INSERT:
+      return "InsertStmt";
+    case PG_QUERY__TOKEN__UPDATE:
+      return "UpdateStmt";
+    case PG_QUERY__TOKEN__DELETE_P:
+      return "DeleteStmt";
+    case PG_QUERY__TOKEN__MERGE:
+      return "MergeStmt";
+    case PG_QUERY__TOKEN__COPY:
+      return "CopyStmt";
+    case PG_QUERY__TOKEN__TRUNCATE:
+      return "TruncateStmt";
+    default:
+      return nullptr;
+  }
+}
+
 // One statement of the file, [begin, end) as libpg_query split it (with any
 // comments around it), and the file's tokens.
 void statement(const std::string& text, std::size_t begin, std::size_t end, std::span<const SqlToken> all,
@@ -441,6 +466,13 @@ void statement(const std::string& text, std::size_t begin, std::size_t end, std:
   SqlDeclaration decl;
   decl.sql = text.substr(start, static_cast<std::size_t>(last->end) - start);
   decl.pos = where.at(start);
+  // Rows are refused by their first word: a seed of 300,000 rows in one INSERT
+  // would make a parse tree of a gigabyte as JSON.
+  if (const char* data = data_statement(first->kind)) {
+    auto verdict = classify(data, Json::object(), text, tokens);
+    diags.error(decl.pos, std::move(verdict.error), std::move(verdict.help));
+    return;
+  }
   PgQueryParseResult parsed = pg_query_parse(decl.sql.c_str());
   Json tree;
   if (!parsed.error) tree = Json::parse(parsed.parse_tree, nullptr, false);
@@ -489,8 +521,12 @@ bool too_deep_anywhere(const std::vector<SqlToken>& tokens, Positions& where, Di
 
 std::vector<SqlDeclaration> parse_sql_declarations(const SourceFile& file, Diagnostics& diags) {
   std::vector<SqlDeclaration> out;
-  const std::string& text = file.text;
-  Positions where(file.name, text);
+  Positions where(file.name, file.text);
+  // PostgreSQL would read a byte order mark as part of the first word: blanked,
+  // so that every offset stays the file's.
+  std::string blanked;
+  if (file.text.starts_with(kByteOrderMark)) blanked = std::string(kByteOrderMark.size(), ' ') + file.text.substr(3);
+  const std::string& text = blanked.empty() ? file.text : blanked;
   // libpg_query reads a C string: a NUL would silently end the file there.
   if (auto nul = text.find('\0'); nul != std::string::npos) {
     diags.error(where.at(nul), "this is not valid SQL: the file contains a NUL byte",

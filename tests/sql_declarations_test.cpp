@@ -15,6 +15,11 @@
 using namespace schemac;
 using schemac::test::repeat;
 
+template <>
+struct doctest::StringMaker<SourcePos> {
+  static doctest::String convert(const SourcePos& p) { return p.str().c_str(); }
+};
+
 namespace {
 
 struct Parsed {
@@ -278,6 +283,22 @@ TEST_CASE("each statement's text and position: after comments and blank lines, o
   CHECK(p.statements[3].kind == "view");
 }
 
+TEST_CASE("a byte order mark is not part of the first statement, nor counted as a column") {
+  auto p = parse(
+      "\xEF\xBB\xBF"
+      "CREATE TABLE a (id int); CREATE TABLE b (id int);\n INSERT INTO a VALUES (1);");
+  REQUIRE(p.statements.size() == 2);
+  CHECK(p.statements[0].sql == "CREATE TABLE a (id int)");
+  CHECK(p.statements[0].pos == SourcePos{"decl.sql", 1, 1});
+  CHECK(p.statements[1].pos == SourcePos{"decl.sql", 1, 26});
+  REQUIRE(p.errors.size() == 1);
+  CHECK(p.errors[0].pos == SourcePos{"decl.sql", 2, 2});
+  auto e = refused(
+      "\xEF\xBB\xBF"
+      "CREATE TABEL a (id int);");
+  CHECK(e.pos == SourcePos{"decl.sql", 1, 8});
+}
+
 TEST_CASE("a function body's semicolons stay in its statement") {
   const std::string text =
       "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\n"
@@ -473,6 +494,10 @@ TEST_CASE("a large file is read in linear time, and many errors stay one per sta
   REQUIRE(p.statements.size() == 40000);
   CHECK(p.statements.back().pos == SourcePos{"decl.sql", 40000, 1});
   CHECK(seconds < 30);  // about 1 s; a quadratic walk would take minutes
+  // A seed of 100,000 rows in one INSERT: one error, without its parse tree.
+  auto seed = parse("INSERT INTO t VALUES " + repeat("(1, 'row')", 100000, ", ") + ";\n");
+  REQUIRE(seed.errors.size() == 1);
+  CHECK(seed.errors[0].message == "INSERT changes data; data does not belong in a declaration file");
   // One long line of data rows: one error each, at the right column.
   auto rows = parse(repeat("INSERT INTO t VALUES (1);", 5000, " "));
   REQUIRE(rows.errors.size() == 5000);
