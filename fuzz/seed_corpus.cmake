@@ -1,8 +1,9 @@
 # cmake -DSOURCE_DIR=<repo> -DOUT=<folder> -P seed_corpus.cmake
-# Copies the .toml files of tests/diagnostics, tests/acceptance and examples
-# into one flat folder, named after their paths: the fuzzer's seeds.
+# Copies the .toml and .sql files of tests/diagnostics, tests/acceptance and
+# examples into one flat folder, named after their paths: the fuzzer's seeds.
 file(GLOB_RECURSE seeds ${SOURCE_DIR}/tests/diagnostics/*.toml ${SOURCE_DIR}/tests/acceptance/*.toml
-     ${SOURCE_DIR}/examples/*.toml)
+     ${SOURCE_DIR}/examples/*.toml ${SOURCE_DIR}/tests/diagnostics/*.sql ${SOURCE_DIR}/tests/acceptance/*.sql
+     ${SOURCE_DIR}/examples/*.sql)
 file(REMOVE_RECURSE ${OUT})
 file(MAKE_DIRECTORY ${OUT})
 foreach(seed ${seeds})

@@ -1,5 +1,6 @@
 #pragma once
-// The schema front end: TOML files -> validated, flag-expanded Catalog.
+// The schema front end: TOML files -> validated, flag-expanded Catalog; .sql
+// files -> their statements, each parsed and named (sql_declarations.hpp).
 #include <optional>
 #include <string>
 
@@ -13,6 +14,7 @@ struct CompiledSchema {
   Settings settings;
   Catalog catalog;  // tables only; support objects are added by the compiler
   std::vector<std::string> files;
+  std::vector<SqlDeclaration> sql;  // the .sql files' statements, checked one by one, in file order
 };
 
 // Syntax and shape checks that need no other table (SQL parsed with libpg_query).

@@ -1,11 +1,12 @@
 #pragma once
-// What the TOML files say, before flags are expanded.
+// What the TOML files say, before flags are expanded, and the statements of the .sql files.
 #include <map>
 #include <string>
 #include <vector>
 
 #include "schema/model.hpp"
 #include "schema/settings.hpp"
+#include "schema/sql_declarations.hpp"
 
 namespace schemac {
 
@@ -32,6 +33,7 @@ struct Declarations {
   std::map<std::string, SourcePos> setting_pos;       // "tenancy.claim" -> where it was written
   std::map<std::string, SourcePos> setting_text_pos;  // "tenancy.type" -> where its string's text starts
   std::vector<TableDecl> tables;                      // in file order
+  std::vector<SqlDeclaration> sql;                    // the statements of the .sql files, in file order
   std::vector<std::string> files;
 };
 
@@ -40,7 +42,9 @@ struct SourceFile {
   std::string text;
 };
 
-// Reads --schema PATH (a file, or every *.toml below a folder in sorted order).
+// Reads --schema PATH (a file, or every *.toml and *.sql below a folder, in
+// sorted path order). A file whose name ends in .sql holds SQL declarations;
+// any other, TOML.
 std::vector<SourceFile> read_schema_files(const std::string& path, Diagnostics& diags);
 // The declarations in files already read, in order.
 Declarations load_declarations(const std::vector<SourceFile>& files, Diagnostics& diags);

@@ -10,6 +10,7 @@
 #include "schema/declarations.hpp"
 #include "schema/nesting_guard.hpp"
 #include "schema/reference.hpp"
+#include "schema/sql_declarations.hpp"
 
 namespace schemac {
 
@@ -731,11 +732,12 @@ std::vector<std::string> schema_files(const std::string& path, Diagnostics& d) {
   if (fs::is_directory(path, ec)) {
     for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec))
-      if (it->is_regular_file(ec) && it->path().extension() == ".toml") files.push_back(it->path().string());
+      if (it->is_regular_file(ec) && (it->path().extension() == ".toml" || it->path().extension() == ".sql"))
+        files.push_back(it->path().string());
     std::sort(files.begin(), files.end());
     if (files.empty())
-      d.error({path, 0, 0}, fmt::format("no *.toml files in folder {}", path),
-              "put your declarations in .toml files there");
+      d.error({path, 0, 0}, fmt::format("no .toml or .sql files in folder {}", path),
+              "put your declarations in .toml files (or CREATE statements in .sql files) there");
   } else if (fs::exists(path, ec)) {
     files.push_back(path);
   } else {
@@ -748,6 +750,12 @@ std::vector<std::string> schema_files(const std::string& path, Diagnostics& d) {
 void load_file(const SourceFile& file, Declarations& out, Diagnostics& diags) {
   out.files.push_back(file.name);
   diags.add_source(file.name, file.text);
+  if (file.name.ends_with(".sql")) {  // CREATE statements, beside the TOML
+    auto statements = parse_sql_declarations(file, diags);
+    out.sql.insert(out.sql.end(), std::make_move_iterator(statements.begin()),
+                   std::make_move_iterator(statements.end()));
+    return;
+  }
   if (auto deep = check_nesting(file.text)) {  // before toml++, which would recurse that deep
     diags.error({file.name, deep->line, deep->column}, deep->message, deep->help);
     return;

@@ -17,19 +17,46 @@ struct SqlDeclaration {
   std::string sql;        // the statement's text, as written, without its semicolon
   SourcePos pos;          // where the statement starts (1-based line and column)
   std::string statement;  // libpg_query's node name: "CreateStmt", "ViewStmt", ...
-  // What it declares: "table", "view", "materialized view", "function",
-  // "procedure", "aggregate", "enum", "domain", "composite type", "range type",
-  // "sequence", "index", "trigger", "policy", "schema", "extension", "comment",
-  // "grant", "default privileges", "alter table", "alter sequence", "alter type",
-  // "setting" (SET, set_config), "owner" (ALTER ... OWNER TO).
+  // What it declares: "table" (partitions too), "foreign table", "view",
+  // "materialized view", "function", "procedure", "aggregate", "operator",
+  // "type" (base and shell types), "collation", "text search ...", "enum",
+  // "domain", "composite type", "range type", "sequence", "index", "trigger",
+  // "policy", "rule", "statistics", "schema", "extension", "language",
+  // "publication", "event trigger", "cast", "operator class", "operator
+  // family", "conversion", "transform", "access method", "foreign-data
+  // wrapper", "server", "user mapping";
+  // what completes a declaration: "comment", "security label", "grant",
+  // "revoke", "default privileges", "owner" (ALTER ... OWNER TO), "alter
+  // table" (any ALTER TABLE, VIEW, SEQUENCE ... that is not only OWNER TO, nor
+  // drops a column or constraint), "alter sequence", "alter type" (ALTER TYPE
+  // ... ADD VALUE, ... SET), "alter domain", "alter function", "alter policy";
+  // "setting" (SET, RESET, and SELECT pg_catalog.set_config(...) as pg_dump
+  // writes it: they apply to the statements after them, in file order);
+  // "transaction" (BEGIN, START TRANSACTION, COMMIT, END, as files written for
+  // psql carry them: they declare nothing, and whoever runs the declarations
+  // runs them in its own transaction and skips these).
   std::string kind;
-  QualifiedName name;   // the object it creates or alters; schema empty when unqualified
-  QualifiedName table;  // index, trigger, policy, alter table, comment on a column: its table
+  // The object it creates or alters; schema empty when unqualified (always for
+  // an index, trigger, policy or rule, named within its table). A setting's
+  // variable; the first object of a GRANT or REVOKE; the first schema of
+  // ALTER DEFAULT PRIVILEGES (or none); none for a cast, a transform or a
+  // transaction, nor for an index CREATE INDEX leaves PostgreSQL to name.
+  QualifiedName name;
+  // The table an index, trigger, policy, rule or statistics object is on; the
+  // relation of ALTER TABLE (and of its OWNER TO); for a comment or security
+  // label on a column, policy, trigger, rule or table constraint, its table
+  // (and name is the column's or object's own). Empty otherwise.
+  QualifiedName table;
 };
 
 // The statements of one .sql file, in order. A statement that is not a
 // declaration (INSERT, DROP, DO, ...) or does not parse is an error at its
-// file:line:col, with what to write instead.
+// file:line:col, with what to write instead: data (INSERT, UPDATE, DELETE,
+// MERGE, COPY, TRUNCATE, setval), DROP and ALTER ... DROP COLUMN/CONSTRAINT,
+// DO, renames and SET SCHEMA, other SELECTs, SELECT INTO and CREATE TABLE AS,
+// ROLLBACK and savepoints, roles, databases and tablespaces, and anything else
+// that is not a declaration. A statement nested more than kMaxSqlNesting deep
+// is refused before libpg_query prints its tree; a NUL byte before anything.
 std::vector<SqlDeclaration> parse_sql_declarations(const SourceFile& file, Diagnostics& diags);
 
 }  // namespace schemac

@@ -459,7 +459,7 @@ namespace {
 // `where` names the schema in the one error that has no declaration to point at.
 std::optional<CompiledSchema> compile(Declarations decls, const std::string& where, Diagnostics& diags) {
   if (!diags.empty()) return std::nullopt;
-  if (decls.tables.empty()) {
+  if (decls.tables.empty() && decls.sql.empty()) {  // .sql files alone, with the default settings, are a schema
     diags.error({decls.files.empty() ? where : decls.files.front(), 1, 1}, "no tables are declared",
                 "declare at least one table: [tables.name.columns] id = { type = \"uuid\", primary_key = true }");
     return std::nullopt;
@@ -469,7 +469,7 @@ std::optional<CompiledSchema> compile(Declarations decls, const std::string& whe
   auto catalog = expand(decls, diags);
   validate_catalog(catalog, decls, diags);
   if (!diags.empty()) return std::nullopt;
-  return CompiledSchema{decls.settings, std::move(catalog), decls.files};
+  return CompiledSchema{decls.settings, std::move(catalog), decls.files, std::move(decls.sql)};
 }
 }  // namespace
 
