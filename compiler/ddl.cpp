@@ -29,10 +29,15 @@ std::string column_definition(const Column& c) {
   std::string out = fmt::format("{} {}", quote_ident(c.name), c.type);
   if (!c.nullable) out += " NOT NULL";
   if (c.default_expr) out += " DEFAULT " + default_expression(*c.default_expr);
+  if (!c.generated.empty()) out += fmt::format(" GENERATED ALWAYS AS ({}) STORED", c.generated);
+  if (!c.identity.empty()) out += fmt::format(" GENERATED {} AS IDENTITY", c.identity);
   return out;
 }
 
 std::string constraint_clause(const Constraint& c) {
+  // Declared in SQL: PostgreSQL's own text, with everything it says
+  // (ON UPDATE, DEFERRABLE, MATCH FULL, EXCLUDE ...).
+  if (!c.definition.empty()) return fmt::format("CONSTRAINT {} {}", quote_ident(c.name), c.definition);
   switch (c.kind) {
     case ConstraintKind::PrimaryKey:
       return fmt::format("CONSTRAINT {} PRIMARY KEY ({})", quote_ident(c.name), join_idents(c.columns));
@@ -74,8 +79,30 @@ std::string index_key(const std::string& key) {
   return quote_ident(*col) + (end == std::string::npos ? "" : key.substr(end));
 }
 
+namespace {
+// pg_get_indexdef's "CREATE [UNIQUE] INDEX name ON ...", with CONCURRENTLY and another name if asked.
+std::string from_definition(const Index& i, bool concurrently, const std::string& name_override) {
+  const std::string& def = i.definition;
+  auto at = def.find("INDEX ") + 6;
+  auto end = at;
+  if (def[at] == '"') {
+    for (++end; end < def.size(); ++end)
+      if (def[end] == '"' && (end + 1 == def.size() || def[end + 1] != '"'))
+        break;
+      else if (def[end] == '"')
+        ++end;
+    ++end;
+  } else {
+    end = def.find(' ', at);
+  }
+  return def.substr(0, at) + (concurrently ? "CONCURRENTLY " : "") +
+         (name_override.empty() ? quote_ident(i.name) : quote_ident(name_override)) + def.substr(end);
+}
+}  // namespace
+
 std::string create_index(const QualifiedName& table, const Index& i, bool concurrently,
                          const std::string& name_override) {
+  if (i.keys.empty() && !i.definition.empty()) return from_definition(i, concurrently, name_override);
   std::vector<std::string> keys;
   for (const auto& k : i.keys) keys.push_back(index_key(k));
   std::string out =
@@ -89,6 +116,11 @@ std::string create_index(const QualifiedName& table, const Index& i, bool concur
 }
 
 std::string create_trigger(const QualifiedName& table, const Trigger& t, bool or_replace) {
+  if (t.function.name.empty() && !t.definition.empty()) {
+    // Declared in SQL: pg_get_triggerdef's text.
+    if (!or_replace || t.definition.rfind("CREATE TRIGGER ", 0) != 0) return t.definition;
+    return "CREATE OR REPLACE TRIGGER " + t.definition.substr(15);
+  }
   std::string out = fmt::format("CREATE {}TRIGGER {} {} {} ON {}", or_replace ? "OR REPLACE " : "", quote_ident(t.name),
                                 t.timing, t.events, table.sql());
   if (!t.referencing.empty()) out += " " + t.referencing;

@@ -30,6 +30,7 @@ Desired desired_state(const CompiledSchema& schema) {
   d.settings = schema.settings;
   d.catalog = schema.catalog;
   d.files = schema.files;
+  d.sql = schema.sql;
   const auto& s = d.settings;
   // Only the function's own name is filled in: nothing from a declaration is
   // ever pasted into a function body (the audit table comes as trigger arguments).

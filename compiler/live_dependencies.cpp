@@ -68,6 +68,7 @@ void external_tables(Db& live, const Desired& d, LiveDependencies& out, std::set
     }
     schemas.insert(table.schema);
     out.statements.push_back(fmt::format("CREATE TABLE IF NOT EXISTS {} ({})", table.sql(), defs));
+    out.copies.push_back({});
   }
 }
 
@@ -109,12 +110,13 @@ LiveDependencies read_live_dependencies(Db& live, const Desired& d) {
            "pg_catalog.format_type(t.typbasetype, t.typtypmod), CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END, "
            "COALESCE((SELECT ' ' || string_agg(pg_catalog.pg_get_constraintdef(c.oid), ' ') FROM "
            "pg_catalog.pg_constraint c "
-           "WHERE c.contypid = t.oid), '')) END "
+           "WHERE c.contypid = t.oid), '')) END, t.typname "
            "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
            "WHERE t.typtype IN ('e', 'd') AND {} ORDER BY t.typtype DESC, 1, t.typname",
            fmt::format(fmt::runtime(user_objects), "t")))) {
     schemas.insert(r[0].as<std::string>());
     out.statements.push_back(r[1].as<std::string>());
+    out.copies.push_back({r[0].as<std::string>(), r[2].as<std::string>()});
   }
   std::string names;
   for (const auto& f : functions) names += (names.empty() ? "" : ", ") + quote_literal(f);
@@ -127,6 +129,7 @@ LiveDependencies read_live_dependencies(Db& live, const Desired& d) {
     if (owned.count(r[0].as<std::string>() + "." + r[1].as<std::string>())) continue;
     schemas.insert(r[0].as<std::string>());
     out.statements.push_back(r[2].as<std::string>());
+    out.copies.push_back({r[0].as<std::string>(), r[1].as<std::string>()});
   }
   external_tables(live, d, out, schemas);
   out.schemas.assign(schemas.begin(), schemas.end());

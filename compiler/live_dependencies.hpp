@@ -14,6 +14,9 @@ namespace schemac {
 struct LiveDependencies {
   std::vector<std::string> schemas;
   std::vector<std::string> statements;  // CREATE TYPE / DOMAIN / FUNCTION, then stand-ins of external tables
+  // The type or function each statement copies (empty for a stand-in table):
+  // skipped when a .sql file declares it, and never read back as declared.
+  std::vector<QualifiedName> copies;
   // A foreign key to a table outside project.schemas (auth.users) that the
   // database does not have, or without the referenced columns.
   std::vector<Diagnostic> problems;

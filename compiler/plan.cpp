@@ -442,7 +442,10 @@ class Planner {
       }
       if (!lc) {
         std::vector<std::string> hazards;
-        if (!c.nullable && !c.default_expr && live.row_estimate != 0) hazards.push_back("backfill-required");
+        if (!c.nullable && !c.default_expr && c.generated.empty() && c.identity.empty() && live.row_estimate != 0)
+          hazards.push_back("backfill-required");
+        // Every existing row gets a computed value or a number: the table is rewritten.
+        if ((!c.generated.empty() || !c.identity.empty()) && live.row_estimate != 0) hazards.push_back("table-rewrite");
         add(Phase::Infrastructure, name, "add column " + c.name,
             fmt::format("ALTER TABLE {} ADD COLUMN {}", t.name.sql(), ddl::column_definition(c)), kAccessExclusive,
             tx(), c.origin, hazards);
@@ -451,13 +454,28 @@ class Planner {
               kShareUpdateExclusive, tx(), c.origin);
         continue;
       }
+      if (nc->generated != lc->generated) {
+        generation(t, c, *lc, tx());
+        continue;
+      }
       if (nc->type != lc->type) change_type(t, live, c, *lc, *nc, tx());
+      if (!lc->identity.empty() && nc->identity.empty())
+        add(Phase::Infrastructure, name, "stop numbering " + c.name + " (identity)",
+            fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY IF EXISTS", t.name.sql(), quote_ident(c.name)),
+            kAccessExclusive, tx(), c.origin);
       if (nc->default_expr != lc->default_expr)
         add(Phase::Infrastructure, name, nc->default_expr ? "set default of " + c.name : "drop default of " + c.name,
             nc->default_expr
                 ? fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", t.name.sql(), quote_ident(c.name),
                               ddl::default_expression(*c.default_expr))
                 : fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT", t.name.sql(), quote_ident(c.name)),
+            kAccessExclusive, tx(), c.origin);
+      if (!nc->identity.empty() && nc->identity != lc->identity)
+        add(Phase::Infrastructure, name, fmt::format("number {} as identity ({})", c.name, nc->identity),
+            lc->identity.empty() ? fmt::format("ALTER TABLE {} ALTER COLUMN {} ADD GENERATED {} AS IDENTITY",
+                                               t.name.sql(), quote_ident(c.name), nc->identity)
+                                 : fmt::format("ALTER TABLE {} ALTER COLUMN {} SET GENERATED {}", t.name.sql(),
+                                               quote_ident(c.name), nc->identity),
             kAccessExclusive, tx(), c.origin);
       if (nc->nullable && !lc->nullable)
         add(Phase::Infrastructure, name, "allow NULL in " + c.name,
@@ -470,6 +488,26 @@ class Planner {
     if (norm.comment != live.comment)
       add(Phase::Infrastructure, name, "comment on table", ddl::comment_on_table(t), kShareUpdateExclusive, tx(),
           t.origin);
+  }
+
+  // A generated column's expression cannot change in place (PostgreSQL 15):
+  // the column is dropped and added again, computed anew for every row. A
+  // column that stops being generated keeps its values (DROP EXPRESSION).
+  void generation(const Table& t, const Column& c, const Column& lc, int g) {
+    const auto name = t.name.display();
+    if (c.generated.empty()) {
+      add(Phase::Infrastructure, name, "stop computing " + c.name + " (its values stay)",
+          fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP EXPRESSION", t.name.sql(), quote_ident(c.name)),
+          kAccessExclusive, g, c.origin);
+      return;
+    }
+    add(Phase::Infrastructure, name, fmt::format("compute {} from its new expression: drop and add it again", c.name),
+        fmt::format("ALTER TABLE {} DROP COLUMN {}", t.name.sql(), quote_ident(c.name)), kAccessExclusive, g, c.origin,
+        lc.generated.empty() ? std::vector<std::string>{"deletes-data", "table-rewrite"}
+                             : std::vector<std::string>{"table-rewrite"});
+    add(Phase::Infrastructure, name, "add generated column " + c.name,
+        fmt::format("ALTER TABLE {} ADD COLUMN {}", t.name.sql(), ddl::column_definition(c)),
+        "ACCESS EXCLUSIVE while every row is rewritten", g, c.origin, {"table-rewrite"});
   }
 
   // ADD COLUMN with a volatile default rewrites the table under ACCESS

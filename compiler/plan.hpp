@@ -67,6 +67,9 @@ struct Statement {
   bool after_all_tables = false;
   // Policies, row level security and grants: reviewers look (hazard authz-change).
   bool changes_authz = false;
+  // In the scratch database, with .sql declarations: if it fails because
+  // something it names does not exist yet, it runs again after the others.
+  bool may_wait = false;
 };
 
 // Everything needed to create a table that does not exist yet, empty, in one

@@ -27,13 +27,26 @@ std::vector<Statement> scratch_script(const Desired& d, const LiveDependencies& 
   // Copies of the live types and functions the declarations use; bodies are
   // not checked (a function may read a table that does not exist yet).
   out.push_back({"SET check_function_bodies = off", {}, "setting"});
-  for (const auto& st : deps.statements)
-    out.push_back({st, {}, "a copy of a live type or function the declarations use"});
+  const auto declared = sql_declared_names(d);
+  for (std::size_t i = 0; i < deps.statements.size(); ++i)
+    if (i >= deps.copies.size() || !declared.count(deps.copies[i]))
+      out.push_back({deps.statements[i], {}, "a copy of a live type or function the declarations use"});
   // Policies call auth.jwt(): the stand-ins exist in the scratch database even
   // for target = "supabase" (where the live ones are Supabase's own).
   if (!d.creates_auth_standins())
     for (const char* name : {"auth_jwt.sql", "auth_uid.sql"}) out.push_back({runtime::render(name, {}), {}, name});
   for (const auto& f : d.catalog.functions) out.push_back({f.create_sql, f.origin, "function " + f.name.display()});
+  // The .sql declarations, then the TOML tables: either may need the other
+  // (a TOML column of an enum a .sql file declares, a view on a TOML table),
+  // so a statement that names what does not exist yet waits for the rest.
+  const bool mixed = !d.sql.empty();
+  for (const auto& decl : d.sql) {
+    if (decl.kind == "transaction" || decl.kind == "owner" || decl.kind == "setting") continue;
+    Statement st{decl.sql, {decl.pos, ""}, decl.kind + (decl.name.name.empty() ? "" : " " + decl.name.name)};
+    st.may_wait = true;
+    out.push_back(std::move(st));
+  }
+  const std::size_t tables_from = out.size();
   std::vector<Statement> later;
   for (const auto& t : d.catalog.tables)
     for (auto& st : create_table_statements(t, {}, true)) (st.after_all_tables ? later : out).push_back(std::move(st));
@@ -42,6 +55,16 @@ std::vector<Statement> scratch_script(const Desired& d, const LiveDependencies& 
       if (c.kind == ConstraintKind::ForeignKey)
         out.push_back({ddl::add_constraint(t.name, c, false), c.origin, "foreign key " + c.name});
   out.insert(out.end(), later.begin(), later.end());
+  if (mixed)
+    for (std::size_t i = tables_from; i < out.size(); ++i) out[i].may_wait = true;
+  return out;
+}
+
+std::set<QualifiedName> sql_declared_names(const Desired& d) {
+  std::set<QualifiedName> out;
+  for (const auto& decl : d.sql)
+    if (!decl.name.name.empty())
+      out.insert({decl.name.schema.empty() ? d.settings.default_schema() : decl.name.schema, decl.name.name});
   return out;
 }
 
@@ -81,20 +104,60 @@ std::optional<Catalog> materialize(Db& db, const Desired& d, const LiveDependenc
                                    Diagnostics& diags) {
   if (in_transaction) db.exec("BEGIN");
   db.exec(ddl::search_path(d.search_path));
-  for (const auto& st : scratch_script(d, deps)) {
+  const auto script = scratch_script(d, deps);
+  std::vector<std::pair<const Statement*, std::string>> waiting;  // with the error it last gave
+  auto run = [&](const Statement& st) -> std::optional<std::string> {
+    if (in_transaction && st.may_wait) db.exec("SAVEPOINT schemac_statement");
     try {
       db.exec(st.sql);
+      if (in_transaction && st.may_wait) db.exec("RELEASE SAVEPOINT schemac_statement");
+      return std::nullopt;
     } catch (const pqxx::sql_error& e) {
+      if (in_transaction && st.may_wait) db.exec("ROLLBACK TO SAVEPOINT schemac_statement");
       std::string msg = e.what();
       while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-      auto pos = st.origin.known() ? st.origin.pos : SourcePos{d.files.empty() ? "schema" : d.files.front(), 0, 0};
-      diags.error(pos, fmt::format("PostgreSQL refused {}: {}", st.what, msg),
-                  "fix the declaration; nothing was applied (this was a scratch database)");
-      if (in_transaction) db.exec("ROLLBACK");
+      // Something it names does not exist (yet): a table, type, function, schema or column.
+      static const std::set<std::string> not_yet = {"42P01", "42704", "42883", "3F000", "42703"};
+      if (st.may_wait && not_yet.count(e.sqlstate())) waiting.push_back({&st, msg});
+      return msg;
+    }
+  };
+  auto refuse = [&](const Statement& st, const std::string& msg) {
+    auto pos = st.origin.known() ? st.origin.pos : SourcePos{d.files.empty() ? "schema" : d.files.front(), 0, 0};
+    diags.error(pos, fmt::format("PostgreSQL refused {}: {}", st.what, msg),
+                "fix the declaration; nothing was applied (this was a scratch database)");
+    if (in_transaction) db.exec("ROLLBACK");
+  };
+  for (const auto& st : script) {
+    const auto before = waiting.size();
+    if (auto msg = run(st); msg && waiting.size() == before) {
+      refuse(st, *msg);
+      return std::nullopt;
+    }
+  }
+  // Each round runs what waits, in order, until a round makes no progress.
+  while (!waiting.empty()) {
+    auto round = std::move(waiting);
+    waiting.clear();
+    for (const auto& [st, msg] : round)
+      if (auto again = run(*st); again && (waiting.empty() || waiting.back().first != st)) {
+        refuse(*st, *again);
+        return std::nullopt;
+      }
+    if (waiting.size() == round.size()) {
+      refuse(*waiting.front().first, waiting.front().second);
       return std::nullopt;
     }
   }
   auto catalog = read_catalog(db, d.scope());
+  // Copies of live types and functions are there for the declarations to use,
+  // not declared: they do not count as wanted.
+  std::set<QualifiedName> copied(deps.copies.begin(), deps.copies.end());
+  for (const auto& n : sql_declared_names(d)) copied.erase(n);
+  std::erase_if(catalog.objects, [&](const SchemaObject& o) {
+    return (o.kind == ObjectKind::Enum || o.kind == ObjectKind::Domain || o.kind == ObjectKind::Function) &&
+           copied.count(o.name);
+  });
   mark_volatile_defaults(db, d.catalog, catalog);
   if (in_transaction) db.exec("ROLLBACK");
   return catalog;
@@ -154,6 +217,13 @@ std::optional<Catalog> normalize(const Desired& d, const Catalog& live, const Li
   for (const auto& e : d.catalog.extensions) context += "\nextension " + e;
   for (const auto& st : deps.statements) context += "\n" + st;
 
+  if (!d.sql.empty()) {
+    // .sql declarations are statements, not per-table keys: normalized whole, every time.
+    stats.scratch_database_used = true;
+    auto whole = normalize_in_scratch(d, deps, options, diags);
+    if (whole) stats.tables_materialized = whole->tables.size();
+    return whole;
+  }
   Catalog out;
   std::set<QualifiedName> missing;
   std::map<QualifiedName, std::string> keys;

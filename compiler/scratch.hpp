@@ -4,6 +4,7 @@
 // deparsed form. The scratch database also catches SQL the parser accepts but
 // PostgreSQL refuses (an unknown column or function), before anything is applied.
 #include <optional>
+#include <set>
 #include <string>
 
 #include "compiler/desired.hpp"
@@ -35,6 +36,9 @@ std::optional<Catalog> normalize_in_scratch(const Desired& desired, const LiveDe
 std::optional<Catalog> normalize(const Desired& desired, const Catalog& live, const LiveDependencies& dependencies,
                                  const ScratchOptions& options, const NormalizeCache& cache, Diagnostics& diags,
                                  NormalizeStats& stats);
+
+// The names the .sql declarations create (unqualified ones in the default schema).
+std::set<QualifiedName> sql_declared_names(const Desired& desired);
 
 // The whole "create from nothing" script of the desired state, in order.
 std::vector<Statement> scratch_script(const Desired& desired, const LiveDependencies& dependencies);

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "compiler/declared/sql_declared.hpp"
 #include "compiler/introspect.hpp"
 #include "compiler/live_dependencies.hpp"
 #include "compiler/offline.hpp"
@@ -45,6 +46,7 @@ std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Dia
       normalize(d, out.live, dependencies, {request.database_url, request.dev_url, live_db.server_major_version()},
                 cache, diags, out.normalize_stats);
   if (!normalized) return std::nullopt;
+  adopt_sql_declarations(out.desired, *normalized, out.live);
   out.plan = make_plan(d, *normalized, out.live);
   out.normalized = std::move(*normalized);
   return out;

@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 
+#include "compiler/declared/sql_declared.hpp"
 #include "compiler/planner/object_changes.hpp"
 
 namespace schemac::objects {
@@ -103,20 +104,6 @@ std::vector<std::string> dependency_order(const std::set<std::string>& keys, con
 
 bool same(const SchemaObject& a, const SchemaObject& b) {
   return a.definition == b.definition && a.values == b.values && a.options == b.options && a.indexes == b.indexes;
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-bool mentions_word(const std::string& text, const std::string& word) {
-  const auto t = lower(text), w = lower(word);
-  for (auto at = t.find(w); at != std::string::npos; at = t.find(w, at + 1)) {
-    auto is_word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
-    if ((at == 0 || !is_word(t[at - 1])) && (at + w.size() == t.size() || !is_word(t[at + w.size()]))) return true;
-  }
-  return false;
 }
 
 class ObjectPlanner {
@@ -371,8 +358,7 @@ class ObjectPlanner {
     std::set<std::string> roles{"public"};
     for (const auto& [r, p] : o.grants) roles.insert(r);
     for (const auto& [r, p] : current)
-      for (const auto& decl : d_.sql)
-        if ((decl.kind == "grant" || decl.kind == "default privileges") && mentions_word(decl.sql, r)) roles.insert(r);
+      if (names_role(d_, r)) roles.insert(r);
     const auto keyword = o.kind == ObjectKind::Aggregate                                        ? "FUNCTION"
                          : o.kind == ObjectKind::View || o.kind == ObjectKind::MaterializedView ? "TABLE"
                          : o.kind == ObjectKind::Enum || o.kind == ObjectKind::CompositeType    ? "TYPE"

@@ -1,0 +1,97 @@
+#include "compiler/declared/sql_declared.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+namespace schemac {
+
+namespace {
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+}  // namespace
+
+bool names_role(const Desired& d, const std::string& role) {
+  const auto w = lower(role);
+  auto is_word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (const auto& decl : d.sql) {
+    if (decl.kind != "grant" && decl.kind != "revoke" && decl.kind != "default privileges") continue;
+    const auto t = lower(decl.sql);
+    for (auto at = t.find(w); at != std::string::npos; at = t.find(w, at + 1))
+      if ((at == 0 || !is_word(t[at - 1])) && (at + w.size() == t.size() || !is_word(t[at + w.size()]))) return true;
+  }
+  return false;
+}
+
+namespace {
+
+const char* decl_kind(ObjectKind kind) {
+  return object_kind_name(kind);  // the parser names kinds the same way
+}
+
+class Origins {
+ public:
+  explicit Origins(const Desired& d) : default_schema_(d.settings.default_schema()) {
+    for (const auto& decl : d.sql) {
+      if (decl.name.name.empty()) continue;
+      // The first statement that names it is where it is declared.
+      by_name_.try_emplace({decl.kind, qualify(decl.name), qualify(decl.table)}, decl.pos);
+    }
+  }
+  Origin find(const std::string& kind, const QualifiedName& name, const QualifiedName& table = {}) const {
+    auto it = by_name_.find({kind, qualify(name), qualify(table)});
+    return it == by_name_.end() ? Origin{} : Origin{it->second, ""};
+  }
+  QualifiedName qualify(const QualifiedName& n) const {
+    if (n.name.empty()) return {};
+    return {n.schema.empty() ? default_schema_ : n.schema, n.name};
+  }
+
+ private:
+  std::string default_schema_;
+  std::map<std::tuple<std::string, QualifiedName, QualifiedName>, SourcePos> by_name_;
+};
+
+}  // namespace
+
+void adopt_sql_declarations(Desired& d, Catalog& normalized, const Catalog& live) {
+  if (d.sql.empty()) return;
+  const Origins origins(d);
+  for (auto& o : normalized.objects)
+    if (!o.origin.known()) o.origin = origins.find(decl_kind(o.kind), o.name);
+  for (const auto& nt : normalized.tables) {
+    if (d.catalog.table(nt.name)) continue;
+    Table t = nt;
+    t.origin = origins.find("table", t.name);
+    if (!t.origin.known()) continue;  // made by something else (a stand-in, the runtime)
+    for (auto& c : t.columns) c.origin = t.origin;
+    for (auto& c : t.constraints) c.origin = t.origin;
+    for (auto& i : t.indexes) {
+      i.origin = origins.find("index", {"", i.name}, t.name);
+      if (!i.origin.known()) i.origin = t.origin;
+    }
+    for (auto& tr : t.triggers) {
+      tr.origin = origins.find("trigger", {"", tr.name}, t.name);
+      if (!tr.origin.known()) tr.origin = t.origin;
+    }
+    for (auto& p : t.policies) {
+      p.origin = origins.find("policy", {"", p.name}, t.name);
+      if (!p.origin.known()) p.origin = t.origin;
+    }
+    // Grants: exactly those of the declaration for the roles it names (in
+    // its grants, or in a GRANT or REVOKE statement). Grants to other roles,
+    // such as default privileges gave, are left alone.
+    for (const auto& [role, privileges] : t.grants) t.exact_grant_roles.insert(role);
+    if (const Table* lt = live.table(t.name))
+      for (const auto& [role, privileges] : lt->grants)
+        if (names_role(d, role)) t.exact_grant_roles.insert(role);
+    // The stand-in for normalized forms is the table itself: declared and normalized are the same text.
+    d.catalog.tables.push_back(std::move(t));
+  }
+  std::sort(d.catalog.tables.begin(), d.catalog.tables.end(),
+            [](const Table& a, const Table& b) { return a.name < b.name; });
+}
+
+}  // namespace schemac

@@ -1,0 +1,16 @@
+#pragma once
+// What the .sql declarations declare, read back from the scratch database:
+// their tables join the declared ones (so the planner treats them like TOML
+// tables), and every table and object learns the statement it came from, for
+// the plan's "why" line.
+#include "compiler/desired.hpp"
+
+namespace schemac {
+
+// Whether a GRANT, REVOKE or ALTER DEFAULT PRIVILEGES statement of the .sql
+// declarations names the role: then the declarations fix its privileges exactly.
+bool names_role(const Desired& desired, const std::string& role);
+
+void adopt_sql_declarations(Desired& desired, Catalog& normalized, const Catalog& live);
+
+}  // namespace schemac
