@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "compiler/apply.hpp"
+#include "compiler/deploy/apply.hpp"
 #include "compiler/introspect.hpp"
 #include "compiler/render.hpp"
 #include "compiler/workflow.hpp"

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "compiler/fingerprint.hpp"
+#include "compiler/deploy/fingerprint.hpp"
 #include "compiler/introspect.hpp"
 #include "compiler/plan.hpp"
 
