@@ -6,7 +6,7 @@
 
 #include "compiler/deploy/fingerprint.hpp"
 #include "compiler/introspect.hpp"
-#include "compiler/plan.hpp"
+#include "compiler/planner/plan.hpp"
 
 namespace schemac {
 

@@ -1,5 +1,5 @@
 // Diff (normalized declarations vs live catalog) -> ordered steps in six phases.
-#include "compiler/plan.hpp"
+#include "compiler/planner/plan.hpp"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 #include <tuple>
 
 #include "compiler/ddl.hpp"
-#include "compiler/type_change.hpp"
+#include "compiler/planner/type_change.hpp"
 #include "runtime/runtime.hpp"
 #include "schema/sql_syntax.hpp"
 
