@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "compiler/apply.hpp"
+#include "compiler/deploy/apply.hpp"
 #include "compiler/render.hpp"
 #include "compiler/workflow.hpp"
 

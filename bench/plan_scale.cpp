@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "compiler/db.hpp"
-#include "compiler/introspect.hpp"
+#include "compiler/catalog/introspect.hpp"
 #include "schema/ident.hpp"
 
 namespace fs = std::filesystem;

@@ -21,7 +21,7 @@
 #include <string>
 #include <thread>
 
-#include "compiler/apply.hpp"
+#include "compiler/deploy/apply.hpp"
 #include "compiler/workflow.hpp"
 #include "tests/workload/workload.hpp"
 

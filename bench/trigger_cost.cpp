@@ -12,7 +12,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "compiler/apply.hpp"
+#include "compiler/deploy/apply.hpp"
 #include "compiler/workflow.hpp"
 
 using namespace schemac;

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/introspect.hpp"
+#include "compiler/catalog/introspect.hpp"
 #include "schema/compile.hpp"
 #include "schema/sql_declarations.hpp"
 

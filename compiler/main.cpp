@@ -6,11 +6,11 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "compiler/apply.hpp"
-#include "compiler/apply_command.hpp"
-#include "compiler/history.hpp"
+#include "compiler/deploy/apply.hpp"
+#include "compiler/deploy/apply_command.hpp"
+#include "compiler/deploy/history.hpp"
+#include "compiler/deploy/plan_file.hpp"
 #include "compiler/normalize_cache.hpp"
-#include "compiler/plan_file.hpp"
 #include "compiler/render.hpp"
 #include "compiler/workflow.hpp"
 

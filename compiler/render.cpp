@@ -122,7 +122,7 @@ std::string render_text(const Plan& plan, const RenderOptions& options) {
     for (const auto& t : plan.unmanaged_tables) out += "  " + t + "\n";
   }
   if (!plan.unmanaged_objects.empty()) {
-    out += "\nUnmanaged objects (kinds schemac does not declare yet; never touched):\n";
+    out += "\nUnmanaged objects (no file declares them; left alone, see project.undeclared_objects):\n";
     for (const auto& o : plan.unmanaged_objects) out += "  " + o + "\n";
   }
   return out;

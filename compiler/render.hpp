@@ -2,7 +2,7 @@
 // Plans for people (text) and for machines (sql, json).
 #include <string>
 
-#include "compiler/plan.hpp"
+#include "compiler/planner/plan.hpp"
 
 namespace schemac {
 

@@ -9,7 +9,7 @@
 #include <set>
 
 #include "compiler/ddl.hpp"
-#include "compiler/introspect.hpp"
+#include "compiler/catalog/introspect.hpp"
 #include "runtime/runtime.hpp"
 #include "schema/sql_syntax.hpp"
 

@@ -10,7 +10,7 @@
 #include "compiler/desired.hpp"
 #include "compiler/live_dependencies.hpp"
 #include "compiler/normalize_cache.hpp"
-#include "compiler/plan.hpp"
+#include "compiler/planner/plan.hpp"
 
 namespace schemac {
 

@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "compiler/declared/sql_declared.hpp"
-#include "compiler/introspect.hpp"
+#include "compiler/catalog/introspect.hpp"
 #include "compiler/live_dependencies.hpp"
 #include "compiler/offline.hpp"
 #include "compiler/scratch.hpp"

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "compiler/desired.hpp"
-#include "compiler/plan.hpp"
+#include "compiler/planner/plan.hpp"
 #include "compiler/scratch.hpp"
 
 namespace schemac {

@@ -15,8 +15,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "compiler/apply.hpp"
-#include "compiler/introspect.hpp"
+#include "compiler/deploy/apply.hpp"
+#include "compiler/catalog/introspect.hpp"
 #include "compiler/render.hpp"
 #include "compiler/workflow.hpp"
 #include "tests/run_command.hpp"

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "compiler/introspect.hpp"
+#include "compiler/catalog/introspect.hpp"
 #include "tests/test_database.hpp"
 
 using namespace schemac;

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <thread>
 
-#include "compiler/apply.hpp"
+#include "compiler/deploy/apply.hpp"
 #include "compiler/render.hpp"
 #include "tests/test_database.hpp"
 

@@ -13,7 +13,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "compiler/apply.hpp"
+#include "compiler/deploy/apply.hpp"
 #include "tests/process.hpp"
 
 namespace schemac::test {

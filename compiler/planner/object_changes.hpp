@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/plan.hpp"
+#include "compiler/planner/plan.hpp"
 #include "schema/model.hpp"
 
 namespace schemac::objects {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "compiler/desired.hpp"
-#include "compiler/plan.hpp"
+#include "compiler/planner/plan.hpp"
 
 namespace schemac::objects {
 

@@ -1,6 +1,6 @@
 // Signed saved plans (SCHEMAC_PLAN_KEY): the HMAC itself, and plan --out /
 // apply FILE run as processes, the way a plan job and an apply job run them.
-#include "compiler/plan_signature.hpp"
+#include "compiler/deploy/plan_signature.hpp"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>

@@ -1,4 +1,4 @@
-#include "compiler/apply_guard.hpp"
+#include "compiler/deploy/apply_guard.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

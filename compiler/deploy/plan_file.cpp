@@ -1,4 +1,4 @@
-#include "compiler/plan_file.hpp"
+#include "compiler/deploy/plan_file.hpp"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 #include <optional>
 #include <sstream>
 
-#include "compiler/plan_signature.hpp"
+#include "compiler/deploy/plan_signature.hpp"
 
 namespace schemac {
 

@@ -1,4 +1,4 @@
-#include "compiler/apply_command.hpp"
+#include "compiler/deploy/apply_command.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -7,12 +7,12 @@
 #include <fstream>
 #include <iostream>
 
-#include "compiler/apply.hpp"
-#include "compiler/apply_guard.hpp"
-#include "compiler/history.hpp"
-#include "compiler/introspect.hpp"
-#include "compiler/plan_file.hpp"
-#include "compiler/plan_signature.hpp"
+#include "compiler/deploy/apply.hpp"
+#include "compiler/deploy/apply_guard.hpp"
+#include "compiler/deploy/history.hpp"
+#include "compiler/deploy/plan_file.hpp"
+#include "compiler/deploy/plan_signature.hpp"
+#include "compiler/catalog/introspect.hpp"
 #include "compiler/render.hpp"
 
 namespace schemac {

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "compiler/ddl.hpp"
-#include "compiler/plan.hpp"
+#include "compiler/planner/plan.hpp"
 
 namespace schemac {
 

@@ -1,4 +1,4 @@
-#include "compiler/progress.hpp"
+#include "compiler/deploy/progress.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "compiler/plan_signature.hpp"
+#include "compiler/deploy/plan_signature.hpp"
 
 #include <fmt/format.h>
 #include <openssl/crypto.h>

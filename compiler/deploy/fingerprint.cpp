@@ -1,4 +1,4 @@
-#include "compiler/fingerprint.hpp"
+#include "compiler/deploy/fingerprint.hpp"
 
 #include <fmt/format.h>
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "compiler/db.hpp"
-#include "compiler/plan.hpp"
+#include "compiler/planner/plan.hpp"
 
 namespace schemac {
 

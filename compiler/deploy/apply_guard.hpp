@@ -2,7 +2,7 @@
 // What apply makes sure of before it runs anything: that it is alone, that it
 // talks to a real session (not a transaction-mode pooler), and that its role
 // may do what the plan asks.
-#include "compiler/apply.hpp"
+#include "compiler/deploy/apply.hpp"
 
 namespace schemac {
 

@@ -1,4 +1,4 @@
-#include "compiler/type_change.hpp"
+#include "compiler/planner/type_change.hpp"
 
 #include <optional>
 #include <sstream>

@@ -1,4 +1,4 @@
-#include "compiler/introspect.hpp"
+#include "compiler/catalog/introspect.hpp"
 
 #include <fmt/format.h>
 

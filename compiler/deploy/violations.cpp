@@ -1,4 +1,4 @@
-#include "compiler/violations.hpp"
+#include "compiler/deploy/violations.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "compiler/history.hpp"
+#include "compiler/deploy/history.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "compiler/apply.hpp"
+#include "compiler/deploy/apply.hpp"
 
 #include <fmt/format.h>
 
@@ -9,11 +9,11 @@
 #include <random>
 #include <thread>
 
-#include "compiler/apply_guard.hpp"
 #include "compiler/ddl.hpp"
-#include "compiler/history.hpp"
-#include "compiler/progress.hpp"
-#include "compiler/violations.hpp"
+#include "compiler/deploy/apply_guard.hpp"
+#include "compiler/deploy/history.hpp"
+#include "compiler/deploy/progress.hpp"
+#include "compiler/deploy/violations.hpp"
 
 namespace schemac {
 

@@ -4,9 +4,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "compiler/fingerprint.hpp"
-#include "compiler/introspect.hpp"
-#include "compiler/plan.hpp"
+#include "compiler/deploy/fingerprint.hpp"
+#include "compiler/catalog/introspect.hpp"
+#include "compiler/planner/plan.hpp"
 
 namespace schemac {
 

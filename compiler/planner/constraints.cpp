@@ -1,0 +1,118 @@
+// Constraints of existing tables: primary and unique keys built on an index
+// made concurrently, then attached; the others (checks, foreign keys) added
+// NOT VALID, then validated (hazard validation-may-fail), foreign keys after
+// the unique keys they reference; equivalent ones renamed, not rebuilt;
+// undeclared ones dropped (hazard drops-undeclared).
+#include <fmt/format.h>
+
+#include "compiler/ddl.hpp"
+#include "compiler/planner/planner.hpp"
+
+namespace schemac::planner {
+
+void Planner::constraints(const Table& t, const Table& norm, const Table& live) {
+  const auto name = t.name.display();
+  for (const auto& c : t.constraints) {
+    const Constraint* lc = live.constraint(c.name);
+    const Constraint* nc = norm.constraint(c.name);
+    if (!lc && nc && rename_equivalent_constraint(t, live, *nc, c)) continue;
+    if (c.kind == ConstraintKind::PrimaryKey || c.kind == ConstraintKind::Unique) {
+      if (lc && nc && lc->definition == nc->definition) continue;
+      // The shape of the index behind the declared constraint, to recognize
+      // one an interrupted apply already built.
+      const Index* backing = norm.index(c.name);
+      const std::string shape = backing ? index_shape(backing->definition) : "";
+      if (lc) {
+        // Changed: the new index built concurrently under a temporary name,
+        // then the old constraint swapped for one using it, in one transaction.
+        Index idx;
+        idx.name = c.name.substr(0, 50) + "_schemac_new";
+        idx.unique = true;
+        for (const auto& col : c.columns) idx.keys.push_back(quote_ident(col));
+        if (!reuse_leftover(Phase::Constraints, t, live, idx.name, shape, c.origin))
+          build_index(Phase::Constraints, t, "build the unique index for the new " + c.name, idx, c.origin);
+        int g = group();
+        add(Phase::Constraints, name, "drop the old " + to_string(c.kind) + " " + c.name,
+            fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(c.name)), kAccessExclusive, g,
+            c.origin);
+        add(Phase::Constraints, name,
+            "attach the new " + to_string(c.kind) + " " + c.name + " (the index takes its name)",
+            fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}", t.name.sql(), quote_ident(c.name),
+                        c.kind == ConstraintKind::PrimaryKey ? "PRIMARY KEY" : "UNIQUE", quote_ident(idx.name)),
+            kAccessExclusive, g, c.origin);
+        continue;
+      }
+      // Built without blocking writes, then attached in a brief transaction.
+      Index idx;
+      idx.name = c.name;
+      idx.unique = true;
+      for (const auto& col : c.columns) idx.keys.push_back(quote_ident(col));
+      if (!reuse_leftover(Phase::Constraints, t, live, idx.name, shape, c.origin))
+        build_index(Phase::Constraints, t, "build the unique index for " + c.name, idx, c.origin);
+      add(Phase::Constraints, name, "attach " + to_string(c.kind) + " " + c.name,
+          fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}", t.name.sql(), quote_ident(c.name),
+                      c.kind == ConstraintKind::PrimaryKey ? "PRIMARY KEY" : "UNIQUE", quote_ident(c.name)),
+          kAccessExclusive, group(), c.origin);
+      continue;
+    }
+    const bool same = lc && nc && lc->definition == nc->definition;
+    const bool fk = c.kind == ConstraintKind::ForeignKey;
+    const std::string lock =
+        fk ? fmt::format("SHARE ROW EXCLUSIVE on {} and {} (brief)", name, c.ref_table.display()) : kAccessExclusive;
+    if (!same) {
+      int g = group();
+      if (lc)
+        add(Phase::Constraints, name, "drop the old " + c.name + " to replace it",
+            fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(c.name)), kAccessExclusive, g,
+            c.origin)
+            .rank = fk;
+      add(Phase::Constraints, name, fmt::format("add {} {} without checking existing rows", to_string(c.kind), c.name),
+          ddl::add_constraint(t.name, c, true), lock, g, c.origin)
+          .rank = fk;
+    }
+    if (!same || !lc->validated) {
+      auto& v =
+          add(Phase::Constraints, name, fmt::format("validate {} {} against existing rows", to_string(c.kind), c.name),
+              fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), quote_ident(c.name)),
+              kShareUpdateExclusive, group(), c.origin, {"validation-may-fail"});
+      v.validates = c.name;
+      v.rank = fk;
+    }
+  }
+}
+
+// A live constraint of another name that says the same thing is renamed, not rebuilt.
+bool Planner::rename_equivalent_constraint(const Table& t, const Table& live, const Constraint& normalized,
+                                           const Constraint& c) {
+  for (const auto& lc : live.constraints) {
+    if (lc.kind != normalized.kind || lc.definition != normalized.definition || t.constraint(lc.name) ||
+        renamed_objects_.count({t.name.display(), lc.name}))
+      continue;
+    renamed_objects_.insert({t.name.display(), lc.name});
+    add(Phase::Constraints, t.name.display(), fmt::format("rename {} {} to {}", to_string(c.kind), lc.name, c.name),
+        fmt::format("ALTER TABLE {} RENAME CONSTRAINT {} TO {}", t.name.sql(), quote_ident(lc.name),
+                    quote_ident(c.name)),
+        kAccessExclusive, group(), c.origin);
+    return true;
+  }
+  return false;
+}
+
+void Planner::drop_undeclared_constraints(const Table& t, const Table& live) {
+  const auto name = t.name.display();
+  for (const auto& lc : live.constraints) {
+    if (t.constraint(lc.name) || renamed_objects_.count({name, lc.name})) continue;
+    // A unique constraint that soft_delete turned into a partial unique index.
+    bool becomes_index = lc.kind == ConstraintKind::Unique && t.index(lc.name);
+    std::string lock = lc.kind == ConstraintKind::ForeignKey
+                           ? fmt::format("ACCESS EXCLUSIVE on {} and {} (brief)", name, lc.ref_table.display())
+                           : kAccessExclusive;
+    if (becomes_index) continue;  // dropped in phase 4, when its partial index takes over
+    undeclared(add(Phase::Contract, name, fmt::format("drop undeclared {} {}", to_string(lc.kind), lc.name),
+                   fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(lc.name)), lock, group(),
+                   t.origin),
+               to_string(lc.kind), lc.name);
+  }
+}
+
+}  // namespace schemac::planner

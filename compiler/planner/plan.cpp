@@ -1,0 +1,95 @@
+// Diff (normalized declarations vs live catalog) -> ordered steps in six phases.
+// This file is the driver: the one walk over every object kind (each kind's
+// steps are planned in the file of its name: tables.cpp, columns.cpp,
+// constraints.cpp, indexes.cpp, triggers.cpp, policies.cpp, infrastructure.cpp),
+// and the plan's hazards.
+#include "compiler/planner/plan.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+#include "compiler/planner/objects.hpp"
+#include "compiler/planner/planner.hpp"
+
+namespace schemac {
+
+const char* phase_name(Phase p) {
+  switch (p) {
+    case Phase::Infrastructure:
+      return "infrastructure";
+    case Phase::Triggers:
+      return "triggers";
+    case Phase::Constraints:
+      return "constraints";
+    case Phase::Indexes:
+      return "indexes";
+    case Phase::Rls:
+      return "row level security";
+    case Phase::Contract:
+      return "contract";
+  }
+  return "";
+}
+
+bool hazard_blocks(const std::string& code) {
+  return code == "deletes-data" || code == "table-rewrite" || code == "backfill-required" || code == kDropsUndeclared;
+}
+
+std::set<std::string> Plan::hazards() const {
+  std::set<std::string> out;
+  for (const auto& s : steps) out.insert(s.hazards.begin(), s.hazards.end());
+  return out;
+}
+
+namespace planner {
+
+Planner::Planner(const Desired& d, const Catalog& norm, const Catalog& live)
+    : d_(d), norm_(norm), live_(live), renamed_(live), external_(external_tables(d)) {
+  plan_.search_path = d.search_path;
+  plan_.lock_timeout = d.settings.lock_timeout;
+  plan_.retries = d.settings.retries;
+  plan_.unmanaged_objects = live.unmanaged;
+}
+
+Plan Planner::run() {
+  infrastructure();  // infrastructure.cpp
+  // Types, sequences, routines and views (objects.cpp, one file per kind).
+  auto objects = objects::plan_objects(d_, norm_, live_, [this] { return group(); });
+  plan_.unmanaged_objects.insert(plan_.unmanaged_objects.end(), objects.unmanaged.begin(), objects.unmanaged.end());
+  std::sort(plan_.unmanaged_objects.begin(), plan_.unmanaged_objects.end());
+  append(objects.before_tables);
+  append(objects.contract_first);
+  renames();  // tables.cpp
+  new_tables();      // tables.cpp
+  for (const auto& t : d_.catalog.tables) {
+    const Table* live = renamed_.table(t.name);
+    if (!live || created_.count(t.name)) continue;
+    const Table& norm = *norm_.table(t.name);
+    existing_table_phase1(t, norm, *live);  // columns.cpp
+    triggers(t, norm, *live);               // triggers.cpp
+    constraints(t, norm, *live);            // constraints.cpp
+    set_not_null_existing(t, norm, *live);  // columns.cpp
+    indexes(t, norm, *live);                // indexes.cpp
+    rls(t, norm, *live);                    // policies.cpp
+    // Contract: what no file declares any more, in the file of its kind.
+    drop_undeclared_indexes(t, *live);
+    drop_undeclared_constraints(t, *live);
+    drop_undeclared_triggers(t, *live);
+    drop_undeclared_columns(t, *live);
+  }
+  drop_undeclared_tables();  // tables.cpp
+  append(objects.after_tables);
+  append(objects.contract_last);
+  // Phases run in order; within a phase, the order steps were added (dependencies, then names).
+  std::stable_sort(plan_.steps.begin(), plan_.steps.end(),
+                   [](const Step& a, const Step& b) { return std::tie(a.phase, a.rank) < std::tie(b.phase, b.rank); });
+  return std::move(plan_);
+}
+
+}  // namespace planner
+
+Plan make_plan(const Desired& desired, const Catalog& normalized, const Catalog& live) {
+  return planner::Planner(desired, normalized, live).run();
+}
+
+}  // namespace schemac

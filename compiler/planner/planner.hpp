@@ -1,0 +1,120 @@
+#pragma once
+// Internal to the planner: the Planner class and the helpers its files share.
+// One walk (plan.cpp) drives it; each object kind's compare, online steps and
+// hazards live in a file of that kind's name, listed by its methods below.
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "compiler/desired.hpp"
+#include "compiler/planner/plan.hpp"
+#include "schema/model.hpp"
+
+namespace schemac::planner {
+
+inline constexpr const char* kAccessExclusive =
+    "ACCESS EXCLUSIVE (brief: blocks reads and writes while it waits and runs)";
+inline constexpr const char* kShareUpdateExclusive = "SHARE UPDATE EXCLUSIVE (reads and writes continue)";
+inline constexpr const char* kShareRowExclusive = "SHARE ROW EXCLUSIVE (brief: blocks writes, not reads)";
+
+class Planner {
+ public:
+  Planner(const Desired& d, const Catalog& norm, const Catalog& live);
+
+  // plan.cpp: the walk over every object kind, in phase order.
+  Plan run();
+
+ private:
+  const Desired& d_;
+  const Catalog& norm_;
+  const Catalog& live_;
+  Plan plan_;
+  int groups_ = 0;
+  std::set<QualifiedName> created_;
+  // The live catalog as it will be after renames: what the rest of the plan diffs against.
+  Catalog renamed_;
+  const std::set<QualifiedName> external_;
+  // Live objects a step already took care of: (table, name).
+  std::set<std::pair<std::string, std::string>> renamed_objects_;
+  std::set<std::pair<std::string, std::string>> policies_done_;
+  // Foreign keys of new tables that wait for a unique key this plan adds.
+  std::vector<std::pair<const Table*, const Constraint*>> late_keys_;
+
+  int group() { return ++groups_; }
+  void append(std::vector<Step>& steps) {
+    for (auto& s : steps) plan_.steps.push_back(std::move(s));
+  }
+
+  // A drop of behaviour or integrity that no file declares: marked, and blocking.
+  static Step& undeclared(Step& s, std::string kind, std::string name) {
+    s.drops_kind = std::move(kind);
+    s.drops_name = std::move(name);
+    s.origin.flag = "undeclared";
+    s.hazards.push_back(kDropsUndeclared);
+    return s;
+  }
+
+  Step& add(Phase phase, const std::string& table, std::string summary, std::string sql, std::string lock, int group_id,
+            const Origin& origin, std::vector<std::string> hazards = {}) {
+    Step s;
+    s.phase = phase;
+    s.table = table;
+    s.summary = std::move(summary);
+    s.sql = std::move(sql);
+    s.lock = std::move(lock);
+    s.group = group_id;
+    s.transactional = group_id != 0;
+    s.locks_existing = s.lock != "none";
+    s.hazards = std::move(hazards);
+    s.origin = origin;
+    plan_.steps.push_back(std::move(s));
+    return plan_.steps.back();
+  }
+
+  // infrastructure.cpp: extensions, roles, schemas, runtime functions.
+  void infrastructure();
+  void revoke_execute(const Function& f, const Function* live, int g);
+
+  // tables.cpp: renames, new tables, undeclared tables.
+  void renames();
+  void rename_column_in_definitions(const QualifiedName& table, const std::string& from, const std::string& to);
+  static std::set<QualifiedName> external_tables(const Desired& d);
+  static bool live_key_exists(const Table& live, const std::vector<std::string>& columns);
+  std::string fk_parents_lock(const Table& t, const std::set<QualifiedName>& ready);
+  void new_tables();
+  void drop_undeclared_tables();
+
+  // columns.cpp: columns of existing tables.
+  void existing_table_phase1(const Table& t, const Table& norm, const Table& live);
+  void backfill(const Table& t, const Column& c);
+  void generation(const Table& t, const Column& c, const Column& lc, int g);
+  void add_column_with_volatile_default(const Table& t, const Column& c, int g);
+  void change_type(const Table& t, const Table& live, const Column& c, const Column& lc, const Column& nc, int g);
+  void set_not_null_existing(const Table& t, const Table& norm, const Table& live);
+  void set_not_null_online(const Table& t, const Column& c, const Table* live = nullptr);
+  void drop_undeclared_columns(const Table& t, const Table& live);
+
+  // constraints.cpp
+  void constraints(const Table& t, const Table& norm, const Table& live);
+  bool rename_equivalent_constraint(const Table& t, const Table& live, const Constraint& normalized,
+                                    const Constraint& c);
+  void drop_undeclared_constraints(const Table& t, const Table& live);
+
+  // indexes.cpp
+  void indexes(const Table& t, const Table& norm, const Table& live);
+  void build_index(Phase phase, const Table& t, std::string summary, const Index& i, const Origin& origin);
+  bool reuse_leftover(Phase phase, const Table& t, const Table& live, const std::string& temp, const std::string& shape,
+                      const Origin& origin);
+  void drop_undeclared_indexes(const Table& t, const Table& live);
+
+  // triggers.cpp
+  void triggers(const Table& t, const Table& norm, const Table& live);
+  bool calls_runtime(const Trigger& live) const;
+  void drop_undeclared_triggers(const Table& t, const Table& live);
+
+  // policies.cpp: row level security, policies, grants.
+  void rls(const Table& t, const Table& norm, const Table& live);
+};
+
+}  // namespace schemac::planner
