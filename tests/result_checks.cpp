@@ -82,11 +82,26 @@ std::vector<std::string> catalog_differences(const Catalog& a, const Catalog& b)
         if (!x.count(e))
           out.push_back(fmt::format("{}: {} only in the database built from the declarations: {}", n, what, e));
     };
+    auto describe_comments = [](const Table& t) {
+      std::set<std::string> s;
+      if (t.comment) s.insert("on the table: " + *t.comment);
+      for (const auto& c : t.columns)
+        if (c.comment) s.insert(fmt::format("on column {}: {}", c.name, *c.comment));
+      return s;
+    };
+    auto describe_grants = [](const Table& t) {
+      std::set<std::string> s;
+      for (const auto& [role, privileges] : t.grants)
+        for (const auto& p : privileges) s.insert(p + " to " + role);
+      return s;
+    };
     compare(describe_columns(ta), describe_columns(*tb), "column");
     compare(describe_constraints(ta), describe_constraints(*tb), "constraint");
     compare(describe_indexes(ta), describe_indexes(*tb), "index");
     compare(describe_triggers(ta), describe_triggers(*tb), "trigger");
     compare(describe_policies(ta), describe_policies(*tb), "policy");
+    compare(describe_comments(ta), describe_comments(*tb), "comment");
+    compare(describe_grants(ta), describe_grants(*tb), "grant");
     if (ta.rls_enabled != tb->rls_enabled || ta.rls_forced != tb->rls_forced)
       out.push_back(n + ": row level security differs");
   }

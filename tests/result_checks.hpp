@@ -30,7 +30,8 @@ class ScratchDatabase {
   std::string name_, url_;
 };
 
-// The schema-level differences between two catalogs' tables (column order aside).
+// The schema-level differences between two catalogs' tables (column order aside):
+// columns, constraints, indexes, triggers, policies, row level security, comments, grants.
 std::vector<std::string> catalog_differences(const Catalog& applied, const Catalog& reference);
 
 // migra (the @pgkit/migra port) as an independent judge of "same schema": the
