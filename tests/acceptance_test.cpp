@@ -8,18 +8,18 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "compiler/deploy/apply.hpp"
 #include "compiler/catalog/introspect.hpp"
 #include "compiler/render.hpp"
 #include "compiler/workflow.hpp"
-#include "tests/run_command.hpp"
+#include "tests/result_checks.hpp"
 
 using namespace schemac;
 namespace fs = std::filesystem;
@@ -40,90 +40,15 @@ std::string read(const fs::path& p) {
   return s.str();
 }
 
-std::string run(const std::string& command, int& code) {
-  std::string out;
-  code = test::run_command(command, out);
-  return out;
-}
-
-struct ScratchDb {
-  std::string name, url;
-  explicit ScratchDb(const std::string& suffix) {
-    name = fmt::format("schemac_acc_{}_{}", getpid(), suffix);
-    Db admin("");
-    admin.exec(fmt::format("DROP DATABASE IF EXISTS {}", quote_ident(name)));
-    admin.exec(fmt::format("CREATE DATABASE {}", quote_ident(name)));
-    url = Db::with_database("", name);
-  }
-  ~ScratchDb() {
-    try {
-      Db("").exec(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name)));
-    } catch (...) {
-    }
-  }
-};
-
-// Zero-downtime rules a plan must never break (../shared/reference/toolchain.md).
-const std::set<std::string> kZeroDowntimeRules = {"require-concurrent-index-creation",
-                                                  "require-concurrent-index-deletion",
-                                                  "constraint-missing-not-valid",
-                                                  "ban-concurrent-index-creation-in-transaction",
-                                                  "adding-not-nullable-field",
-                                                  "changing-column-type",
-                                                  "disallowed-unique-constraint",
-                                                  "adding-foreign-key-constraint",
-                                                  "adding-field-with-default",
-                                                  "adding-serial-primary-key-field",
-                                                  "renaming-column",
-                                                  "renaming-table",
-                                                  "ban-drop-column",
-                                                  "ban-drop-table"};
-
-void lint(const Plan& plan, const std::string& case_name) {
+void lint(const Plan& plan) {
   const char* squawk = std::getenv("SQUAWK");
   if (!squawk || !*squawk) {
     fail("SQUAWK is not set: the acceptance suite lints every plan with squawk");
     return;
   }
-  auto file = fs::temp_directory_path() / fmt::format("schemac_{}_{}.sql", case_name, getpid());
-  std::ofstream(file) << render_sql(plan);
-  int code = 0;
-  auto out = run(fmt::format("{} --reporter json {} 2>/dev/null", squawk, file.string()), code);
-  fs::remove(file);
-  auto j = nlohmann::json::parse(out, nullptr, false);
-  if (j.is_discarded()) {
-    fail("squawk printed no JSON: " + out.substr(0, 300));
-    return;
-  }
-  const auto hazards = plan.hazards();
-  for (const auto& v : j) {
-    auto rule = v.value("rule_name", "");
-    // What the plan itself flags as a blocking hazard is the user's call (--allow-hazard).
-    if ((rule == "ban-drop-column" || rule == "ban-drop-table") && hazards.count("deletes-data")) continue;
-    if (rule == "changing-column-type" && hazards.count("table-rewrite")) continue;
-    if (rule == "adding-not-nullable-field" && hazards.count("backfill-required")) continue;
-    // schemac adds a column with a volatile default in steps (no ADD COLUMN ...
-    // DEFAULT volatile() on an existing table, ever); squawk flags any non-literal default.
-    if (rule == "adding-field-with-default") continue;
-    // Renames are what renamed_from asks for; squawk warns about clients, not locks.
-    if (rule == "renaming-column" || rule == "renaming-table") continue;
-    // squawk cannot tell a binary-coercible type change (varchar widening,
-    // varchar to text: no rewrite, a brief lock; postgres-facts 1.2) from a rewrite.
-    if (rule == "changing-column-type") {
-      bool brief = true;
-      for (const auto& s : plan.steps)
-        if (s.sql.find(" TYPE ") != std::string::npos &&
-            std::find(s.hazards.begin(), s.hazards.end(), "table-rewrite") != s.hazards.end())
-          brief = false;
-      if (brief) continue;
-    }
-    if (kZeroDowntimeRules.count(rule))
-      fail(fmt::format("squawk {} at line {}: {}", rule, v.value("line", 0) + 1, v.value("message", "")));
-  }
+  for (const auto& v : test::squawk_violations(squawk, plan)) fail(v);
 }
 
-// migra (the @pgkit/migra port), as an independent judge of "same schema": it
-// prints the SQL that turns one database into the other, nothing when equal.
 void compare_with_migra(const std::string& applied_db, const std::string& reference_db,
                         const std::vector<std::string>& unmanaged) {
   const char* migra = std::getenv("MIGRA");
@@ -131,29 +56,8 @@ void compare_with_migra(const std::string& applied_db, const std::string& refere
     fail("MIGRA is not set: the acceptance suite checks every result with migra");
     return;
   }
-  auto env = [](const char* name, const char* fallback) {
-    const char* v = std::getenv(name);
-    return std::string(v && *v ? v : fallback);
-  };
-  // Different host spellings for the two, or migra warns that they are the same database.
-  auto url = [&](const std::string& host, const std::string& db) {
-    return fmt::format("postgresql://{}:{}@{}:{}/{}", env("PGUSER", "postgres"), env("PGPASSWORD", ""), host,
-                       env("PGPORT", "5432"), db);
-  };
-  int code = 0;
-  auto out = run(
-      fmt::format("{} '{}' '{}' --unsafe 2>&1", migra, url("127.0.0.1", applied_db), url("localhost", reference_db)),
-      code);
-  std::stringstream lines(out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    bool about_unmanaged = false;
-    for (const auto& t : unmanaged)
-      if (line.find(t) != std::string::npos || line.find(t.substr(t.find('.') + 1)) != std::string::npos)
-        about_unmanaged = true;
-    if (!about_unmanaged) fail("migra sees a difference: " + line);
-  }
+  for (const auto& line : test::migra_differences(migra, applied_db, reference_db, unmanaged))
+    fail("migra sees a difference: " + line);
 }
 
 std::map<std::string, long long> row_counts(Db& db, const std::vector<std::string>& schemas) {
@@ -164,71 +68,6 @@ std::map<std::string, long long> row_counts(Db& db, const std::vector<std::strin
                                             "pg_tables WHERE schemaname IN ({}) ORDER BY 1",
                                             list)))
     out[r[0].as<std::string>()] = db.query("SELECT count(*) FROM " + r[0].as<std::string>())[0][0].as<long long>();
-  return out;
-}
-
-// The schema-level differences between two catalogs (column order aside).
-std::vector<std::string> differences(const Catalog& a, const Catalog& b) {
-  std::vector<std::string> out;
-  for (const auto& ta : a.tables) {
-    const Table* tb = b.table(ta.name);
-    if (!tb) {
-      out.push_back("table " + ta.name.display() + " only in the applied database");
-      continue;
-    }
-    const auto n = ta.name.display();
-    auto describe_columns = [](const Table& t) {
-      std::set<std::string> s;
-      for (const auto& c : t.columns)
-        s.insert(
-            fmt::format("{} {} {} {}", c.name, c.type, c.nullable ? "NULL" : "NOT NULL", c.default_expr.value_or("")));
-      return s;
-    };
-    auto describe_constraints = [](const Table& t) {
-      std::set<std::string> s;
-      for (const auto& c : t.constraints)
-        s.insert(fmt::format("{} {}{}", c.name, c.definition, c.validated ? "" : " NOT VALID"));
-      return s;
-    };
-    auto describe_indexes = [&](const Table& t) {
-      std::set<std::string> s;
-      for (const auto& i : t.indexes)
-        s.insert(fmt::format("{} {}{}", i.name, index_shape(i.definition), i.valid ? "" : " INVALID"));
-      return s;
-    };
-    auto describe_triggers = [&](const Table& t) {
-      std::set<std::string> s;
-      for (const auto& tr : t.triggers) s.insert(tr.definition);
-      return s;
-    };
-    auto describe_policies = [](const Table& t) {
-      std::set<std::string> s;
-      for (const auto& p : t.policies) {
-        std::string roles;
-        for (const auto& r : p.roles) roles += r + ",";
-        s.insert(fmt::format("{} {} {} {} USING {} CHECK {}", p.name, p.command, p.permissive, roles, p.using_expr,
-                             p.check_expr));
-      }
-      return s;
-    };
-    auto compare = [&](const std::set<std::string>& x, const std::set<std::string>& y, const char* what) {
-      for (const auto& e : x)
-        if (!y.count(e)) out.push_back(fmt::format("{}: {} only in the applied database: {}", n, what, e));
-      for (const auto& e : y)
-        if (!x.count(e))
-          out.push_back(fmt::format("{}: {} only in the database built from the declarations: {}", n, what, e));
-    };
-    compare(describe_columns(ta), describe_columns(*tb), "column");
-    compare(describe_constraints(ta), describe_constraints(*tb), "constraint");
-    compare(describe_indexes(ta), describe_indexes(*tb), "index");
-    compare(describe_triggers(ta), describe_triggers(*tb), "trigger");
-    compare(describe_policies(ta), describe_policies(*tb), "policy");
-    if (ta.rls_enabled != tb->rls_enabled || ta.rls_forced != tb->rls_forced)
-      out.push_back(n + ": row level security differs");
-  }
-  for (const auto& tb : b.tables)
-    if (!a.table(tb.name))
-      out.push_back("table " + tb.name.display() + " only in the database built from the declarations");
   return out;
 }
 
@@ -249,8 +88,9 @@ int main(int argc, char** argv) {
     while (in >> h) allowed.insert(h);
   }
   try {
-    ScratchDb target("target"), reference("reference");
-    Db db(target.url, "schemac acceptance");
+    test::ScratchDatabase target(fmt::format("schemac_acc_{}_target", getpid())),
+        reference(fmt::format("schemac_acc_{}_reference", getpid()));
+    Db db(target.url(), "schemac acceptance");
     // Every case starts from a database prepared like Supabase's (auth schema, API roles).
     const auto supabase_like = read(dir.parent_path().parent_path() / "supabase_like.sql");
     db.exec(supabase_like);
@@ -258,7 +98,7 @@ int main(int argc, char** argv) {
     db.exec(read(dir / "before.sql"));
 
     Diagnostics diags;
-    auto outcome = plan_against_database({schema, target.url, std::nullopt, ""}, diags);
+    auto outcome = plan_against_database({schema, target.url(), std::nullopt, ""}, diags);
     if (!outcome) {
       std::cerr << diags.render();
       fail("the declarations did not plan");
@@ -271,7 +111,7 @@ int main(int argc, char** argv) {
     if (text != read(expected_path)) {
       fail("the text plan differs from expected.txt; the plan is:\n" + text);
     }
-    lint(plan, case_name);
+    lint(plan);
     bool refused = false;
     for (const auto& h : plan.hazards())
       if (hazard_blocks(h) && !allowed.count(h)) refused = true;
@@ -290,32 +130,32 @@ int main(int argc, char** argv) {
     apply_plan(db, plan, {"", -1, false, true}, log);
 
     Diagnostics again;
-    auto second = plan_against_database({schema, target.url, std::nullopt, ""}, again);
+    auto second = plan_against_database({schema, target.url(), std::nullopt, ""}, again);
     if (!second)
       fail("the second plan failed:\n" + again.render());
     else if (!second->plan.empty())
       fail("the second plan is not empty:\n" + render_text(second->plan));
 
-    Db(reference.url).exec(supabase_like);
-    Db(reference.url).exec(read(dir.parent_path() / "prelude.sql"));
+    Db(reference.url()).exec(supabase_like);
+    Db(reference.url()).exec(read(dir.parent_path() / "prelude.sql"));
     // Objects the declarations use but schemac does not manage (a function a default calls).
-    if (fs::exists(dir / "reference.sql")) Db(reference.url).exec(read(dir / "reference.sql"));
+    if (fs::exists(dir / "reference.sql")) Db(reference.url()).exec(read(dir / "reference.sql"));
     Diagnostics fresh;
-    auto direct = plan_against_database({schema, reference.url, std::nullopt, ""}, fresh);
+    auto direct = plan_against_database({schema, reference.url(), std::nullopt, ""}, fresh);
     if (!direct)
       fail("the reference build failed:\n" + fresh.render());
     else {
-      Db ref(reference.url);
+      Db ref(reference.url());
       apply_plan(ref, direct->plan, {"", -1, false, true}, log);
-      Db a(target.url), b(reference.url);
+      Db a(target.url()), b(reference.url());
       auto applied = read_catalog(a, scope);
       // Undeclared tables are left alone: they are not part of the comparison.
       std::erase_if(applied.tables, [&](const Table& t) {
         return std::find(plan.unmanaged_tables.begin(), plan.unmanaged_tables.end(), t.name.display()) !=
                plan.unmanaged_tables.end();
       });
-      for (const auto& d : differences(applied, read_catalog(b, scope))) fail(d);
-      compare_with_migra(target.name, reference.name, plan.unmanaged_tables);
+      for (const auto& d : test::catalog_differences(applied, read_catalog(b, scope))) fail(d);
+      compare_with_migra(target.name(), reference.name(), plan.unmanaged_tables);
     }
 
     auto after = row_counts(db, scope.schemas);
