@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "compiler/db.hpp"
-#include "compiler/plan.hpp"
+#include "compiler/planner/plan.hpp"
 #include "schema/model.hpp"
 
 namespace schemac::test {

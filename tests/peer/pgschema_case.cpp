@@ -3,7 +3,9 @@
 // run the way pgschema runs it (cmd/migrate_integration_test.go) and judged as
 // tests/acceptance_test.cpp judges a result:
 //  1. a fresh database with setup.sql (if any), then old.sql;
-//  2. a declaration folder in the temporary directory holding only new.sql, as schema.sql;
+//  2. a declaration folder in the temporary directory holding new.sql, as schema.sql, and a
+//     schemac.toml that says what pgschema assumes: plain PostgreSQL (target = "postgres"),
+//     and what no file declares is dropped (undeclared_tables and undeclared_objects = "drop");
 //  3. schemac plan --format json, then apply with every hazard the plan reports allowed;
 //  4. a second plan is empty (--detailed-exitcode exits 0);
 //  5. the result equals a database built directly from setup.sql and new.sql,
@@ -22,7 +24,7 @@
 #include <set>
 #include <sstream>
 
-#include "compiler/introspect.hpp"
+#include "compiler/catalog/introspect.hpp"
 #include "tests/process.hpp"
 #include "tests/result_checks.hpp"
 #include "tests/run_command.hpp"
@@ -140,6 +142,10 @@ void run_case(const fs::path& dir) {
   TempFolder temp;
   fs::create_directories(temp.path / "schema");
   fs::copy_file(dir / "new.sql", temp.path / "schema" / "schema.sql");
+  // pgschema plans a schema as a whole: what new.sql does not declare goes.
+  // The same with schemac is a choice a project writes down.
+  std::ofstream(temp.path / "schema" / "schemac.toml")
+      << "[project]\ntarget = \"postgres\"\nundeclared_tables = \"drop\"\nundeclared_objects = \"drop\"\n";
   const auto target = "--schema schema --no-cache --database-url " + test::shell_quote(applied.url());
 
   auto planned = schemac("plan --format json " + target, temp.path);
