@@ -8,8 +8,8 @@
 #include <map>
 #include <set>
 
-#include "compiler/ddl.hpp"
 #include "compiler/catalog/introspect.hpp"
+#include "compiler/ddl.hpp"
 #include "runtime/runtime.hpp"
 #include "schema/sql_syntax.hpp"
 
@@ -41,7 +41,11 @@ std::vector<Statement> scratch_script(const Desired& d, const LiveDependencies& 
   // so a statement that names what does not exist yet waits for the rest.
   const bool mixed = !d.sql.empty();
   for (const auto& decl : d.sql) {
-    if (decl.kind == "transaction" || decl.kind == "owner" || decl.kind == "setting") continue;
+    // Not run: BEGIN/COMMIT (the scratch database has its own), owners (roles
+    // the scratch server may lack; ownership is not declared), settings (the
+    // scratch database sets its own), DO blocks that create roles (cluster-wide:
+    // planning never creates roles).
+    if (decl.kind == "transaction" || decl.kind == "owner" || decl.kind == "setting" || decl.kind == "do") continue;
     Statement st{decl.sql, {decl.pos, ""}, decl.kind + (decl.name.name.empty() ? "" : " " + decl.name.name)};
     st.may_wait = true;
     out.push_back(std::move(st));
@@ -94,6 +98,30 @@ void mark_volatile_defaults(Db& db, const Catalog& declared, Catalog& normalized
       if (auto* c = t->column(key.second))
         c->volatile_default = std::any_of(functions.begin(), functions.end(),
                                           [&](const std::string& f) { return volatile_names.count(f) > 0; });
+}
+
+// What a .sql file wrote is printed back by PostgreSQL, and apply sends that
+// text. Printing is not always a fixed point: `status IN ('a', 'b')` on a
+// varchar column prints with casts that print differently again once parsed.
+// So checks and defaults of tables declared in SQL are set once more from
+// their printed form, here, and read back: what the plan compares is then what
+// apply's statements make. Returns whether anything was set again.
+bool reprint_sql_tables(Db& db, const Desired& d, const Catalog& catalog) {
+  std::vector<std::string> statements;
+  for (const auto& t : catalog.tables) {
+    if (d.catalog.table(t.name)) continue;  // TOML: apply sends the text as written, as the scratch database got it
+    for (const auto& c : t.constraints)
+      if (c.kind == ConstraintKind::Check)
+        statements.push_back(fmt::format("ALTER TABLE {} DROP CONSTRAINT {}, ADD CONSTRAINT {} {}{}", t.name.sql(),
+                                         quote_ident(c.name), quote_ident(c.name), c.definition,
+                                         c.validated ? "" : " NOT VALID"));
+    for (const auto& c : t.columns)
+      if (c.default_expr)
+        statements.push_back(fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", t.name.sql(),
+                                         quote_ident(c.name), ddl::default_expression(*c.default_expr)));
+  }
+  for (const auto& st : statements) db.exec(st);
+  return !statements.empty();
 }
 
 // in_transaction: for a --dev-url database, everything runs in one transaction
@@ -150,6 +178,7 @@ std::optional<Catalog> materialize(Db& db, const Desired& d, const LiveDependenc
     }
   }
   auto catalog = read_catalog(db, d.scope());
+  if (reprint_sql_tables(db, d, catalog)) catalog = read_catalog(db, d.scope());
   // Copies of live types and functions are there for the declarations to use,
   // not declared: they do not count as wanted.
   std::set<QualifiedName> copied(deps.copies.begin(), deps.copies.end());

@@ -150,9 +150,10 @@ struct SchemaObject {
   // Enum labels in order; domain constraints; composite attributes and view
   // columns ("name type"); sequence clauses ("INCREMENT BY 2").
   std::vector<std::string> values;
-  std::vector<std::string> options;  // domains: "DEFAULT ...", "NOT NULL"
-  std::vector<std::string> indexes;  // materialized views: pg_get_indexdef of each index
-  std::string owned_by;              // sequences: "schema.table.column" (OWNED BY), else empty
+  std::vector<std::string> options;   // domains: "DEFAULT ...", "NOT NULL"
+  std::vector<std::string> indexes;   // materialized views: pg_get_indexdef of each index
+  std::vector<std::string> triggers;  // views: pg_get_triggerdef of each (INSTEAD OF) trigger
+  std::string owned_by;               // sequences: "schema.table.column" (OWNED BY), else empty
   std::optional<std::string> comment;
   Grants grants;                        // by role, from the ACL (PUBLIC as "public"), owner left out
   std::vector<std::string> depends_on;  // keys (see key()) of tables and objects it needs, sorted

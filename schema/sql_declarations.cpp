@@ -19,6 +19,21 @@ namespace schemac {
 
 namespace {
 
+// The common guard "DO $$ BEGIN IF NOT EXISTS (...) THEN CREATE ROLE ...": it
+// only creates roles, which are the cluster's and not the schema's. Such a
+// block is read and skipped (the roles must exist before plan); any other DO
+// block runs code and is refused.
+bool creates_roles_only(const std::string& sql) {
+  std::string t;
+  for (char c : sql) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (t.find("create role") == std::string::npos && t.find("create user") == std::string::npos) return false;
+  for (const char* other : {"create table", "create function", "create or replace", "create view", "create index",
+                            "create type", "create schema", "insert", "update", "delete", "alter table", "drop ",
+                            "execute", "perform", "grant", "truncate", "copy"})
+    if (t.find(other) != std::string::npos) return false;
+  return true;
+}
+
 using Json = nlohmann::json;
 
 // --- positions ----------------------------------------------------------------------------
@@ -402,6 +417,10 @@ Verdict classify(const std::string& node, const Json& body, const std::string& s
         kDropHelp);
   if (node.starts_with("Drop"))  // DROP OWNED, ROLE, DATABASE, ...
     return refused(fmt::format("{} does not belong in a declaration file", leading_keywords(sql, tokens)), kDropHelp);
+  if (node == "DoStmt" && !tokens.empty() &&
+      creates_roles_only(sql.substr(static_cast<std::size_t>(tokens.front().start),
+                                    static_cast<std::size_t>(tokens.back().end - tokens.front().start))))
+    return declares("do");
   if (node == "DoStmt")
     return refused("a DO block runs code; a declaration file only declares",
                    "write what the block would create as CREATE statements: schemac plans what is missing, so no "

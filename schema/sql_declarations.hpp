@@ -32,6 +32,8 @@ struct SqlDeclaration {
   // ... ADD VALUE, ... SET), "alter domain", "alter function", "alter policy";
   // "setting" (SET, RESET, and SELECT pg_catalog.set_config(...) as pg_dump
   // writes it: they apply to the statements after them, in file order);
+  // "do" (a DO block that only creates roles, as scripts guard CREATE ROLE:
+  // roles are the cluster's; the block is skipped and they must exist);
   // "transaction" (BEGIN, START TRANSACTION, COMMIT, END, as files written for
   // psql carry them: they declare nothing, and whoever runs the declarations
   // runs them in its own transaction and skips these).

@@ -459,7 +459,10 @@ namespace {
 // `where` names the schema in the one error that has no declaration to point at.
 std::optional<CompiledSchema> compile(Declarations decls, const std::string& where, Diagnostics& diags) {
   if (!diags.empty()) return std::nullopt;
-  if (decls.tables.empty() && decls.sql.empty()) {  // .sql files alone, with the default settings, are a schema
+  // .sql files alone are a schema, even an empty one (everything undeclared dropped, if the project says so).
+  const bool sql_files =
+      std::any_of(decls.files.begin(), decls.files.end(), [](const std::string& f) { return f.ends_with(".sql"); });
+  if (decls.tables.empty() && decls.sql.empty() && !sql_files) {
     diags.error({decls.files.empty() ? where : decls.files.front(), 1, 1}, "no tables are declared",
                 "declare at least one table: [tables.name.columns] id = { type = \"uuid\", primary_key = true }");
     return std::nullopt;

@@ -265,7 +265,9 @@ class ObjectReader {
              "WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum))::text, "
              "pg_catalog.obj_description(c.oid, 'pg_class'), {}, "
              "to_json(ARRAY(SELECT pg_catalog.pg_get_indexdef(x.indexrelid) FROM pg_catalog.pg_index x "
-             "JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = c.oid ORDER BY i.relname))::text "
+             "JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = c.oid ORDER BY i.relname))::text, "
+             "to_json(ARRAY(SELECT pg_catalog.pg_get_triggerdef(g.oid) FROM pg_catalog.pg_trigger g "
+             "WHERE g.tgrelid = c.oid AND NOT g.tgisinternal ORDER BY g.tgname))::text "
              "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
              "WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY({}) AND {}",
              acl("c.relacl", "r", "c.relowner"), schemas_, not_extension_member("pg_catalog.pg_class", "c.oid")))) {
@@ -281,6 +283,7 @@ class ObjectReader {
       if (!r[7].is_null()) o.comment = str(r[7]);
       o.grants = grants_of(r[8]);
       o.indexes = json_strings(r[9]);
+      o.triggers = json_strings(r[10]);
       remember("c" + str(r[0]), o);
     }
   }

@@ -68,6 +68,8 @@ void adopt_sql_declarations(Desired& d, Catalog& normalized, const Catalog& live
     if (!t.origin.known()) continue;  // made by something else (a stand-in, the runtime)
     for (auto& c : t.columns) c.origin = t.origin;
     for (auto& c : t.constraints) c.origin = t.origin;
+    // A primary key's or unique constraint's index comes with the constraint.
+    std::erase_if(t.indexes, [](const Index& i) { return i.backs_constraint; });
     for (auto& i : t.indexes) {
       i.origin = origins.find("index", {"", i.name}, t.name);
       if (!i.origin.known()) i.origin = t.origin;

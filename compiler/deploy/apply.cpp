@@ -68,6 +68,11 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
   std::optional<ApplyLock> lock;
   if (!options.lock_held) lock.emplace(db, options.wait);
   db.exec(ddl::search_path(plan.search_path));
+  // Routine bodies name tables and other routines that pg_depend does not
+  // record (only BEGIN ATOMIC bodies are tracked): as pg_restore does, bodies
+  // are checked when called, not when created. The scratch database already
+  // created every one of them.
+  db.exec("SET check_function_bodies = off");
   // If this process dies (a cancelled job, a killed runner), PostgreSQL notices
   // the closed client socket only when a statement ends; a long build would
   // run on, holding the apply lock. PostgreSQL 14+ can check while it runs.

@@ -147,6 +147,12 @@ void Planner::change_type(const Table& t, const Table& live, const Column& c, co
     add(Phase::Infrastructure, name, fmt::format("drop policy {} while {} changes type", p->name, c.name),
         fmt::format("DROP POLICY {} ON {}", quote_ident(p->name), t.name.sql()), kAccessExclusive, g, c.origin,
         {"authz-change"});
+  // The old default may not cast to the new type (text 'a' to an enum):
+  // dropped first; the default step after this one sets the declared one.
+  if (lc.default_expr && lc.default_expr != nc.default_expr)
+    add(Phase::Infrastructure, name, fmt::format("drop the default of {} while it changes type", c.name),
+        fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT", t.name.sql(), quote_ident(c.name)), kAccessExclusive,
+        g, c.origin);
   const bool rewrites = type_change_rewrites(lc.type, nc.type);
   std::string sql = fmt::format("ALTER TABLE {} ALTER COLUMN {} TYPE {}", t.name.sql(), quote_ident(c.name), c.type);
   if (rewrites) sql += fmt::format(" USING {}::{}", quote_ident(c.name), c.type);

@@ -46,6 +46,10 @@ std::string concurrent_index(const std::string& definition);
 std::vector<std::string> index_steps_sql(const SchemaObject& want, const SchemaObject* live, bool concurrently,
                                          std::vector<std::string>* drops);
 
+// A view's triggers that `live` lacks or has differently (all when null), and
+// DROP TRIGGER for those it has that are not declared: drops first.
+std::vector<std::string> trigger_steps_sql(const SchemaObject& want, const SchemaObject* live);
+
 Change change_enum(const SchemaObject& want, const SchemaObject& live, const Catalog& live_catalog, StepBuilder& b);
 Change change_domain(const SchemaObject& want, const SchemaObject& live, StepBuilder& b);
 Change change_composite(const SchemaObject& want, const SchemaObject& live, StepBuilder& b);

@@ -103,7 +103,8 @@ std::vector<std::string> dependency_order(const std::set<std::string>& keys, con
 }
 
 bool same(const SchemaObject& a, const SchemaObject& b) {
-  return a.definition == b.definition && a.values == b.values && a.options == b.options && a.indexes == b.indexes;
+  return a.definition == b.definition && a.values == b.values && a.options == b.options && a.indexes == b.indexes &&
+         a.triggers == b.triggers;
 }
 
 class ObjectPlanner {
@@ -129,10 +130,14 @@ class ObjectPlanner {
         late_creates.insert(k);  // after its drop, which may wait for the tables' own steps
       else if (!have_.count(k))
         (reads_tables(k) ? late_creates : early_creates).insert(k);
+    for (const auto& k : live_order(early_undeclared_, true))
+      undeclared_drop(out.before_tables, *have_.at(k), Phase::Infrastructure, early_group());
     for (const auto& k : live_order(early_drop_, true)) drop(out.before_tables, *have_.at(k), early_group());
     for (const auto& k : want_order(all_with_changes(early_creates, false))) create_or_change(out.before_tables, k);
     // After the tables and their columns: views, routines that name tables,
     // and what was dropped to be recreated.
+    for (const auto& k : live_order(late_undeclared_, true))
+      undeclared_drop(out.after_tables, *have_.at(k), Phase::Infrastructure, late_group());
     for (const auto& k : live_order(late_drop_, true)) drop(out.after_tables, *have_.at(k), late_group());
     for (const auto& k : want_order(all_with_changes(late_creates, true))) create_or_change(out.after_tables, k);
     for (const auto& k : live_order(kept_recreated_, false)) recreate_live(out.after_tables, *have_.at(k));
@@ -140,7 +145,8 @@ class ObjectPlanner {
     // Contract: undeclared objects, dependents first; those a table still
     // uses (an enum column that is dropped too) after the tables' own drops.
     for (const auto& k : live_order(to_drop_, true))
-      undeclared_drop(used_by_live_table(k) ? out.contract_last : out.contract_first, *have_.at(k));
+      undeclared_drop(used_by_live_table(k) ? out.contract_last : out.contract_first, *have_.at(k), Phase::Contract,
+                      group_());
     return out;
   }
 
@@ -153,10 +159,12 @@ class ObjectPlanner {
   Deps want_deps_, have_deps_;
   std::map<std::string, Change> changes_;
   std::set<std::string> recreate_, early_drop_, late_drop_, to_drop_, kept_recreated_;
+  std::set<std::string> early_undeclared_, late_undeclared_;  // undeclared, dropped with what they depend on
   std::vector<std::string> kept_;
-  int early_group_ = 0, late_group_ = 0;
+  int early_group_ = 0, late_group_ = 0, early_create_group_ = 0;
 
   int early_group() { return early_group_ ? early_group_ : early_group_ = group_(); }
+  int early_create_group() { return early_create_group_ ? early_create_group_ : early_create_group_ = group_(); }
   int late_group() { return late_group_ ? late_group_ : late_group_ = group_(); }
 
   static std::set<std::string> keys_of(const std::map<std::string, const SchemaObject*>& m) {
@@ -198,8 +206,9 @@ class ObjectPlanner {
     return false;
   }
 
-  // Columns whose type changes or that go away: a view reading one must be
-  // dropped before and created again after.
+  // Columns whose type changes: a view reading one must be dropped before the
+  // change and created again after. (A dropped column goes in phase 6, after
+  // the views were recreated without it.)
   std::set<std::string> changing_columns() const {
     std::set<std::string> out;
     for (const auto& lt : live_.tables) {
@@ -207,7 +216,7 @@ class ObjectPlanner {
       if (!nt) continue;
       for (const auto& lc : lt.columns) {
         const Column* nc = nt->column(lc.name);
-        if (!nc || nc->type != lc.type) out.insert(lt.name.display() + "." + lc.name);
+        if (nc && nc->type != lc.type) out.insert(lt.name.display() + "." + lc.name);
       }
     }
     return out;
@@ -276,7 +285,14 @@ class ObjectPlanner {
             }
     }
     for (const auto& k : closure) {
-      if (to_drop_.count(k)) continue;
+      if (to_drop_.count(k)) {
+        // Undeclared, and over something that is dropped first: it goes with that drop.
+        if (k_depends_on(k, forced))
+          early_undeclared_.insert(k);
+        else if (k_depends_on(k, closure))
+          late_undeclared_.insert(k);
+        continue;
+      }
       if (!want_.count(k)) {
         // Undeclared and kept: dropped only to be created again from its live definition.
         kept_recreated_.insert(k);
@@ -287,6 +303,23 @@ class ObjectPlanner {
       changes_.erase(k);
       (forced.count(k) ? early_drop_ : late_drop_).insert(k);
     }
+    for (const auto& k : early_undeclared_) to_drop_.erase(k);
+    for (const auto& k : late_undeclared_) to_drop_.erase(k);
+  }
+
+  // Whether the live object depends, directly or not, on one of `keys` that is
+  // dropped to be created again (not on another undeclared one).
+  bool k_depends_on(const std::string& key, const std::set<std::string>& keys) const {
+    std::set<std::string> seen;
+    std::function<bool(const std::string&)> walk = [&](const std::string& k) {
+      if (!seen.insert(k).second) return false;
+      auto it = have_deps_.find(k);
+      if (it == have_deps_.end()) return false;
+      for (const auto& dep : it->second)
+        if ((keys.count(dep) && !to_drop_.count(dep)) || walk(dep)) return true;
+      return false;
+    };
+    return walk(key);
   }
 
   void drop(std::vector<Step>& out, const SchemaObject& o, int g) {
@@ -306,24 +339,30 @@ class ObjectPlanner {
     StepBuilder b(o, group_);
     const bool again = recreate_.count(k) > 0;
     auto& s = b.add(out, fmt::format("{} {}", again ? "create again" : "create", o.key()), o.definition, "none", false);
-    s.group = again ? (early_drop_.count(k) ? group_() : late_group()) : group_();
+    s.group = again ? (early_drop_.count(k) ? early_create_group() : late_group()) : group_();
+    const int g = s.group;
     if (o.kind == ObjectKind::MaterializedView)
       for (const auto& sql : index_steps_sql(o, nullptr, false, nullptr))
-        b.add(out, "index materialized view " + o.name.display(), sql, "none", false).group = s.group;
+        b.add(out, "index materialized view " + o.name.display(), sql, "none", false).group = g;
+    for (const auto& sql : trigger_steps_sql(o, nullptr))
+      b.add(out, "trigger on view " + o.name.display(), sql, "none", false).group = g;
   }
 
   void recreate_live(std::vector<Step>& out, const SchemaObject& o) {
     StepBuilder b(o, group_);
     auto& s = b.add(out, fmt::format("create {} again, as it was (no file declares it)", o.key()), o.definition, "none",
                     false);
-    s.group = early_drop_.count(o.key()) ? group_() : late_group();
+    s.group = early_drop_.count(o.key()) ? early_create_group() : late_group();
+    const int g = s.group;
     for (const auto& sql : index_steps_sql(o, nullptr, false, nullptr))
-      b.add(out, "index materialized view " + o.name.display(), sql, "none", false).group = s.group;
+      b.add(out, "index materialized view " + o.name.display(), sql, "none", false).group = g;
+    for (const auto& sql : trigger_steps_sql(o, nullptr))
+      b.add(out, "trigger on view " + o.name.display(), sql, "none", false).group = g;
     if (o.comment)
       b.add(out, "comment",
             fmt::format("COMMENT ON {} {} IS {}", sql_keyword(o.kind), o.sql_name(), quote_literal(*o.comment)), "none",
             false)
-          .group = s.group;
+          .group = g;
   }
 
   // OWNED BY, comments and grants, once the object and its tables exist.
@@ -385,11 +424,12 @@ class ObjectPlanner {
     }
   }
 
-  void undeclared_drop(std::vector<Step>& out, const SchemaObject& o) {
+  void undeclared_drop(std::vector<Step>& out, const SchemaObject& o, Phase phase, int g) {
     StepBuilder b(o, group_);
-    auto& s =
-        b.add(out, fmt::format("drop undeclared {}", o.key()), drop_statement(o), "ACCESS EXCLUSIVE on it (brief)");
-    s.phase = Phase::Contract;
+    auto& s = b.add(out, fmt::format("drop undeclared {}", o.key()), drop_statement(o),
+                    "ACCESS EXCLUSIVE on it (brief)", false);
+    s.group = g;
+    s.phase = phase;
     s.origin = {{}, "undeclared_objects"};
     s.hazards.push_back(kDropsUndeclared);
     s.drops_kind = object_kind_name(o.kind);

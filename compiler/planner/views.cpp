@@ -11,9 +11,10 @@
 namespace schemac::objects {
 
 namespace {
-// "CREATE UNIQUE INDEX name ON ..." -> "name" as printed (quoted when needed).
-std::string index_name(const std::string& def) {
-  auto at = def.find("INDEX ") + 6;
+// "CREATE UNIQUE INDEX name ON ..." -> "name" as printed (quoted when needed);
+// the same for "CREATE TRIGGER name ...".
+std::string name_after(const std::string& def, const char* word) {
+  auto at = def.find(word) + std::string(word).size();
   if (def[at] == '"') {
     auto end = at + 1;
     while (end < def.size() && !(def[end] == '"' && (end + 1 == def.size() || def[end + 1] != '"')))
@@ -38,26 +39,44 @@ std::vector<std::string> index_steps_sql(const SchemaObject& want, const SchemaO
   if (live && drops)
     for (const auto& i : live->indexes)
       if (std::find(want.indexes.begin(), want.indexes.end(), i) == want.indexes.end())
-        drops->push_back(fmt::format("DROP INDEX CONCURRENTLY {}.{}", quote_ident(want.name.schema), index_name(i)));
+        drops->push_back(
+            fmt::format("DROP INDEX CONCURRENTLY {}.{}", quote_ident(want.name.schema), name_after(i, "INDEX ")));
+  return out;
+}
+
+std::vector<std::string> trigger_steps_sql(const SchemaObject& want, const SchemaObject* live) {
+  std::vector<std::string> out;
+  if (live)
+    for (const auto& t : live->triggers)
+      if (std::find(want.triggers.begin(), want.triggers.end(), t) == want.triggers.end())
+        out.push_back(fmt::format("DROP TRIGGER {} ON {}", name_after(t, "TRIGGER "), want.name.sql()));
+  for (const auto& t : want.triggers)
+    if (!live || std::find(live->triggers.begin(), live->triggers.end(), t) == live->triggers.end()) out.push_back(t);
   return out;
 }
 
 Change change_view(const SchemaObject& want, const SchemaObject& live, StepBuilder& b) {
   Change out;
+  auto triggers = [&] {
+    for (const auto& sql : trigger_steps_sql(want, &live))
+      b.add(out.steps, "change the triggers of " + want.key(), sql, "ACCESS EXCLUSIVE on the view (brief)");
+  };
   if (want.kind == ObjectKind::MaterializedView) {
     if (want.definition != live.definition) {
       out.recreate = true;
       return out;
     }
     std::vector<std::string> drops;
-    for (const auto& sql : index_steps_sql(want, &live, true, &drops)) {
-      auto& s = b.add(out.steps, "add an index to materialized view " + want.name.display(), sql,
-                      "SHARE UPDATE EXCLUSIVE (reads continue; REFRESH waits)", false);
+    const auto creates = index_steps_sql(want, &live, true, &drops);
+    // Drops first: a changed index keeps its name.
+    for (const auto& sql : drops) {
+      auto& s = b.add(out.steps, "drop an index of materialized view " + want.name.display() + " no file declares", sql,
+                      "SHARE UPDATE EXCLUSIVE (reads continue)", false);
       s.transactional = false;
     }
-    for (const auto& sql : drops) {
-      auto& s = b.add(out.steps, "drop an undeclared index of materialized view " + want.name.display(), sql,
-                      "SHARE UPDATE EXCLUSIVE (reads continue)", false);
+    for (const auto& sql : creates) {
+      auto& s = b.add(out.steps, "add an index to materialized view " + want.name.display(), sql,
+                      "SHARE UPDATE EXCLUSIVE (reads continue; REFRESH waits)", false);
       s.transactional = false;
     }
     return out;
@@ -68,8 +87,10 @@ Change change_view(const SchemaObject& want, const SchemaObject& live, StepBuild
     out.recreate = true;
     return out;
   }
-  b.add(out.steps, "replace view " + want.name.display(), want.definition,
-        "ACCESS EXCLUSIVE on the view (brief: queries on it wait)");
+  if (want.definition != live.definition)
+    b.add(out.steps, "replace view " + want.name.display(), want.definition,
+          "ACCESS EXCLUSIVE on the view (brief: queries on it wait)");
+  triggers();
   return out;
 }
 

@@ -1,0 +1,167 @@
+// Declarations in SQL beside TOML, and objects PostgreSQL prints whole,
+// planned against a real database the way users meet them.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "compiler/deploy/apply.hpp"
+#include "compiler/render.hpp"
+#include "tests/test_database.hpp"
+
+using namespace schemac;
+using namespace schemac::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A schema folder of the given files in the temporary directory.
+std::string folder(const std::string& name, const std::map<std::string, std::string>& files) {
+  const auto dir = temp_path(name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const auto& [file, text] : files) std::ofstream(fs::path(dir) / file) << text;
+  return dir;
+}
+
+void apply_outcome(const PlanOutcome& outcome, const std::string& url) {
+  Db db(url);
+  std::stringstream log;
+  apply_plan(db, outcome.plan, {"", -1, false, true}, log);
+}
+
+const Step* step_with(const Plan& plan, const std::string& sql_start) {
+  for (const auto& s : plan.steps)
+    if (s.sql.rfind(sql_start, 0) == 0) return &s;
+  return nullptr;
+}
+
+const char* kProjects = R"toml(
+[project]
+target = "postgres"
+
+[tables.projects]
+soft_delete = true
+touch_updated_at = true
+rls = true
+[tables.projects.columns]
+id = { type = "uuid", primary_key = true, default = "gen_random_uuid()" }
+name = { type = "text" }
+stage = { type = "stage" }
+)toml";
+
+const char* kProjectsSql = R"sql(-- the enum the TOML column uses, and a view over the TOML table
+CREATE TYPE stage AS ENUM ('idea', 'building', 'live');
+
+CREATE VIEW live_projects WITH (security_invoker = true) AS
+  SELECT id, name FROM projects WHERE stage = 'live' AND deleted_at IS NULL;
+
+CREATE FUNCTION project_count() RETURNS bigint LANGUAGE sql STABLE
+  AS $$ SELECT count(*) FROM projects $$;
+)sql";
+
+}  // namespace
+
+TEST_CASE("a TOML table with flags and its enum, view and function in SQL: applied, converged, origins kept") {
+  TestDatabase tdb;
+  const auto dir = folder("mixed", {{"schema.toml", kProjects}, {"objects.sql", kProjectsSql}});
+  auto first = plan_for(dir, tdb.url());
+  INFO(render_text(first.plan));
+  // Ordered by dependency: the enum before the table that uses it, the view after.
+  const auto* type = step_with(first.plan, "CREATE TYPE \"public\".\"stage\"");
+  const auto* table = step_with(first.plan, "CREATE TABLE \"public\".\"projects\"");
+  const auto* view = step_with(first.plan, "CREATE OR REPLACE VIEW \"public\".\"live_projects\"");
+  REQUIRE(type);
+  REQUIRE(table);
+  REQUIRE(view);
+  CHECK(type < table);
+  CHECK(table < view);
+  // The "why" line names the statement that declared it.
+  CHECK(type->origin.describe() == fmt::format("declared at {}/objects.sql:2:1", dir));
+  CHECK(view->origin.describe() == fmt::format("declared at {}/objects.sql:4:1", dir));
+  apply_outcome(first, tdb.url());
+  auto second = plan_for(dir, tdb.url());
+  INFO(render_text(second.plan));
+  CHECK(second.plan.empty());
+
+  // The view works the way the API calls it, flags included: soft-deleted rows are hidden.
+  Db db = tdb.connect();
+  db.exec("INSERT INTO projects (name, stage) VALUES ('a', 'live'), ('b', 'idea')");
+  CHECK(db.scalar("SELECT count(*) FROM live_projects") == "1");
+  CHECK(db.scalar("SELECT project_count()") == "2");
+
+  // A new enum value goes where it belongs, in its own transaction.
+  auto with_value = std::string(kProjectsSql);
+  with_value.replace(with_value.find("'building'"), 10, "'building', 'testing'");
+  const auto dir2 = folder("mixed2", {{"schema.toml", kProjects}, {"objects.sql", with_value}});
+  auto third = plan_for(dir2, tdb.url());
+  INFO(render_text(third.plan));
+  REQUIRE(third.plan.steps.size() == 1);
+  CHECK(third.plan.steps[0].sql == "ALTER TYPE \"public\".\"stage\" ADD VALUE IF NOT EXISTS 'testing' BEFORE 'live'");
+  apply_outcome(third, tdb.url());
+  CHECK(db.scalar("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = "
+                  "'public.stage'::regtype") == "idea,building,testing,live");
+  CHECK(plan_for(dir2, tdb.url()).plan.empty());
+}
+
+TEST_CASE("an undeclared view is kept and listed, and created again when a column under it changes type") {
+  TestDatabase tdb;
+  Db db = tdb.connect();
+  const char* toml = R"toml(
+[project]
+target = "postgres"
+[tables.items.columns]
+id = { type = "bigint", primary_key = true }
+price = { type = "integer" }
+)toml";
+  const auto dir = folder("kept", {{"schema.toml", toml}});
+  apply_outcome(plan_for(dir, tdb.url()), tdb.url());
+  db.exec("CREATE VIEW cheap AS SELECT id, price FROM items WHERE price < 10; COMMENT ON VIEW cheap IS 'kept'");
+  auto same = plan_for(dir, tdb.url());
+  CHECK(same.plan.empty());
+  CHECK(same.plan.unmanaged_objects == std::vector<std::string>{"view public.cheap"});
+
+  std::string wider = toml;
+  wider.replace(wider.find("\"integer\""), 9, "\"bigint\"");
+  const auto dir2 = folder("kept2", {{"schema.toml", wider}});
+  auto change = plan_for(dir2, tdb.url());
+  INFO(render_text(change.plan));
+  const auto* drop = step_with(change.plan, "DROP VIEW \"public\".\"cheap\"");
+  const auto* type = step_with(change.plan, "ALTER TABLE \"public\".\"items\" ALTER COLUMN \"price\" TYPE bigint");
+  const auto* again = step_with(change.plan, "CREATE OR REPLACE VIEW \"public\".\"cheap\"");
+  REQUIRE(drop);
+  REQUIRE(type);
+  REQUIRE(again);
+  CHECK(drop < type);
+  CHECK(type < again);
+  apply_outcome(change, tdb.url());
+  CHECK(db.scalar("SELECT obj_description('public.cheap'::regclass, 'pg_class')") == "kept");
+  CHECK(db.scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'public.cheap'::regclass "
+                  "AND attname = 'price'") == "bigint");
+  CHECK(plan_for(dir2, tdb.url()).plan.empty());
+}
+
+TEST_CASE("undeclared_objects = drop: an undeclared function is a blocking drop, named in the summary") {
+  TestDatabase tdb;
+  Db db = tdb.connect();
+  const char* toml = R"toml(
+[project]
+target = "postgres"
+undeclared_objects = "drop"
+[tables.items.columns]
+id = { type = "bigint", primary_key = true }
+)toml";
+  const auto dir = folder("dropping", {{"schema.toml", toml}});
+  db.exec("CREATE FUNCTION public.helper() RETURNS int LANGUAGE sql AS 'SELECT 1'");
+  auto plan = plan_for(dir, tdb.url());
+  const auto* drop = step_with(plan.plan, "DROP FUNCTION \"public\".\"helper\"()");
+  REQUIRE(drop);
+  CHECK(drop->drops_kind == "function");
+  CHECK(hazard_blocks(kDropsUndeclared));
+  CHECK(std::find(drop->hazards.begin(), drop->hazards.end(), kDropsUndeclared) != drop->hazards.end());
+  CHECK(render_text(plan.plan).find("drops 1 function that no file declares") != std::string::npos);
+}
