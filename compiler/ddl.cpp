@@ -45,6 +45,8 @@ std::string constraint_clause(const Constraint& c) {
       return fmt::format("CONSTRAINT {} UNIQUE ({})", quote_ident(c.name), join_idents(c.columns));
     case ConstraintKind::Check:
       return fmt::format("CONSTRAINT {} CHECK ({})", quote_ident(c.name), c.expression);
+    case ConstraintKind::Exclusion:  // only read from a database: its definition above
+      return {};
     case ConstraintKind::ForeignKey: {
       std::string out = fmt::format("CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {}", quote_ident(c.name),
                                     join_idents(c.columns), c.ref_table.sql());
@@ -130,6 +132,11 @@ std::string create_trigger(const QualifiedName& table, const Trigger& t, bool or
   for (const auto& a : t.args) args.push_back(quote_literal(a));
   out += fmt::format(" EXECUTE FUNCTION {}({})", t.function.sql(), join(args, ", "));
   return out;
+}
+
+std::string trigger_firing(const QualifiedName& table, const Trigger& t) {
+  return fmt::format("ALTER TABLE {} {} TRIGGER {}", table.sql(), t.firing.empty() ? "ENABLE" : t.firing,
+                     quote_ident(t.name));
 }
 
 std::string policy_roles(const std::vector<std::string>& roles) {

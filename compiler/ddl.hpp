@@ -19,6 +19,8 @@ std::string index_key(const std::string& key);
 std::string create_index(const QualifiedName& table, const Index& i, bool concurrently,
                          const std::string& name_override = {});
 std::string create_trigger(const QualifiedName& table, const Trigger& t, bool or_replace);
+// ALTER TABLE ... DISABLE TRIGGER (or ENABLE, ENABLE REPLICA, ENABLE ALWAYS).
+std::string trigger_firing(const QualifiedName& table, const Trigger& t);
 std::string policy_roles(const std::vector<std::string>& roles);
 std::string create_policy(const QualifiedName& table, const Policy& p, bool with_roles = true);
 std::string comment_on_table(const Table& t);

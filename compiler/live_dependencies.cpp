@@ -99,6 +99,19 @@ LiveDependencies read_live_dependencies(Db& live, const Desired& d) {
 
   LiveDependencies out;
   std::set<std::string> schemas;
+  // The live extensions, in their schemas (Supabase keeps them in
+  // `extensions`): declarations call their functions and use their types.
+  for (const auto& r : live.query("SELECT e.extname, n.nspname FROM pg_catalog.pg_extension e "
+                                  "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
+                                  "WHERE e.extname <> 'plpgsql' ORDER BY 1")) {
+    if (std::find(d.catalog.extensions.begin(), d.catalog.extensions.end(), r[0].as<std::string>()) !=
+        d.catalog.extensions.end())
+      continue;  // declared: created by the declarations themselves
+    schemas.insert(r[1].as<std::string>());
+    out.statements.push_back(fmt::format("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}",
+                                         quote_ident(r[0].as<std::string>()), quote_ident(r[1].as<std::string>())));
+    out.copies.push_back({});
+  }
   const std::string user_objects =
       "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' "
       "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.objid = {}.oid AND e.deptype = 'e')";

@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
-#include "compiler/declared/sql_declared.hpp"
 #include "compiler/catalog/introspect.hpp"
+#include "compiler/declared/sql_declared.hpp"
 #include "compiler/live_dependencies.hpp"
 #include "compiler/offline.hpp"
 #include "compiler/scratch.hpp"

@@ -118,6 +118,8 @@ std::string to_string(ConstraintKind kind) {
       return "check";
     case ConstraintKind::ForeignKey:
       return "foreign key";
+    case ConstraintKind::Exclusion:
+      return "exclusion constraint";
   }
   return "constraint";
 }

@@ -37,7 +37,7 @@ struct Column {
   std::string generated;  // a stored generated column's expression (GENERATED ALWAYS AS (...) STORED)
 };
 
-enum class ConstraintKind { PrimaryKey, Unique, Check, ForeignKey };
+enum class ConstraintKind { PrimaryKey, Unique, Check, ForeignKey, Exclusion };
 
 struct Constraint {
   std::string name;
@@ -77,6 +77,9 @@ struct Trigger {
   std::vector<std::string> args;
   std::string definition;  // pg_get_triggerdef (read from a database)
   Origin origin;
+  // When it fires (ALTER TABLE ... ENABLE/DISABLE TRIGGER): "" or "ENABLE" is
+  // the default, "DISABLE", "ENABLE REPLICA", "ENABLE ALWAYS".
+  std::string firing;
 };
 
 struct Policy {

@@ -176,6 +176,8 @@ bool flagged(const std::string& rule, const Step* step) {
   // What the plan flags as a blocking hazard is the user's call (--allow-hazard).
   if (rule == "ban-drop-column" || rule == "ban-drop-table") return has("deletes-data");
   if (rule == "adding-not-nullable-field") return has("backfill-required");
+  // An exclusion constraint cannot be NOT VALID: the plan says it locks (table-lock, blocking).
+  if (rule == "constraint-missing-not-valid") return has("table-lock");
   return false;
 }
 

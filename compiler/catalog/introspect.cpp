@@ -118,7 +118,7 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
            "FROM {} JOIN pg_catalog.pg_constraint con ON con.conrelid = c.oid "
            "LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid "
            "LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace "
-           "WHERE {} AND con.contype IN ('p', 'u', 'c', 'f') AND con.conislocal ORDER BY 1, 2, 3",
+           "WHERE {} AND con.contype IN ('p', 'u', 'c', 'f', 'x') AND con.conislocal ORDER BY 1, 2, 3",
            fmt::format(fmt::runtime(key_names), "con.conkey", "con.conrelid"),
            fmt::format(fmt::runtime(key_names), "con.confkey", "con.confrelid"), from_tables, in_scope))) {
     auto* t = table(r);
@@ -129,6 +129,7 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
     c.kind = type == "p"   ? ConstraintKind::PrimaryKey
              : type == "u" ? ConstraintKind::Unique
              : type == "f" ? ConstraintKind::ForeignKey
+             : type == "x" ? ConstraintKind::Exclusion
                            : ConstraintKind::Check;
     c.definition = strip_not_valid(str(r[4]));
     c.validated = r[5].as<bool>();
@@ -165,7 +166,8 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   }
 
   for (const auto& r :
-       db.query(fmt::format("SELECT n.nspname, c.relname, tg.tgname, pg_catalog.pg_get_triggerdef(tg.oid) "
+       db.query(fmt::format("SELECT n.nspname, c.relname, tg.tgname, pg_catalog.pg_get_triggerdef(tg.oid), "
+                            "tg.tgenabled "
                             "FROM {} JOIN pg_catalog.pg_trigger tg ON tg.tgrelid = c.oid WHERE {} AND NOT "
                             "tg.tgisinternal ORDER BY 1, 2, 3",
                             from_tables, in_scope))) {
@@ -174,6 +176,8 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
     Trigger tr;
     tr.name = str(r[2]);
     tr.definition = str(r[3]);
+    const auto enabled = str(r[4]);
+    tr.firing = enabled == "D" ? "DISABLE" : enabled == "R" ? "ENABLE REPLICA" : enabled == "A" ? "ENABLE ALWAYS" : "";
     t->triggers.push_back(std::move(tr));
   }
 

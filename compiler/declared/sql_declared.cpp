@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <set>
 
 namespace schemac {
 
@@ -12,6 +13,13 @@ std::string lower(std::string s) {
   return s;
 }
 }  // namespace
+
+bool grants_exactly(const Desired& d, const std::string& role) {
+  // Supabase's default privileges grant every new table and function to its
+  // API roles; a declaration that does not name them leaves those grants be.
+  static const std::set<std::string> supabase_api = {"anon", "authenticated", "service_role"};
+  return d.settings.target != "supabase" || !supabase_api.count(role) || names_role(d, role);
+}
 
 bool names_role(const Desired& d, const std::string& role) {
   const auto w = lower(role);
@@ -82,13 +90,11 @@ void adopt_sql_declarations(Desired& d, Catalog& normalized, const Catalog& live
       p.origin = origins.find("policy", {"", p.name}, t.name);
       if (!p.origin.known()) p.origin = t.origin;
     }
-    // Grants: exactly those of the declaration for the roles it names (in
-    // its grants, or in a GRANT or REVOKE statement). Grants to other roles,
-    // such as default privileges gave, are left alone.
+    // Grants: exactly those the declarations make, for every role (see grants_exactly).
     for (const auto& [role, privileges] : t.grants) t.exact_grant_roles.insert(role);
     if (const Table* lt = live.table(t.name))
       for (const auto& [role, privileges] : lt->grants)
-        if (names_role(d, role)) t.exact_grant_roles.insert(role);
+        if (grants_exactly(d, role)) t.exact_grant_roles.insert(role);
     // The stand-in for normalized forms is the table itself: declared and normalized are the same text.
     d.catalog.tables.push_back(std::move(t));
   }

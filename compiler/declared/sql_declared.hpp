@@ -11,6 +11,12 @@ namespace schemac {
 // declarations names the role: then the declarations fix its privileges exactly.
 bool names_role(const Desired& desired, const std::string& role);
 
+// Whether the declarations fix the role's privileges exactly: every role,
+// except Supabase's API roles (target = "supabase") where no GRANT, REVOKE or
+// ALTER DEFAULT PRIVILEGES names them, since Supabase's default privileges
+// grant them every new object.
+bool grants_exactly(const Desired& desired, const std::string& role);
+
 void adopt_sql_declarations(Desired& desired, Catalog& normalized, const Catalog& live);
 
 }  // namespace schemac

@@ -22,13 +22,26 @@ void Planner::constraints(const Table& t, const Table& norm, const Table& live) 
       // one an interrupted apply already built.
       const Index* backing = norm.index(c.name);
       const std::string shape = backing ? index_shape(backing->definition) : "";
+      // The index as the scratch database built it (NULLS NOT DISTINCT
+      // included), and the timing the constraint declares.
+      auto unique_index = [&](const std::string& index_name) {
+        Index idx;
+        idx.name = index_name;
+        idx.unique = true;
+        if (!c.definition.empty() && backing && !backing->definition.empty())  // declared in SQL
+          idx.definition = backing->definition;
+        else
+          for (const auto& col : c.columns) idx.keys.push_back(quote_ident(col));
+        return idx;
+      };
+      const auto& def = nc ? nc->definition : c.definition;
+      const std::string timing = def.find(" INITIALLY DEFERRED") != std::string::npos ? " DEFERRABLE INITIALLY DEFERRED"
+                                 : def.find(" DEFERRABLE") != std::string::npos       ? " DEFERRABLE"
+                                                                                      : "";
       if (lc) {
         // Changed: the new index built concurrently under a temporary name,
         // then the old constraint swapped for one using it, in one transaction.
-        Index idx;
-        idx.name = c.name.substr(0, 50) + "_schemac_new";
-        idx.unique = true;
-        for (const auto& col : c.columns) idx.keys.push_back(quote_ident(col));
+        Index idx = unique_index(c.name.substr(0, 50) + "_schemac_new");
         if (!reuse_leftover(Phase::Constraints, t, live, idx.name, shape, c.origin))
           build_index(Phase::Constraints, t, "build the unique index for the new " + c.name, idx, c.origin);
         int g = group();
@@ -37,22 +50,34 @@ void Planner::constraints(const Table& t, const Table& norm, const Table& live) 
             c.origin);
         add(Phase::Constraints, name,
             "attach the new " + to_string(c.kind) + " " + c.name + " (the index takes its name)",
-            fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}", t.name.sql(), quote_ident(c.name),
-                        c.kind == ConstraintKind::PrimaryKey ? "PRIMARY KEY" : "UNIQUE", quote_ident(idx.name)),
+            fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}{}", t.name.sql(), quote_ident(c.name),
+                        c.kind == ConstraintKind::PrimaryKey ? "PRIMARY KEY" : "UNIQUE", quote_ident(idx.name), timing),
             kAccessExclusive, g, c.origin);
         continue;
       }
       // Built without blocking writes, then attached in a brief transaction.
-      Index idx;
-      idx.name = c.name;
-      idx.unique = true;
-      for (const auto& col : c.columns) idx.keys.push_back(quote_ident(col));
+      Index idx = unique_index(c.name);
       if (!reuse_leftover(Phase::Constraints, t, live, idx.name, shape, c.origin))
         build_index(Phase::Constraints, t, "build the unique index for " + c.name, idx, c.origin);
       add(Phase::Constraints, name, "attach " + to_string(c.kind) + " " + c.name,
-          fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}", t.name.sql(), quote_ident(c.name),
-                      c.kind == ConstraintKind::PrimaryKey ? "PRIMARY KEY" : "UNIQUE", quote_ident(c.name)),
+          fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}{}", t.name.sql(), quote_ident(c.name),
+                      c.kind == ConstraintKind::PrimaryKey ? "PRIMARY KEY" : "UNIQUE", quote_ident(c.name), timing),
           kAccessExclusive, group(), c.origin);
+      continue;
+    }
+    if (c.kind == ConstraintKind::Exclusion) {
+      // No NOT VALID and no USING INDEX for exclusion constraints: the index
+      // is built under the lock, in one statement.
+      if (lc && nc && lc->definition == nc->definition) continue;
+      int g = group();
+      if (lc)
+        add(Phase::Constraints, name, "drop the old " + c.name + " to replace it",
+            fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(c.name)), kAccessExclusive, g,
+            c.origin);
+      add(Phase::Constraints, name, "add exclusion constraint " + c.name,
+          fmt::format("ALTER TABLE {} ADD {}", t.name.sql(), ddl::constraint_clause(c)),
+          "ACCESS EXCLUSIVE while its index is built over every row (blocks reads and writes)", g, c.origin,
+          {"table-lock"});
       continue;
     }
     const bool same = lc && nc && lc->definition == nc->definition;

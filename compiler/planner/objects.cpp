@@ -186,6 +186,16 @@ class ObjectPlanner {
     return order;
   }
 
+  // A sequence OWNED BY a column of a table no file declares: dropped with
+  // the table, or kept with it.
+  bool owned_by_undeclared_table(const SchemaObject& o) const {
+    if (o.kind != ObjectKind::Sequence || o.owned_by.empty()) return false;
+    return std::none_of(norm_.tables.begin(), norm_.tables.end(), [&](const Table& t) {
+      return o.owned_by.rfind(quote_ident(t.name.schema) + "." + quote_ident(t.name.name) + ".", 0) == 0 ||
+             o.owned_by.rfind(t.name.schema + "." + t.name.name + ".", 0) == 0;
+    });
+  }
+
   // Whether the declared object needs a table (directly or through another object).
   bool reads_tables(const std::string& key) const {
     std::set<std::string> seen;
@@ -257,6 +267,7 @@ class ObjectPlanner {
     const bool drop_undeclared = d_.settings.undeclared_objects == "drop";
     for (const auto& [k, h] : have_)
       if (!want_.count(k)) {
+        if (owned_by_undeclared_table(*h)) continue;  // goes with its table
         if (drop_undeclared)
           to_drop_.insert(k);
         else
@@ -397,7 +408,7 @@ class ObjectPlanner {
     std::set<std::string> roles{"public"};
     for (const auto& [r, p] : o.grants) roles.insert(r);
     for (const auto& [r, p] : current)
-      if (names_role(d_, r)) roles.insert(r);
+      if (grants_exactly(d_, r)) roles.insert(r);
     const auto keyword = o.kind == ObjectKind::Aggregate                                        ? "FUNCTION"
                          : o.kind == ObjectKind::View || o.kind == ObjectKind::MaterializedView ? "TABLE"
                          : o.kind == ObjectKind::Enum || o.kind == ObjectKind::CompositeType    ? "TYPE"

@@ -32,7 +32,8 @@ const char* phase_name(Phase p) {
 }
 
 bool hazard_blocks(const std::string& code) {
-  return code == "deletes-data" || code == "table-rewrite" || code == "backfill-required" || code == kDropsUndeclared;
+  return code == "deletes-data" || code == "table-rewrite" || code == "backfill-required" || code == kDropsUndeclared ||
+         code == "enum-value-removed" || code == "table-lock";
 }
 
 std::set<std::string> Plan::hazards() const {

@@ -34,7 +34,11 @@ void Planner::rls(const Table& t, const Table& norm, const Table& live) {
     const Policy* lp = live.policy(p.name);
     const Policy* np = norm.policy(p.name);
     if (lp && np && same_policy(p, *np, *lp)) continue;
-    if (lp && lp->command == np->command && lp->permissive == np->permissive) {
+    // ALTER POLICY can change roles and expressions but not remove one:
+    // a policy that loses its USING or WITH CHECK is dropped and created again.
+    const bool loses_expression = lp && ((!lp->using_expr.empty() && np->using_expr.empty()) ||
+                                         (!lp->check_expr.empty() && np->check_expr.empty()));
+    if (lp && lp->command == np->command && lp->permissive == np->permissive && !loses_expression) {
       std::string sql =
           fmt::format("ALTER POLICY {} ON {} TO {}", quote_ident(p.name), t.name.sql(), ddl::policy_roles(p.roles));
       if (!p.using_expr.empty()) sql += fmt::format(" USING ({})", p.using_expr);
@@ -72,7 +76,15 @@ void Planner::rls(const Table& t, const Table& norm, const Table& live) {
     // no RLS at all loses it by omission.
     if (!t.rls_enabled) undeclared(s, "forced row level security", t.name.display());
   }
-  for (const auto& [role, privs] : t.grants) {
+  // Every role the declaration grants to, and every role whose grants it fixes
+  // exactly (one that should now have none is in the second set only).
+  std::set<std::string> roles;
+  for (const auto& [role, privs] : t.grants) roles.insert(role);
+  for (const auto& role : t.exact_grant_roles)
+    if (live.grants.count(role)) roles.insert(role);
+  for (const auto& role : roles) {
+    static const std::set<std::string> none;
+    const auto& privs = t.grants.count(role) ? t.grants.at(role) : none;
     auto it = live.grants.find(role);
     std::set<std::string> have = it == live.grants.end() ? std::set<std::string>{} : it->second;
     std::set<std::string> missing, extra;

@@ -17,8 +17,11 @@ std::vector<Statement> create_table_statements(const Table& t, const std::set<Qu
     if (c.comment) out.push_back({ddl::comment_on_column(t.name, c), c.origin, "comment on column " + c.name});
   for (const auto& i : t.indexes)
     out.push_back({ddl::create_index(t.name, i, false), i.origin, "create index " + i.name});
-  for (const auto& tr : t.triggers)
+  for (const auto& tr : t.triggers) {
     out.push_back({ddl::create_trigger(t.name, tr, false), tr.origin, "create trigger " + tr.name});
+    if (!tr.firing.empty())
+      out.push_back({ddl::trigger_firing(t.name, tr), tr.origin, "set when trigger " + tr.name + " fires"});
+  }
   // The scratch database only normalizes expressions; roles are cluster-wide
   // and may not exist yet, so policies there apply to PUBLIC and grants are skipped.
   for (const auto& p : t.policies)

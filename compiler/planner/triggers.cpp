@@ -3,24 +3,42 @@
 // flag went), anyone else's with hazard drops-undeclared.
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include "compiler/ddl.hpp"
 #include "compiler/planner/planner.hpp"
 #include "runtime/runtime.hpp"
 
 namespace schemac::planner {
 
+namespace {
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+}  // namespace
+
 void Planner::triggers(const Table& t, const Table& norm, const Table& live) {
   int g = 0;
   for (const auto& tr : t.triggers) {
     const Trigger* lt = live.trigger(tr.name);
     const Trigger* nt = norm.trigger(tr.name);
-    if (lt && nt && lt->definition == nt->definition) continue;
+    if (lt && nt && lt->definition == nt->definition) {
+      if (lt->firing != nt->firing)
+        add(Phase::Triggers, t.name.display(),
+            fmt::format("{} trigger {}", nt->firing.empty() ? "enable" : lower(nt->firing), tr.name),
+            ddl::trigger_firing(t.name, *nt), kShareRowExclusive, g ? g : (g = group()), tr.origin);
+      continue;
+    }
     if (!g) g = group();
     if (lt && d_.settings.postgres < 14)
       add(Phase::Triggers, t.name.display(), "drop trigger " + tr.name + " to replace it",
           fmt::format("DROP TRIGGER {} ON {}", quote_ident(tr.name), t.name.sql()), kAccessExclusive, g, tr.origin);
     add(Phase::Triggers, t.name.display(), fmt::format("{} trigger {}", lt ? "replace" : "create", tr.name),
         ddl::create_trigger(t.name, tr, lt && d_.settings.postgres >= 14), kShareRowExclusive, g, tr.origin);
+    if (nt && nt->firing != (lt ? lt->firing : std::string{}))
+      add(Phase::Triggers, t.name.display(), "set when trigger " + tr.name + " fires", ddl::trigger_firing(t.name, *nt),
+          kShareRowExclusive, g, tr.origin);
   }
 }
 
