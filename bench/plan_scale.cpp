@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
     {
       Db live(url);
       const auto started = std::chrono::steady_clock::now();
-      read_catalog(live, {{"public"}, {}});
+      read_catalog(live, {{"public"}, {}, {}});
       catalog_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     }
     for (int k = 0; k < 10; ++k)

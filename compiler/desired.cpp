@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 #include "runtime/runtime.hpp"
 
@@ -22,7 +23,16 @@ IntrospectScope Desired::scope() const {
   add_unique(s.schemas, settings.audit_table().schema);
   std::sort(s.schemas.begin(), s.schemas.end());
   for (const auto& f : catalog.functions) s.functions.push_back(f.name);
+  s.trigger_tables = external_trigger_tables();
   return s;
+}
+
+std::vector<QualifiedName> Desired::external_trigger_tables() const {
+  std::set<QualifiedName> out;
+  for (const auto& decl : sql)
+    if (decl.kind == "trigger" && !decl.table.schema.empty() && settings.outside_managed_schemas(decl.table))
+      out.insert(decl.table);
+  return {out.begin(), out.end()};
 }
 
 Desired desired_state(const CompiledSchema& schema) {

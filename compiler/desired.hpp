@@ -25,6 +25,9 @@ struct Desired {
   bool uses_auth = false;
 
   IntrospectScope scope() const;
+  // Tables outside project.schemas that .sql declarations put a trigger on
+  // (CREATE TRIGGER on_auth_user_created ... ON auth.users).
+  std::vector<QualifiedName> external_trigger_tables() const;
   // target = "postgres": schemac creates Supabase's API roles, and the auth
   // schema with its functions where something calls them.
   bool creates_api_roles() const { return settings.target == "postgres"; }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -11,6 +12,8 @@
 namespace schemac {
 
 namespace {
+
+std::vector<QualifiedName> named_external_tables(Db& live, const Desired& d);
 
 // Tables outside project.schemas that foreign keys reference (auth.users):
 // they must exist live with the referenced columns; the scratch database gets
@@ -21,6 +24,8 @@ void external_tables(Db& live, const Desired& d, LiveDependencies& out, std::set
     std::set<std::string> columns;
     std::set<std::vector<std::string>> keys;  // each referenced column list needs a unique key
     const Constraint* fk = nullptr;           // the first key that references it, for errors
+    SourcePos trigger_pos;                    // a .sql trigger on it: every column is wanted
+    bool whole = false;                       // named by a .sql declaration: every column and key
   };
   std::map<QualifiedName, Wanted> wanted;
   for (const auto& t : d.catalog.tables)
@@ -32,18 +37,33 @@ void external_tables(Db& live, const Desired& d, LiveDependencies& out, std::set
         w.keys.insert(c.ref_columns);
         if (!w.fk) w.fk = &c;
       }
+  for (const auto& table : d.external_trigger_tables()) {
+    auto& w = wanted[table];
+    for (const auto& decl : d.sql)
+      if (decl.kind == "trigger" && decl.table == table && w.trigger_pos.file.empty()) w.trigger_pos = decl.pos;
+  }
+  // Tables outside project.schemas that .sql declarations name (a foreign key
+  // to auth.users, a view joining it): whole stand-ins, keys included.
+  for (const auto& table : named_external_tables(live, d)) wanted[table].whole = true;
   for (const auto& [table, want] : wanted) {
     const auto& columns = want.columns;
     const auto* fk = want.fk;
     std::string names;
     for (const auto& c : columns) names += (names.empty() ? "" : ", ") + quote_literal(c);
+    const bool every_column = !want.trigger_pos.file.empty() || want.whole;
     std::map<std::string, std::string> found;
     for (const auto& r : live.query(fmt::format(
              "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
-             "WHERE a.attrelid = pg_catalog.to_regclass({}) AND a.attnum > 0 AND NOT a.attisdropped "
-             "AND a.attname IN ({})",
-             quote_literal(table.sql()), names)))
+             "WHERE a.attrelid = pg_catalog.to_regclass({}) AND a.attnum > 0 AND NOT a.attisdropped {}",
+             quote_literal(table.sql()), every_column ? "" : fmt::format("AND a.attname IN ({})", names))))
       found[r[0].as<std::string>()] = r[1].as<std::string>();
+    if (every_column && found.empty()) {
+      out.problems.push_back({want.trigger_pos,
+                              fmt::format("the trigger is on {}, which the database does not have", table.display()),
+                              "schemac puts triggers on tables outside project.schemas but never creates those "
+                              "tables: create it first (Supabase's auth.users exists in every project)"});
+      continue;
+    }
     std::vector<std::string> missing;
     for (const auto& c : columns)
       if (!found.count(c)) missing.push_back(c);
@@ -66,10 +86,47 @@ void external_tables(Db& live, const Desired& d, LiveDependencies& out, std::set
       for (const auto& c : key) list += (list.empty() ? "" : ", ") + quote_ident(c);
       defs += fmt::format(", UNIQUE ({})", list);
     }
+    if (every_column)  // its own primary key and unique constraints, for foreign keys declared in SQL
+      for (const auto& r : live.query(fmt::format(
+               "SELECT pg_catalog.pg_get_constraintdef(k.oid) FROM pg_catalog.pg_constraint k "
+               "WHERE k.conrelid = pg_catalog.to_regclass({}) AND k.contype IN ('p', 'u') ORDER BY k.conname",
+               quote_literal(table.sql()))))
+        defs += ", " + r[0].as<std::string>();
     schemas.insert(table.schema);
     out.statements.push_back(fmt::format("CREATE TABLE IF NOT EXISTS {} ({})", table.sql(), defs));
     out.copies.push_back({});
   }
+}
+
+// Qualified names in the .sql declarations' text whose schema is not managed
+// and which the live database has as tables: a cheap scan, checked live.
+std::vector<QualifiedName> named_external_tables(Db& live, const Desired& d) {
+  std::set<QualifiedName> candidates;
+  auto ident_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (const auto& decl : d.sql) {
+    const auto& t = decl.sql;
+    for (std::size_t dot = t.find('.'); dot != std::string::npos; dot = t.find('.', dot + 1)) {
+      std::size_t a = dot, b = dot + 1;
+      while (a > 0 && ident_char(t[a - 1])) --a;
+      while (b < t.size() && ident_char(t[b])) ++b;
+      if (a == dot || b == dot + 1) continue;
+      QualifiedName n{t.substr(a, dot - a), t.substr(dot + 1, b - dot - 1)};
+      for (auto* part : {&n.schema, &n.name})
+        for (auto& c : *part) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (d.settings.outside_managed_schemas(n) && n.schema != "pg_catalog") candidates.insert(n);
+    }
+  }
+  if (candidates.empty()) return {};
+  std::string list = "('', '')";
+  for (const auto& n : candidates) list += fmt::format(", ({}, {})", quote_literal(n.schema), quote_literal(n.name));
+  std::vector<QualifiedName> out;
+  for (const auto& r : live.query(fmt::format(
+           "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+           "ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND (n.nspname::text, c.relname::text) IN "
+           "(VALUES {}) ORDER BY 1, 2",
+           list)))
+    out.push_back({r[0].as<std::string>(), r[1].as<std::string>()});
+  return out;
 }
 
 }  // namespace

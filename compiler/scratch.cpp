@@ -29,8 +29,10 @@ std::vector<Statement> scratch_script(const Desired& d, const LiveDependencies& 
   out.push_back({"SET check_function_bodies = off", {}, "setting"});
   const auto declared = sql_declared_names(d);
   for (std::size_t i = 0; i < deps.statements.size(); ++i)
-    if (i >= deps.copies.size() || !declared.count(deps.copies[i]))
+    if (i >= deps.copies.size() || !declared.count(deps.copies[i])) {
       out.push_back({deps.statements[i], {}, "a copy of a live type or function the declarations use"});
+      out.back().may_exist = true;
+    }
   // Policies call auth.jwt(): the stand-ins exist in the scratch database even
   // for target = "supabase" (where the live ones are Supabase's own).
   if (!d.creates_auth_standins())
@@ -135,13 +137,15 @@ std::optional<Catalog> materialize(Db& db, const Desired& d, const LiveDependenc
   const auto script = scratch_script(d, deps);
   std::vector<std::pair<const Statement*, std::string>> waiting;  // with the error it last gave
   auto run = [&](const Statement& st) -> std::optional<std::string> {
-    if (in_transaction && st.may_wait) db.exec("SAVEPOINT schemac_statement");
+    const bool savepoint = in_transaction && (st.may_wait || st.may_exist);
+    if (savepoint) db.exec("SAVEPOINT schemac_statement");
     try {
       db.exec(st.sql);
-      if (in_transaction && st.may_wait) db.exec("RELEASE SAVEPOINT schemac_statement");
+      if (savepoint) db.exec("RELEASE SAVEPOINT schemac_statement");
       return std::nullopt;
     } catch (const pqxx::sql_error& e) {
-      if (in_transaction && st.may_wait) db.exec("ROLLBACK TO SAVEPOINT schemac_statement");
+      if (savepoint) db.exec("ROLLBACK TO SAVEPOINT schemac_statement");
+      if (st.may_exist && e.sqlstate() == "42710") return std::nullopt;  // duplicate_object: already there
       std::string msg = e.what();
       while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
       // Something it names does not exist (yet): a table, type, function, schema or column.

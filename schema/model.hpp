@@ -179,6 +179,8 @@ struct Catalog {
   // Read from a database: table key -> keys of the objects its columns,
   // defaults, checks, triggers and policies need (an enum, a sequence, a function).
   std::map<std::string, std::vector<std::string>> table_dependencies;
+  // Triggers on tables outside the managed schemas (auth.users), by table.
+  std::map<QualifiedName, std::vector<Trigger>> external_triggers;
   std::vector<Function> functions;
   std::set<std::string> schemas;
   std::set<std::string> extensions;

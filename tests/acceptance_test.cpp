@@ -15,8 +15,8 @@
 #include <map>
 #include <sstream>
 
-#include "compiler/deploy/apply.hpp"
 #include "compiler/catalog/introspect.hpp"
+#include "compiler/deploy/apply.hpp"
 #include "compiler/render.hpp"
 #include "compiler/workflow.hpp"
 #include "tests/result_checks.hpp"

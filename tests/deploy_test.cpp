@@ -443,8 +443,8 @@ owner_id = "uuid"
   INFO(plan.out);
   CHECK(plan.out.find("drops 1 foreign key and 1 trigger that no file declares; apply needs --allow-hazard for: "
                       "drops-undeclared.") != std::string::npos);
-  // What the language cannot declare is listed, and left alone.
-  CHECK(plan.out.find("Unmanaged objects (kinds schemac does not declare yet; never touched):\n  enum "
+  // What no file declares is listed, and left alone (project.undeclared_objects = "keep").
+  CHECK(plan.out.find("Unmanaged objects (no file declares them; left alone, see project.undeclared_objects):\n  enum "
                       "public.plan_tier\n  function public.keep_owner()\n  view public.account_owners\n") !=
         std::string::npos);
   auto json = nlohmann::json::parse(run_schemac("plan --format json --schema " + schema, tdb.url()).out);
@@ -506,6 +506,27 @@ TEST_CASE("a --dev-url that does not connect is named as the --dev-url, not as t
   CHECK(r.code == 1);
   CHECK(r.out.find("cannot connect to the --dev-url database") != std::string::npos);
   CHECK(r.out.find("name it with --database-url") == std::string::npos);
+}
+
+TEST_CASE(
+    "a --dev-url database that already has the live enums (restored from production) normalizes as an empty one") {
+  TestDatabase live, dev;
+  for (const auto* db : {&live, &dev}) db->connect().exec("CREATE TYPE public.mood AS ENUM ('sad', 'ok')");
+  const auto schema = write_temp("dev_enum.toml", R"toml(
+[project]
+target = "postgres"
+[tables.people.columns]
+id = { type = "bigint", primary_key = true }
+feeling = { type = "mood" }
+)toml");
+  auto r = run_schemac("plan --no-cache --schema " + shell_quote(schema) + " --dev-url " + shell_quote(dev.url()),
+                       live.url());
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("CREATE TABLE \"public\".\"people\"") != std::string::npos);
+  CHECK(r.out.find("already exists") == std::string::npos);
+  // Nothing stays behind in the --dev-url database: it ran in a rolled-back transaction.
+  CHECK(dev.connect().scalar("SELECT count(*) FROM pg_class WHERE relname = 'people'") == "0");
 }
 
 }  // namespace schemac::test

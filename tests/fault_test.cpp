@@ -132,8 +132,8 @@ nlohmann::json full_plan(SeedCopies& seed) {
 }
 
 std::string apply_command(const std::string& url, const std::string& env = "", const std::string& flags = "--quiet") {
-  return fmt::format("env {} {} apply --schema {} --auto-approve --allow-hazard drops-undeclared {} --database-url {}", env, SCHEMAC_BIN, kSchema,
-                     flags, shell_quote(url));
+  return fmt::format("env {} {} apply --schema {} --auto-approve --allow-hazard drops-undeclared {} --database-url {}",
+                     env, SCHEMAC_BIN, kSchema, flags, shell_quote(url));
 }
 
 std::string output_file(int run) {
@@ -250,7 +250,8 @@ TEST_CASE("a half-done NOT NULL conversion and a half-done backfill are complete
   std::ofstream(dir / "v2.toml") << v2;
   auto run = [&](const std::string& schema, const std::string& url, const std::string& extra = "") {
     std::string out;
-    int code = run_command(fmt::format("{} apply --schema {} --auto-approve --allow-hazard drops-undeclared --quiet --wait {} --database-url {} 2>&1",
+    int code = run_command(fmt::format("{} apply --schema {} --auto-approve --allow-hazard drops-undeclared --quiet "
+                                       "--wait {} --database-url {} 2>&1",
                                        SCHEMAC_BIN, (dir / schema).string(), extra, shell_quote(url)),
                            out);
     INFO(out);
@@ -297,7 +298,8 @@ TEST_CASE("a half-done NOT NULL conversion and a half-done backfill are complete
     const auto name = copy(fmt::format("_k{}", k));
     made.push_back(name);
     const auto url = Db::with_database("", name);
-    Process p(fmt::format("env SCHEMAC_TEST_KILL_AT_STEP={} {} apply --schema {} --auto-approve --allow-hazard drops-undeclared --quiet "
+    Process p(fmt::format("env SCHEMAC_TEST_KILL_AT_STEP={} {} apply --schema {} --auto-approve --allow-hazard "
+                          "drops-undeclared --quiet "
                           "--database-url {}",
                           k, SCHEMAC_BIN, (dir / "v2.toml").string(), shell_quote(url)),
               (dir / fmt::format("out{}", k)).string());
@@ -309,8 +311,8 @@ TEST_CASE("a half-done NOT NULL conversion and a half-done backfill are complete
     const auto name = copy("_mid");
     made.push_back(name);
     const auto url = Db::with_database("", name);
-    Process p(fmt::format("{} apply --schema {} --auto-approve --allow-hazard drops-undeclared --database-url {}", SCHEMAC_BIN,
-                          (dir / "v2.toml").string(), shell_quote(url)),
+    Process p(fmt::format("{} apply --schema {} --auto-approve --allow-hazard drops-undeclared --database-url {}",
+                          SCHEMAC_BIN, (dir / "v2.toml").string(), shell_quote(url)),
               (dir / "mid").string());
     REQUIRE(p.wait_for_output("fill public_id", std::chrono::seconds(30)));
     Db db(url);

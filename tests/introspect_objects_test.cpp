@@ -43,7 +43,7 @@ TEST_CASE("the catalog reader reads types, sequences, routines and views with th
   Db db = tdb.connect();
   db.exec(kObjects);
   Db reader(tdb.url());
-  auto cat = read_catalog(reader, {{"public"}, {}});
+  auto cat = read_catalog(reader, {{"public"}, {}, {}});
   std::vector<std::string> keys;
   for (const auto& o : cat.objects) keys.push_back(o.key());
   CHECK(keys == std::vector<std::string>{
@@ -96,7 +96,7 @@ TEST_CASE("the catalog reader reads types, sequences, routines and views with th
                           "function public.add_int(integer, integer)", "aggregate public.total(integer)"})
     db2.exec(object(cat, key).definition);
   Db reader2(again.url());
-  auto cat2 = read_catalog(reader2, {{"public"}, {}});
+  auto cat2 = read_catalog(reader2, {{"public"}, {}, {}});
   for (const char* key : {"domain public.positive", "composite type public.pair", "sequence public.counter",
                           "aggregate public.total(integer)"})
     CHECK(object(cat2, key).definition == object(cat, key).definition);

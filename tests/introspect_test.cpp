@@ -22,7 +22,7 @@ std::size_t queries_to_read(Db& db, int tables) {
         i));
   Db reader(db.url());
   auto before = reader.query_count();
-  auto catalog = read_catalog(reader, {{"app"}, {}});
+  auto catalog = read_catalog(reader, {{"app"}, {}, {}});
   REQUIRE(catalog.tables.size() == static_cast<std::size_t>(tables));
   for (const auto& t : catalog.tables) {
     CHECK(t.columns.size() == 4);
@@ -53,7 +53,7 @@ TEST_CASE("the catalog reader deparses what PostgreSQL stores") {
       "deleted_at timestamptz); CREATE INDEX docs_live ON docs (status DESC) WHERE deleted_at IS NULL;"
       "ALTER TABLE docs ADD CONSTRAINT docs_status CHECK (status IN ('draft', 'published')) NOT VALID");
   Db reader(tdb.url());
-  auto catalog = read_catalog(reader, {{"public"}, {}});
+  auto catalog = read_catalog(reader, {{"public"}, {}, {}});
   const auto* t = catalog.table({"public", "docs"});
   REQUIRE(t);
   CHECK(*t->column("status")->default_expr == "'draft'::text");

@@ -27,7 +27,8 @@ TEST_CASE("apply of the seed-audit plan under load: no workload transaction fail
   std::this_thread::sleep_for(std::chrono::seconds(3));
   load.mark("during");
   const auto out = temp_path("load");
-  Process apply(fmt::format("{} apply --schema {} --auto-approve --allow-hazard drops-undeclared --lock-timeout 1s --retries 20 --database-url {}",
+  Process apply(fmt::format("{} apply --schema {} --auto-approve --allow-hazard drops-undeclared --lock-timeout 1s "
+                            "--retries 20 --database-url {}",
                             SCHEMAC_BIN, source_path("examples/saas/schema"), shell_quote(tdb.url())),
                 out);
   const int code = apply.wait();

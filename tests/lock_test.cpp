@@ -59,8 +59,9 @@ TEST_CASE("a transaction holds a lock for 20 s: apply waits lock_timeout per try
     db.exec(read_file(source_path("examples/seed-audit/before.sql")));
   }
   const auto out = temp_path("lock");
-  const std::string apply = fmt::format("{} apply --schema {} --auto-approve --allow-hazard drops-undeclared --lock-timeout 1s --database-url {}",
-                                        SCHEMAC_BIN, source_path("examples/saas/schema"), shell_quote(tdb.url()));
+  const std::string apply = fmt::format(
+      "{} apply --schema {} --auto-approve --allow-hazard drops-undeclared --lock-timeout 1s --database-url {}",
+      SCHEMAC_BIN, source_path("examples/saas/schema"), shell_quote(tdb.url()));
   // A writer's long transaction: ROW EXCLUSIVE on api_keys, which every
   // ALTER TABLE on api_keys must wait for.
   Db holder = tdb.connect();

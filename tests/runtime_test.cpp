@@ -16,11 +16,11 @@ TEST_CASE("plpgsql_check finds no error in the runtime functions") {
     const char* function;
     const char* args;
   };
-  for (auto c : {Check{"public.touch_updated_at()", "relid => 'public.api_keys'"},
-                 Check{"public.soft_delete()", "relid => 'public.api_keys'"},
-                 Check{"public.audit_changes()",
-                       "relid => 'public.api_keys', oldtable => 'old_rows', newtable => 'new_rows'"},
-                 Check{"public.refuse_key_change()", "relid => 'public.api_keys'"}}) {
+  for (auto c :
+       {Check{"public.touch_updated_at()", "relid => 'public.api_keys'"},
+        Check{"public.soft_delete()", "relid => 'public.api_keys'"},
+        Check{"public.audit_changes()", "relid => 'public.api_keys', oldtable => 'old_rows', newtable => 'new_rows'"},
+        Check{"public.refuse_key_change()", "relid => 'public.api_keys'"}}) {
     auto rows = db.query(fmt::format(
         "SELECT level, message FROM plpgsql_check_function_tb('{}', {}, fatal_errors => false) WHERE level = 'error'",
         c.function, c.args));

@@ -165,3 +165,40 @@ id = { type = "bigint", primary_key = true }
   CHECK(std::find(drop->hazards.begin(), drop->hazards.end(), kDropsUndeclared) != drop->hazards.end());
   CHECK(render_text(plan.plan).find("drops 1 function that no file declares") != std::string::npos);
 }
+
+TEST_CASE("a trigger declared on auth.users (outside project.schemas) is created, and the table's own triggers kept") {
+  TestDatabase tdb;
+  Db db = tdb.connect();
+  db.exec(
+      "CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid PRIMARY KEY, email text);"
+      "CREATE FUNCTION auth.audit_signup() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';"
+      "CREATE TRIGGER supabase_own AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION auth.audit_signup()");
+  const char* sql = R"sql(CREATE TABLE profiles (
+  id uuid PRIMARY KEY REFERENCES auth.users (id) ON DELETE CASCADE,
+  email text
+);
+
+CREATE FUNCTION handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+  AS $$ BEGIN INSERT INTO public.profiles (id, email) VALUES (NEW.id, NEW.email); RETURN NEW; END $$;
+
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users
+  FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+)sql";
+  const auto dir = folder("auth_trigger", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"app.sql", sql}});
+  auto first = plan_for(dir, tdb.url());
+  INFO(render_text(first.plan));
+  const auto* trigger = step_with(first.plan, "CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users");
+  REQUIRE(trigger);
+  CHECK(trigger->origin.describe() == fmt::format("declared at {}/app.sql:10:1", dir));
+  CHECK(std::find(first.plan.unmanaged_objects.begin(), first.plan.unmanaged_objects.end(),
+                  "trigger supabase_own on auth.users") != first.plan.unmanaged_objects.end());
+  apply_outcome(first, tdb.url());
+  auto second = plan_for(dir, tdb.url());
+  INFO(render_text(second.plan));
+  CHECK(second.plan.empty());
+  db.exec("INSERT INTO auth.users VALUES ('00000000-0000-0000-0000-000000000001', 'a@example.com')");
+  CHECK(db.scalar("SELECT email FROM public.profiles") == "a@example.com");
+  CHECK(db.scalar("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'auth.users'::regclass AND NOT tgisinternal") ==
+        "2");
+}

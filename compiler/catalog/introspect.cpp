@@ -234,6 +234,22 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   }
 
   read_objects(db, schemas, owned, cat);
+  // Triggers on tables outside the managed schemas that declarations name.
+  if (!scope.trigger_tables.empty()) {
+    std::string tables = "('', '')";
+    for (const auto& t : scope.trigger_tables)
+      tables += fmt::format(", ({}, {})", quote_literal(t.schema), quote_literal(t.name));
+    for (const auto& r :
+         db.query(fmt::format("SELECT n.nspname, c.relname, tg.tgname, pg_catalog.pg_get_triggerdef(tg.oid) FROM {} "
+                              "JOIN pg_catalog.pg_trigger tg ON tg.tgrelid = c.oid WHERE NOT tg.tgisinternal "
+                              "AND (n.nspname::text, c.relname::text) IN (VALUES {}) ORDER BY 1, 2, 3",
+                              from_tables, tables))) {
+      Trigger tr;
+      tr.name = str(r[2]);
+      tr.definition = str(r[3]);
+      cat.external_triggers[{str(r[0]), str(r[1])}].push_back(std::move(tr));
+    }
+  }
   // What the language cannot declare yet, so that a plan can say it leaves them alone.
   for (const auto& r : db.query(fmt::format(
            "SELECT 'range ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.typname) "

@@ -12,6 +12,9 @@ namespace schemac {
 struct IntrospectScope {
   std::vector<std::string> schemas;      // tables of these schemas are read
   std::vector<QualifiedName> functions;  // zero-argument functions schemac owns
+  // Tables outside the managed schemas that declarations put triggers on
+  // (Supabase's auth.users): their triggers are read, nothing else.
+  std::vector<QualifiedName> trigger_tables;
 };
 
 // Objects are deparsed with search_path = '' so that names print qualified the

@@ -69,6 +69,8 @@ void adopt_sql_declarations(Desired& d, Catalog& normalized, const Catalog& live
   const Origins origins(d);
   for (auto& o : normalized.objects)
     if (!o.origin.known()) o.origin = origins.find(decl_kind(o.kind), o.name);
+  for (auto& [table, triggers] : normalized.external_triggers)
+    for (auto& tr : triggers) tr.origin = origins.find("trigger", {"", tr.name}, table);
   for (const auto& nt : normalized.tables) {
     if (d.catalog.table(nt.name)) continue;
     Table t = nt;

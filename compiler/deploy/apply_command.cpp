@@ -7,12 +7,12 @@
 #include <fstream>
 #include <iostream>
 
+#include "compiler/catalog/introspect.hpp"
 #include "compiler/deploy/apply.hpp"
 #include "compiler/deploy/apply_guard.hpp"
 #include "compiler/deploy/history.hpp"
 #include "compiler/deploy/plan_file.hpp"
 #include "compiler/deploy/plan_signature.hpp"
-#include "compiler/catalog/introspect.hpp"
 #include "compiler/render.hpp"
 
 namespace schemac {

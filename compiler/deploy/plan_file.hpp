@@ -4,8 +4,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "compiler/deploy/fingerprint.hpp"
 #include "compiler/catalog/introspect.hpp"
+#include "compiler/deploy/fingerprint.hpp"
 #include "compiler/planner/plan.hpp"
 
 namespace schemac {

@@ -79,6 +79,7 @@ Plan Planner::run() {
     drop_undeclared_columns(t, *live);
   }
   drop_undeclared_tables();  // tables.cpp
+  external_triggers();       // triggers.cpp
   append(objects.after_tables);
   append(objects.contract_last);
   // Phases run in order; within a phase, the order steps were added (dependencies, then names).

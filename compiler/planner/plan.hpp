@@ -70,6 +70,9 @@ struct Statement {
   // In the scratch database, with .sql declarations: if it fails because
   // something it names does not exist yet, it runs again after the others.
   bool may_wait = false;
+  // A copy of a live type: a --dev-url database may already have it (one
+  // restored from production does); then the copy is not needed.
+  bool may_exist = false;
 };
 
 // Everything needed to create a table that does not exist yet, empty, in one

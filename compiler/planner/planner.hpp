@@ -110,6 +110,7 @@ class Planner {
 
   // triggers.cpp
   void triggers(const Table& t, const Table& norm, const Table& live);
+  void external_triggers();
   bool calls_runtime(const Trigger& live) const;
   void drop_undeclared_triggers(const Table& t, const Table& live);
 

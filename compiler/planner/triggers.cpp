@@ -3,6 +3,7 @@
 // flag went), anyone else's with hazard drops-undeclared.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "compiler/ddl.hpp"
@@ -65,6 +66,36 @@ void Planner::drop_undeclared_triggers(const Table& t, const Table& live) {
       s.origin.flag = "undeclared";
     else
       undeclared(s, "trigger", lt.name);
+  }
+}
+
+// Triggers the .sql declarations put on tables outside project.schemas
+// (on_auth_user_created on auth.users): created or replaced; the table's other
+// triggers are not schemac's and are left alone, listed.
+void Planner::external_triggers() {
+  for (const auto& [table, triggers] : norm_.external_triggers) {
+    static const std::vector<Trigger> none;
+    auto it = live_.external_triggers.find(table);
+    const auto& live = it == live_.external_triggers.end() ? none : it->second;
+    auto live_trigger = [&](const std::string& n) -> const Trigger* {
+      for (const auto& t : live)
+        if (t.name == n) return &t;
+      return nullptr;
+    };
+    for (const auto& tr : triggers) {
+      if (!tr.origin.known()) continue;  // not a declared one (the scratch database has no others)
+      const Trigger* lt = live_trigger(tr.name);
+      if (lt && lt->definition == tr.definition) continue;
+      int g = group();
+      if (lt && d_.settings.postgres < 14)
+        add(Phase::Triggers, table.display(), "drop trigger " + tr.name + " to replace it",
+            fmt::format("DROP TRIGGER {} ON {}", quote_ident(tr.name), table.sql()), kShareRowExclusive, g, tr.origin);
+      add(Phase::Triggers, table.display(), fmt::format("{} trigger {}", lt ? "replace" : "create", tr.name),
+          ddl::create_trigger(table, tr, lt && d_.settings.postgres >= 14), kShareRowExclusive, g, tr.origin);
+    }
+    for (const auto& lt : live)
+      if (std::none_of(triggers.begin(), triggers.end(), [&](const Trigger& t) { return t.name == lt.name; }))
+        plan_.unmanaged_objects.push_back(fmt::format("trigger {} on {}", lt.name, table.display()));
   }
 }
 

@@ -123,7 +123,7 @@ Plan plan_from_json(const nlohmann::json& j) {
 }
 
 void compare(Db& applied, Db& reference) {
-  const IntrospectScope scope{{"public"}, {}};
+  const IntrospectScope scope{{"public"}, {}, {}};
   const auto a = read_catalog(applied, scope), b = read_catalog(reference, scope);
   for (const auto& d : test::catalog_differences(a, b)) fail(d);
   // Views, functions, types and sequences: the reader lists them by kind and name.
