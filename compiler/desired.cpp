@@ -41,6 +41,15 @@ Desired desired_state(const CompiledSchema& schema) {
   d.catalog = schema.catalog;
   d.files = schema.files;
   d.sql = schema.sql;
+  // A schema a .sql file creates is managed: created by the plan, its objects
+  // read and compared. An extension is created like project.extensions.
+  for (const auto& decl : d.sql) {
+    if (decl.kind == "schema" && !decl.name.name.empty()) {
+      add_unique(d.settings.schemas, decl.name.name);
+      d.catalog.schemas.insert(decl.name.name);
+    }
+    if (decl.kind == "extension" && !decl.name.name.empty()) d.catalog.extensions.insert(decl.name.name);
+  }
   const auto& s = d.settings;
   // Only the function's own name is filled in: nothing from a declaration is
   // ever pasted into a function body (the audit table comes as trigger arguments).

@@ -125,6 +125,10 @@ std::string render_text(const Plan& plan, const RenderOptions& options) {
     out += "\nUnmanaged objects (no file declares them; left alone, see project.undeclared_objects):\n";
     for (const auto& o : plan.unmanaged_objects) out += "  " + o + "\n";
   }
+  if (!plan.not_planned.empty()) {
+    out += "\nDeclared but not planned (schemac cannot make these yet; nothing is done about them):\n";
+    for (const auto& o : plan.not_planned) out += "  " + o + "\n";
+  }
   return out;
 }
 
@@ -216,7 +220,8 @@ std::string render_json(const Plan& plan) {
                         {"steps", std::move(steps)},
                         {"drops_undeclared", std::move(drops)},
                         {"unmanaged_tables", plan.unmanaged_tables},
-                        {"unmanaged_objects", plan.unmanaged_objects}};
+                        {"unmanaged_objects", plan.unmanaged_objects},
+                        {"not_planned", plan.not_planned}};
   return out.dump(2) + "\n";
 }
 

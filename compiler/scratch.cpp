@@ -47,7 +47,10 @@ std::vector<Statement> scratch_script(const Desired& d, const LiveDependencies& 
     // the scratch server may lack; ownership is not declared), settings (the
     // scratch database sets its own), DO blocks that create roles (cluster-wide:
     // planning never creates roles).
-    if (decl.kind == "transaction" || decl.kind == "owner" || decl.kind == "setting" || decl.kind == "do") continue;
+    // Schemas and extensions: created above, from the declared ones.
+    if (decl.kind == "transaction" || decl.kind == "owner" || decl.kind == "setting" || decl.kind == "do" ||
+        decl.kind == "schema" || decl.kind == "extension")
+      continue;
     Statement st{decl.sql, {decl.pos, ""}, decl.kind + (decl.name.name.empty() ? "" : " " + decl.name.name)};
     st.may_wait = true;
     out.push_back(std::move(st));

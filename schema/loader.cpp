@@ -65,7 +65,8 @@ class FileLoader {
     for (auto [k, v] : in_file_order(root)) {
       const std::string key(k->str());
       if (key == "project")
-        settings_section(*k, *v, key, {"target", "postgres", "schemas", "extensions", "undeclared_tables", "undeclared_objects"});
+        settings_section(*k, *v, key,
+                         {"target", "postgres", "schemas", "extensions", "undeclared_tables", "undeclared_objects"});
       else if (key == "tenancy")
         settings_section(*k, *v, key, {"column", "type", "references", "on_delete", "claim", "roles"});
       else if (key == "audit")

@@ -80,11 +80,6 @@ TEST_CASE("tables, views, types and sequences: their kind and name") {
       {"create table sales.orders (id int)", "table", {"sales", "orders"}, {}, "CreateStmt"},
       {"CREATE UNLOGGED TABLE sales.events (id int)", "table", {"sales", "events"}, {}, "CreateStmt"},
       {"CREATE TABLE IF NOT EXISTS db.sales.orders (id int)", "table", {"sales", "orders"}, {}, "CreateStmt"},
-      {"CREATE TABLE orders_2024 PARTITION OF orders FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
-       "table",
-       {"", "orders_2024"},
-       {},
-       "CreateStmt"},
       {"CREATE FOREIGN TABLE remote.t (a int) SERVER srv", "foreign table", {"remote", "t"}, {}, ""},
       {"CREATE OR REPLACE VIEW public.active AS SELECT 1", "view", {"public", "active"}, {}, "ViewStmt"},
       {"CREATE MATERIALIZED VIEW totals AS SELECT 1 WITH NO DATA",
@@ -227,7 +222,6 @@ TEST_CASE("ALTER TABLE, ALTER TYPE and settings") {
        {"", "orders"},
        {"", "orders"}},
       {"ALTER VIEW v SET (security_invoker = true)", "alter table", {"", "v"}, {"", "v"}},
-      {"ALTER TABLE p ATTACH PARTITION p1 FOR VALUES IN (1)", "alter table", {"", "p"}, {"", "p"}},
       {"ALTER TYPE s.mood ADD VALUE IF NOT EXISTS 'meh' AFTER 'ok'", "alter type", {"s", "mood"}, {}, "AlterEnumStmt"},
       {"ALTER DOMAIN positive ADD CONSTRAINT small CHECK (VALUE < 100)", "alter domain", {"", "positive"}, {}, ""},
       {"SET search_path = ''", "setting", {"", "search_path"}, {}, "VariableSetStmt"},
@@ -399,6 +393,16 @@ TEST_CASE("statements that are not declarations are refused with what to do inst
            {"VACUUM orders", "VACUUM is not a declaration"},
            {"REFRESH MATERIALIZED VIEW m", "REFRESH MATERIALIZED VIEW is not a declaration"},
            {"CALL p()", "CALL is not a declaration"},
+           // Not planned yet: refused rather than planned as plain tables that lose their partitions.
+           {"CREATE TABLE p (id int, d date) PARTITION BY RANGE (d)",
+            "partitioned tables are not planned yet: schemac would treat this one as a plain table and lose its "
+            "partitions"},
+           {"CREATE TABLE p1 PARTITION OF p FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+            "partitioned tables are not planned yet: schemac would treat this one as a plain table and lose its "
+            "partitions"},
+           {"ALTER TABLE p ATTACH PARTITION p1 FOR VALUES IN (1)",
+            "partitioned tables are not planned yet: schemac would treat this one as a plain table and lose its "
+            "partitions"},
        }) {
     INFO(c.sql);
     auto e = refused("\n  " + c.sql + ";\n");

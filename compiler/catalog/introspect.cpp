@@ -254,8 +254,14 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   for (const auto& r : db.query(fmt::format(
            "SELECT 'range ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.typname) "
            "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
-           "WHERE t.typtype = 'r' AND n.nspname = ANY({}) AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e "
-           "WHERE e.classid = 'pg_catalog.pg_type'::regclass AND e.objid = t.oid AND e.deptype = 'e') ORDER BY 1",
+           "WHERE t.typtype = 'r' AND n.nspname = ANY({0}) AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e "
+           "WHERE e.classid = 'pg_catalog.pg_type'::regclass AND e.objid = t.oid AND e.deptype = 'e') "
+           // Partitions are not planned yet: listed, never touched.
+           "UNION ALL SELECT 'partition ' || pg_catalog.quote_ident(n.nspname) || '.' || "
+           "pg_catalog.quote_ident(c.relname) || ' of ' || i.inhparent::regclass::text "
+           "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+           "JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid WHERE c.relispartition AND c.relkind IN ('r', 'p') "
+           "AND n.nspname = ANY({0}) ORDER BY 1",
            schemas)))
     cat.unmanaged.push_back(str(r[0]));
 

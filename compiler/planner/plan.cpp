@@ -5,7 +5,10 @@
 // and the plan's hazards.
 #include "compiler/planner/plan.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <set>
 #include <tuple>
 
 #include "compiler/planner/objects.hpp"
@@ -80,6 +83,39 @@ Plan Planner::run() {
   }
   drop_undeclared_tables();  // tables.cpp
   external_triggers();       // triggers.cpp
+  // What .sql files declare that no step can make yet: said, not silently dropped.
+  static const std::set<std::string> planned = {"table",
+                                                "view",
+                                                "materialized view",
+                                                "function",
+                                                "procedure",
+                                                "aggregate",
+                                                "enum",
+                                                "domain",
+                                                "composite type",
+                                                "sequence",
+                                                "index",
+                                                "trigger",
+                                                "policy",
+                                                "schema",
+                                                "extension",
+                                                "comment",
+                                                "grant",
+                                                "revoke",
+                                                "alter table",
+                                                "alter sequence",
+                                                "alter type",
+                                                "alter domain",
+                                                "alter function",
+                                                "alter policy",
+                                                "owner",
+                                                "setting",
+                                                "transaction",
+                                                "do"};
+  for (const auto& decl : d_.sql)
+    if (!planned.count(decl.kind))
+      plan_.not_planned.push_back(
+          fmt::format("{}{} at {}", decl.kind, decl.name.name.empty() ? "" : " " + decl.name.name, decl.pos.str()));
   append(objects.after_tables);
   append(objects.contract_last);
   // Phases run in order; within a phase, the order steps were added (dependencies, then names).
