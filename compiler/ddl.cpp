@@ -65,7 +65,7 @@ std::string create_table(const Table& t, const std::set<QualifiedName>& ready) {
     if (c.kind == ConstraintKind::ForeignKey && !ready.count(c.ref_table)) continue;
     lines.push_back(constraint_clause(c));
   }
-  return fmt::format("CREATE TABLE {} (\n  {}\n)", t.name.sql(), join(lines, ",\n  "));
+  return fmt::format("CREATE {}TABLE {} (\n  {}\n)", t.unlogged ? "UNLOGGED " : "", t.name.sql(), join(lines, ",\n  "));
 }
 
 std::string add_constraint(const QualifiedName& table, const Constraint& c, bool not_valid) {

@@ -36,17 +36,18 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourcePos, file, line, column)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(QualifiedName, schema, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Origin, pos, flag)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Column, name, type, nullable, default_expr, comment, renamed_from, volatile_default,
-                                   origin)
+                                   origin, identity, generated)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Constraint, name, kind, columns, expression, ref_table, ref_columns, on_delete,
                                    definition, validated, origin)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Index, name, keys, where, unique, method, include, include_deleted, definition,
                                    valid, backs_constraint, origin)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Trigger, name, timing, events, level, referencing, when, function, args, definition,
-                                   origin)
+                                   origin, firing)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Policy, name, command, roles, using_expr, check_expr, permissive, columns_used,
                                    origin)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Table, name, columns, constraints, indexes, triggers, policies, rls_enabled,
-                                   rls_forced, grants, exact_grant_roles, comment, renamed_from, row_estimate, origin)
+                                   rls_forced, grants, exact_grant_roles, comment, renamed_from, row_estimate, origin,
+                                   unlogged)
 
 namespace {
 

@@ -111,6 +111,7 @@ struct Table {
   std::string renamed_from;
   long long row_estimate = 0;  // pg_class.reltuples (read from a database); -1: never analyzed
   Origin origin;
+  bool unlogged = false;  // CREATE UNLOGGED TABLE (declared in SQL, or read from a database)
 
   const Column* column(const std::string& n) const;
   Column* column(const std::string& n);

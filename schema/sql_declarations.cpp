@@ -428,10 +428,14 @@ Verdict classify(const std::string& node, const Json& body, const std::string& s
         kDropHelp);
   if (node.starts_with("Drop"))  // DROP OWNED, ROLE, DATABASE, ...
     return refused(fmt::format("{} does not belong in a declaration file", leading_keywords(sql, tokens)), kDropHelp);
-  if (node == "DoStmt" && !tokens.empty() &&
-      creates_roles_only(sql.substr(static_cast<std::size_t>(tokens.front().start),
-                                    static_cast<std::size_t>(tokens.back().end - tokens.front().start))))
-    return declares("do");
+  if (node == "DoStmt") {
+    // The statement's own tokens: comments before it are not part of it.
+    auto first = std::find_if(tokens.begin(), tokens.end(), [](const SqlToken& t) { return !is_comment(t); });
+    if (first != tokens.end() &&
+        creates_roles_only(sql.substr(static_cast<std::size_t>(first->start),
+                                      static_cast<std::size_t>(tokens.back().end - first->start))))
+      return declares("do");
+  }
   if (node == "DoStmt")
     return refused("a DO block runs code; a declaration file only declares",
                    "write what the block would create as CREATE statements: schemac plans what is missing, so no "

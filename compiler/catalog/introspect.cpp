@@ -67,16 +67,18 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   const std::string from_tables = "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
 
   std::map<QualifiedName, std::size_t> index_of;
-  for (const auto& r : db.query(fmt::format(
-           "SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, "
-           "pg_catalog.obj_description(c.oid, 'pg_class'), c.reltuples::bigint FROM {} WHERE {} ORDER BY 1, 2",
-           from_tables, in_scope))) {
+  for (const auto& r : db.query(
+           fmt::format("SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+                       "pg_catalog.obj_description(c.oid, 'pg_class'), c.reltuples::bigint, c.relpersistence = 'u' "
+                       "FROM {} WHERE {} ORDER BY 1, 2",
+                       from_tables, in_scope))) {
     Table t;
     t.name = {str(r[0]), str(r[1])};
     t.rls_enabled = r[2].as<bool>();
     t.rls_forced = r[3].as<bool>();
     if (!r[4].is_null()) t.comment = str(r[4]);
     t.row_estimate = r[5].as<long long>();
+    t.unlogged = r[6].as<bool>();
     index_of[t.name] = cat.tables.size();
     cat.tables.push_back(std::move(t));
   }

@@ -71,6 +71,12 @@ void Planner::existing_table_phase1(const Table& t, const Table& norm, const Tab
       add(Phase::Infrastructure, name, "comment on column " + c.name, ddl::comment_on_column(t.name, c),
           kShareUpdateExclusive, tx(), c.origin);
   }
+  if (norm.unlogged != live.unlogged)
+    // Both directions copy every row into a new file (and SET LOGGED writes it all to the WAL).
+    add(Phase::Infrastructure, name, norm.unlogged ? "stop logging the table (unlogged)" : "log the table again",
+        fmt::format("ALTER TABLE {} SET {}", t.name.sql(), norm.unlogged ? "UNLOGGED" : "LOGGED"),
+        "ACCESS EXCLUSIVE while every row is rewritten", tx(), t.origin,
+        live.row_estimate != 0 ? std::vector<std::string>{"table-rewrite"} : std::vector<std::string>{});
   if (norm.comment != live.comment)
     add(Phase::Infrastructure, name, "comment on table", ddl::comment_on_table(t), kShareUpdateExclusive, tx(),
         t.origin);
