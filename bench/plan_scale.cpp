@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "compiler/db.hpp"
 #include "compiler/catalog/introspect.hpp"
+#include "compiler/db.hpp"
 #include "schema/ident.hpp"
 
 namespace fs = std::filesystem;
