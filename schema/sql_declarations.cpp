@@ -267,6 +267,19 @@ Verdict comment_statement(const std::string& kind, const Json& body) {
   return declares(kind, object_name(object));
 }
 
+// SECURITY DEFINER among a function's options, and no SET search_path.
+bool definer_without_search_path(const Json& options) {
+  if (!options.is_array()) return false;
+  bool definer = false, pinned = false;
+  for (const auto& o : options) {
+    const auto& e = member(o, "DefElem");
+    const auto name = text_of(e, "defname");
+    if (name == "security") definer = member(member(member(e, "arg"), "Boolean"), "boolval") == true;
+    if (name == "set" && text_of(member(member(e, "arg"), "VariableSetStmt"), "name") == "search_path") pinned = true;
+  }
+  return definer && !pinned;
+}
+
 const char* kPartitionsMessage =
     "partitioned tables are not planned yet: schemac would treat this one as a plain table and lose its partitions";
 const char* kPartitionsHelp =
@@ -323,6 +336,13 @@ Verdict classify(const std::string& node, const Json& body, const std::string& s
   if (node == "CreateSeqStmt") return declares("sequence", from_range_var(member(body, "sequence")));
   if (node == "AlterSeqStmt") return declares("alter sequence", from_range_var(member(body, "sequence")));
   // Functions, and what hangs off a table.
+  if (node == "CreateFunctionStmt" && definer_without_search_path(member(body, "options")))
+    return refused(
+        "a SECURITY DEFINER function without a pinned search_path runs with its owner's rights and resolves "
+        "names through the caller's search_path: a caller who creates a table, type or function of the same "
+        "name in pg_temp or a schema they own runs their code as the owner",
+        "pin it: add SET search_path = pg_catalog, pg_temp (or the schemas it needs, none a caller can write "
+        "to) and qualify the names in its body, or make it SECURITY INVOKER");
   if (node == "CreateFunctionStmt")
     return declares(flag(body, "is_procedure") ? "procedure" : "function", from_names(member(body, "funcname")));
   if (node == "AlterFunctionStmt")

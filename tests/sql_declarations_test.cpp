@@ -121,6 +121,12 @@ TEST_CASE("functions, procedures, aggregates and other definitions: their kind a
       {"CREATE OPERATOR FAMILY f USING btree", "operator family", {"", "f"}, {}, ""},
       {"ALTER FUNCTION s.f(int) SET search_path = ''", "alter function", {"s", "f"}, {}, "AlterFunctionStmt"},
       {"ALTER FUNCTION f() SECURITY DEFINER", "alter function", {"", "f"}, {}, ""},
+      {"CREATE FUNCTION g() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp "
+       "AS 'SELECT 1'",
+       "function",
+       {"", "g"},
+       {},
+       ""},
       {"CREATE EVENT TRIGGER audit_ddl ON ddl_command_end EXECUTE FUNCTION log_ddl()",
        "event trigger",
        {"", "audit_ddl"},
@@ -393,6 +399,10 @@ TEST_CASE("statements that are not declarations are refused with what to do inst
            {"VACUUM orders", "VACUUM is not a declaration"},
            {"REFRESH MATERIALIZED VIEW m", "REFRESH MATERIALIZED VIEW is not a declaration"},
            {"CALL p()", "CALL is not a declaration"},
+           {"CREATE FUNCTION f() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1'",
+            "a SECURITY DEFINER function without a pinned search_path runs with its owner's rights and resolves "
+            "names through the caller's search_path: a caller who creates a table, type or function of the same "
+            "name in pg_temp or a schema they own runs their code as the owner"},
            // Not planned yet: refused rather than planned as plain tables that lose their partitions.
            {"CREATE TABLE p (id int, d date) PARTITION BY RANGE (d)",
             "partitioned tables are not planned yet: schemac would treat this one as a plain table and lose its "
