@@ -26,18 +26,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int failures = 0;
-
-void fail(const std::string& what) {
-  ++failures;
-  std::cerr << "FAIL: " << what << "\n";
-}
+using test::fail;
 
 std::string read(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return test::read_text(p.string());
 }
 
 void lint(const Plan& plan) {
@@ -118,7 +110,7 @@ int main(int argc, char** argv) {
     // A case may expect apply to refuse (exit 3): then the plan and its hazards are the whole test.
     if (fs::exists(dir / "expect-refusal")) {
       if (!refused) fail("the case expects apply to refuse, but no blocking hazard is left unallowed");
-      if (failures) return 1;
+      if (test::failure_count()) return 1;
       std::cout << "ok " << case_name << " (apply refuses, as expected)\n";
       return 0;
     }
@@ -177,7 +169,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     fail(std::string("exception: ") + e.what());
   }
-  if (failures) return 1;
+  if (test::failure_count()) return 1;
   std::cout << "ok " << case_name << "\n";
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -15,6 +16,26 @@
 #include "tests/run_command.hpp"
 
 namespace schemac::test {
+
+namespace {
+int failures = 0;
+}  // namespace
+
+void fail(const std::string& what) {
+  ++failures;
+  std::cout << "FAIL: " << what << std::endl;
+}
+
+int failure_count() {
+  return failures;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 namespace fs = std::filesystem;
 

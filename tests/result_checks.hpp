@@ -14,6 +14,12 @@
 
 namespace schemac::test {
 
+// A harness's verdict: each failed check printed as "FAIL: ..." on stdout and counted.
+void fail(const std::string& what);
+int failure_count();
+// A file's whole text ("" when it cannot be read).
+std::string read_text(const std::string& path);
+
 // A database for one run of a harness (dropped first if a crashed run left it),
 // dropped WITH (FORCE) when it goes out of scope. options: e.g. "TEMPLATE template0".
 class ScratchDatabase {

@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "compiler/catalog/fields.hpp"
 #include "compiler/catalog/objects.hpp"
 
 namespace schemac {
@@ -18,16 +19,8 @@ std::string text_array(const std::vector<std::string>& items) {
   return out + "]::text[]";
 }
 
-std::string str(const pqxx::field& f) {
-  return f.is_null() ? std::string{} : f.as<std::string>();
-}
-
-std::vector<std::string> json_strings(const pqxx::field& f) {
-  std::vector<std::string> out;
-  if (f.is_null()) return out;
-  for (const auto& v : nlohmann::json::parse(f.as<std::string>())) out.push_back(v.get<std::string>());
-  return out;
-}
+using catalog::json_strings;
+using catalog::str;
 
 std::string strip_not_valid(std::string def) {
   const std::string suffix = " NOT VALID";

@@ -11,20 +11,14 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "compiler/catalog/fields.hpp"
+
 namespace schemac {
 
 namespace {
 
-std::string str(const pqxx::field& f) {
-  return f.is_null() ? std::string{} : f.as<std::string>();
-}
-
-std::vector<std::string> json_strings(const pqxx::field& f) {
-  std::vector<std::string> out;
-  if (f.is_null()) return out;
-  for (const auto& v : nlohmann::json::parse(f.as<std::string>())) out.push_back(v.get<std::string>());
-  return out;
-}
+using catalog::json_strings;
+using catalog::str;
 
 std::string join(const std::vector<std::string>& items, const char* sep) {
   std::string out;

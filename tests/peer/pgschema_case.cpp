@@ -34,18 +34,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int failures = 0;
-
-void fail(const std::string& what) {
-  ++failures;
-  std::cout << "FAIL: " << what << "\n";
-}
+using test::fail;
 
 std::string read(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return test::read_text(p.string());
 }
 
 // A folder in the temporary directory, removed with everything in it.
@@ -195,7 +187,7 @@ int main(int argc, char** argv) {
     fail(std::string("exception: ") + e.what());
   }
   const char* known = std::getenv("SCHEMAC_KNOWN_FAILURE");
-  if (failures) {
+  if (test::failure_count()) {
     if (known) std::cout << "(a known failure, tests/peer/pgschema-known-failures.txt: " << known << ")\n";
     return 1;
   }
