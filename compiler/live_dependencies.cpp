@@ -117,8 +117,7 @@ std::vector<QualifiedName> named_external_tables(Db& live, const Desired& d) {
     }
   }
   if (candidates.empty()) return {};
-  std::string list = "('', '')";
-  for (const auto& n : candidates) list += fmt::format(", ({}, {})", quote_literal(n.schema), quote_literal(n.name));
+  const std::string list = name_rows(candidates);
   std::vector<QualifiedName> out;
   for (const auto& r : live.query(fmt::format(
            "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "

@@ -31,4 +31,13 @@ constexpr std::size_t kMaxIdentifierBytes = 63;
 // refused at check time, before it could reach SQL.
 bool is_plain_identifier(std::string_view name);
 
+// Rows for a query's `(schema, name) IN (VALUES ...)`: ('', '') first, which
+// names nothing, so the list is never empty.
+template <class Names>
+std::string name_rows(const Names& names) {
+  std::string out = "('', '')";
+  for (const QualifiedName& n : names) out += ", (" + quote_literal(n.schema) + ", " + quote_literal(n.name) + ")";
+  return out;
+}
+
 }  // namespace schemac

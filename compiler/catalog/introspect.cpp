@@ -208,9 +208,7 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   }
 
   // The functions schemac owns, as VALUES rows; ('', '') names none, so the list is never empty.
-  std::string owned = "('', '')";
-  for (const auto& f : scope.functions)
-    owned += fmt::format(", ({}, {})", quote_literal(f.schema), quote_literal(f.name));
+  const std::string owned = name_rows(scope.functions);
   for (const auto& r :
        db.query(fmt::format("SELECT n.nspname, p.proname, pg_catalog.pg_get_functiondef(p.oid), "
                             "to_json(ARRAY(SELECT DISTINCT COALESCE(g.rolname::text, 'public') FROM "
@@ -231,9 +229,7 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   read_objects(db, schemas, owned, cat);
   // Triggers on tables outside the managed schemas that declarations name.
   if (!scope.trigger_tables.empty()) {
-    std::string tables = "('', '')";
-    for (const auto& t : scope.trigger_tables)
-      tables += fmt::format(", ({}, {})", quote_literal(t.schema), quote_literal(t.name));
+    const std::string tables = name_rows(scope.trigger_tables);
     for (const auto& r :
          db.query(fmt::format("SELECT n.nspname, c.relname, tg.tgname, pg_catalog.pg_get_triggerdef(tg.oid) FROM {} "
                               "JOIN pg_catalog.pg_trigger tg ON tg.tgrelid = c.oid WHERE NOT tg.tgisinternal "

@@ -36,8 +36,6 @@ class StepBuilder {
 std::string sql_keyword(ObjectKind kind);
 // DROP <kind> name (no CASCADE: what depends on it is dropped first, by name).
 std::string drop_statement(const SchemaObject& o);
-// "a integer, b text" -> {"a integer", "b text"}, at top-level commas only.
-std::vector<std::string> split_list(const std::string& list);
 
 // "CREATE INDEX x ON ..." -> "CREATE INDEX CONCURRENTLY x ON ...".
 std::string concurrent_index(const std::string& definition);

@@ -43,28 +43,6 @@ std::string drop_statement(const SchemaObject& o) {
   return fmt::format("DROP {} {}", sql_keyword(o.kind), o.sql_name());
 }
 
-std::vector<std::string> split_list(const std::string& list) {
-  std::vector<std::string> out;
-  int depth = 0;
-  bool quoted = false;
-  std::string cur;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    char c = list[i];
-    if (c == '"') quoted = !quoted;
-    if (!quoted && (c == '(' || c == '[')) ++depth;
-    if (!quoted && (c == ')' || c == ']')) --depth;
-    if (!quoted && depth == 0 && c == ',' && i + 1 < list.size() && list[i + 1] == ' ') {
-      out.push_back(cur);
-      cur.clear();
-      ++i;
-      continue;
-    }
-    cur += c;
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
-
 Step& StepBuilder::add(std::vector<Step>& out, std::string summary, std::string sql, std::string lock, bool own_group) {
   Step s;
   s.phase = Phase::Infrastructure;

@@ -4,20 +4,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include "compiler/ddl.hpp"
 #include "compiler/planner/planner.hpp"
 #include "runtime/runtime.hpp"
 
 namespace schemac::planner {
-
-namespace {
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-}  // namespace
 
 void Planner::triggers(const Table& t, const Table& norm, const Table& live) {
   int g = 0;
@@ -27,7 +19,7 @@ void Planner::triggers(const Table& t, const Table& norm, const Table& live) {
     if (lt && nt && lt->definition == nt->definition) {
       if (lt->firing != nt->firing)
         add(Phase::Triggers, t.name.display(),
-            fmt::format("{} trigger {}", nt->firing.empty() ? "enable" : lower(nt->firing), tr.name),
+            fmt::format("set trigger {} to {}", tr.name, nt->firing.empty() ? "ENABLE" : nt->firing),
             ddl::trigger_firing(t.name, *nt), kShareRowExclusive, g ? g : (g = group()), tr.origin);
       continue;
     }
