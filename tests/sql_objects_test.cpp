@@ -202,3 +202,35 @@ CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users
   CHECK(db.scalar("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'auth.users'::regclass AND NOT tgisinternal") ==
         "2");
 }
+
+TEST_CASE("an enum label removed: the type is swapped, blocking until allowed, and rows keep their labels") {
+  TestDatabase tdb;
+  const char* before = R"sql(CREATE TYPE stage AS ENUM ('idea', 'old', 'live');
+CREATE TABLE projects (id bigint PRIMARY KEY, stage stage NOT NULL DEFAULT 'idea', history stage[]);
+)sql";
+  const auto dir = folder("enum_before", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"s.sql", before}});
+  apply_outcome(plan_for(dir, tdb.url()), tdb.url());
+  Db db = tdb.connect();
+  db.exec("INSERT INTO projects VALUES (1, 'live', '{idea,live}'), (2, 'idea', NULL)");
+
+  std::string after = before;
+  after.replace(after.find("'idea', 'old', 'live'"), 21, "'idea', 'live'");
+  const auto dir2 = folder("enum_after", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"s.sql", after}});
+  auto swap = plan_for(dir2, tdb.url());
+  INFO(render_text(swap.plan));
+  const auto hazards = swap.plan.hazards();
+  CHECK(hazards.count("enum-value-removed"));
+  CHECK(hazard_blocks("enum-value-removed"));
+  REQUIRE(step_with(swap.plan, "ALTER TYPE \"public\".\"stage\" RENAME TO \"stage__schemac_old\""));
+  REQUIRE(
+      step_with(swap.plan, "ALTER TABLE \"public\".\"projects\" ALTER COLUMN \"history\" TYPE \"public\".\"stage\"[]"));
+  apply_outcome(swap, tdb.url());
+  CHECK(db.scalar("SELECT string_agg(stage::text || ':' || coalesce(history::text, '-'), ' ' ORDER BY id) FROM "
+                  "projects") == "live:{idea,live} idea:-");
+  CHECK(db.scalar("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = "
+                  "'public.stage'::regtype") == "idea,live");
+  CHECK(db.scalar("SELECT count(*) FROM pg_type WHERE typname = 'stage__schemac_old'") == "0");
+  auto second = plan_for(dir2, tdb.url());
+  INFO(render_text(second.plan));
+  CHECK(second.plan.empty());
+}

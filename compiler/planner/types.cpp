@@ -90,9 +90,15 @@ Change change_enum(const SchemaObject& want, const SchemaObject& live, const Cat
            fmt::format("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}::text{}::{}", t.name.sql(), quote_ident(c.name),
                        type, quote_ident(c.name), array ? "[]" : "", type),
            "ACCESS EXCLUSIVE on the table while every row is rewritten", {"table-rewrite"});
+      // The same default text names the new type now (the table's own steps
+      // compare it as unchanged, so nothing else would set it back).
+      if (c.default_expr)
+        step(fmt::format("set the default of {}.{} back", t.name.display(), c.name),
+             fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", t.name.sql(), quote_ident(c.name),
+                         *c.default_expr),
+             "ACCESS EXCLUSIVE (brief)");
     }
   step("drop the old enum " + old_name.display(), fmt::format("DROP TYPE {}", old_name.sql()), kTypeLock);
-  // Defaults come back with the table's own steps (the column's default differs now).
   return out;
 }
 
