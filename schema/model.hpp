@@ -63,6 +63,9 @@ struct Index {
   std::string definition;  // pg_get_indexdef (read from a database)
   bool valid = true;
   bool backs_constraint = false;  // a primary key or unique constraint's index
+  // A partition's index made for its parent's (read from a database): the
+  // parent table's index it is attached to. The parent's index steps own it.
+  std::string attached_to;
   Origin origin;
 };
 
@@ -112,6 +115,12 @@ struct Table {
   long long row_estimate = 0;  // pg_class.reltuples (read from a database); -1: never analyzed
   Origin origin;
   bool unlogged = false;  // CREATE UNLOGGED TABLE (declared in SQL, or read from a database)
+  // Partitioning (declared in SQL, or read from a database). A partitioned
+  // table's key as pg_get_partkeydef prints it, "RANGE (created_at)"; a
+  // partition's parent and bound, "FOR VALUES IN ('us')" or "DEFAULT".
+  std::string partition_by;
+  std::optional<QualifiedName> partition_of;
+  std::string partition_bound;
 
   const Column* column(const std::string& n) const;
   Column* column(const std::string& n);

@@ -52,7 +52,7 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   db.exec("SET search_path = ''");
   const std::string schemas = text_array(scope.schemas);
   const std::string in_scope = fmt::format(
-      "n.nspname = ANY({}) AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
+      "n.nspname = ANY({}) AND c.relkind IN ('r', 'p') "
       "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.objid = c.oid AND e.deptype = 'e') "
       // schemac's own bookkeeping (compiler/history.cpp) is never a user table.
       "AND NOT (n.nspname = 'schemac' AND c.relname = 'apply_history')",
@@ -62,8 +62,13 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   std::map<QualifiedName, std::size_t> index_of;
   for (const auto& r : db.query(
            fmt::format("SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, "
-                       "pg_catalog.obj_description(c.oid, 'pg_class'), c.reltuples::bigint, c.relpersistence = 'u' "
-                       "FROM {} WHERE {} ORDER BY 1, 2",
+                       "pg_catalog.obj_description(c.oid, 'pg_class'), c.reltuples::bigint, c.relpersistence = 'u', "
+                       "CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, "
+                       "pn.nspname, pc.relname, pg_catalog.pg_get_expr(c.relpartbound, c.oid) "
+                       "FROM {} LEFT JOIN pg_catalog.pg_inherits ih ON c.relispartition AND ih.inhrelid = c.oid "
+                       "LEFT JOIN pg_catalog.pg_class pc ON pc.oid = ih.inhparent "
+                       "LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace "
+                       "WHERE {} ORDER BY 1, 2",
                        from_tables, in_scope))) {
     Table t;
     t.name = {str(r[0]), str(r[1])};
@@ -72,6 +77,9 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
     if (!r[4].is_null()) t.comment = str(r[4]);
     t.row_estimate = r[5].as<long long>();
     t.unlogged = r[6].as<bool>();
+    t.partition_by = str(r[7]);
+    if (!r[8].is_null()) t.partition_of = QualifiedName{str(r[8]), str(r[9])};
+    t.partition_bound = str(r[10]);
     index_of[t.name] = cat.tables.size();
     cat.tables.push_back(std::move(t));
   }
@@ -113,7 +121,12 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
            "FROM {} JOIN pg_catalog.pg_constraint con ON con.conrelid = c.oid "
            "LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid "
            "LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace "
-           "WHERE {} AND con.contype IN ('p', 'u', 'c', 'f', 'x') AND con.conislocal ORDER BY 1, 2, 3",
+           // Constraints another one made (a partition's copy of its parent's, a
+           // foreign key's copy per partition of the table it references), or
+           // that merged with the parent's when a partition was attached, are
+           // planned with the one they come from.
+           "WHERE {} AND con.contype IN ('p', 'u', 'c', 'f', 'x') AND con.conislocal AND con.conparentid = 0 "
+           "AND (NOT c.relispartition OR con.coninhcount = 0) ORDER BY 1, 2, 3",
            fmt::format(fmt::runtime(key_names), "con.conkey", "con.conrelid"),
            fmt::format(fmt::runtime(key_names), "con.confkey", "con.confrelid"), from_tables, in_scope))) {
     auto* t = table(r);
@@ -142,7 +155,9 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
            "SELECT n.nspname, c.relname, i.relname, pg_catalog.pg_get_indexdef(x.indexrelid), x.indisvalid, "
            "x.indisunique, am.amname, pg_catalog.pg_get_expr(x.indpred, x.indrelid), "
            "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = x.indexrelid "
-           "AND k.conrelid = x.indrelid AND k.contype IN ('p', 'u', 'x')) "
+           "AND k.conrelid = x.indrelid AND k.contype IN ('p', 'u', 'x')), "
+           "(SELECT pi.relname FROM pg_catalog.pg_inherits ii JOIN pg_catalog.pg_class pi ON pi.oid = ii.inhparent "
+           "WHERE ii.inhrelid = x.indexrelid) "
            "FROM {} JOIN pg_catalog.pg_index x ON x.indrelid = c.oid "
            "JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid JOIN pg_catalog.pg_am am ON am.oid = i.relam "
            "WHERE {} ORDER BY 1, 2, 3",
@@ -157,14 +172,16 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
     i.method = str(r[6]);
     i.where = str(r[7]);
     i.backs_constraint = r[8].as<bool>();
+    i.attached_to = str(r[9]);
     t->indexes.push_back(std::move(i));
   }
 
   for (const auto& r :
        db.query(fmt::format("SELECT n.nspname, c.relname, tg.tgname, pg_catalog.pg_get_triggerdef(tg.oid), "
                             "tg.tgenabled "
+                            // A partition's clone of its parent's trigger is the parent's.
                             "FROM {} JOIN pg_catalog.pg_trigger tg ON tg.tgrelid = c.oid WHERE {} AND NOT "
-                            "tg.tgisinternal ORDER BY 1, 2, 3",
+                            "tg.tgisinternal AND tg.tgparentid = 0 ORDER BY 1, 2, 3",
                             from_tables, in_scope))) {
     auto* t = table(r);
     if (!t) continue;
@@ -247,12 +264,7 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
            "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
            "WHERE t.typtype = 'r' AND n.nspname = ANY({0}) AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e "
            "WHERE e.classid = 'pg_catalog.pg_type'::regclass AND e.objid = t.oid AND e.deptype = 'e') "
-           // Partitions are not planned yet: listed, never touched.
-           "UNION ALL SELECT 'partition ' || pg_catalog.quote_ident(n.nspname) || '.' || "
-           "pg_catalog.quote_ident(c.relname) || ' of ' || i.inhparent::regclass::text "
-           "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-           "JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid WHERE c.relispartition AND c.relkind IN ('r', 'p') "
-           "AND n.nspname = ANY({0}) ORDER BY 1",
+           "ORDER BY 1",
            schemas)))
     cat.unmanaged.push_back(str(r[0]));
 
