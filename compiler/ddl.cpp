@@ -58,14 +58,37 @@ std::string constraint_clause(const Constraint& c) {
   return {};
 }
 
-std::string create_table(const Table& t, const std::set<QualifiedName>& ready) {
+namespace {
+std::vector<std::string> constraint_lines(const Table& t, const std::set<QualifiedName>& ready) {
   std::vector<std::string> lines;
-  for (const auto& c : t.columns) lines.push_back(column_definition(c));
   for (const auto& c : t.constraints) {
     if (c.kind == ConstraintKind::ForeignKey && !ready.count(c.ref_table)) continue;
     lines.push_back(constraint_clause(c));
   }
-  return fmt::format("CREATE {}TABLE {} (\n  {}\n)", t.unlogged ? "UNLOGGED " : "", t.name.sql(), join(lines, ",\n  "));
+  return lines;
+}
+std::string partition_by(const Table& t) {
+  return t.partition_by.empty() ? "" : " PARTITION BY " + t.partition_by;
+}
+}  // namespace
+
+std::string create_table(const Table& t, const std::set<QualifiedName>& ready) {
+  auto constraints = constraint_lines(t, ready);
+  if (t.partition_of) return create_partition(t, constraints);  // the columns are the parent's
+  std::vector<std::string> lines;
+  for (const auto& c : t.columns) lines.push_back(column_definition(c));
+  lines.insert(lines.end(), constraints.begin(), constraints.end());
+  return fmt::format("CREATE {}TABLE {} (\n  {}\n){}", t.unlogged ? "UNLOGGED " : "", t.name.sql(),
+                     join(lines, ",\n  "), partition_by(t));
+}
+
+std::string create_partition(const Table& t, const std::vector<std::string>& lines) {
+  return fmt::format("CREATE TABLE {} PARTITION OF {}{} {}{}", t.name.sql(), t.partition_of->sql(),
+                     lines.empty() ? "" : " (\n  " + join(lines, ",\n  ") + "\n)", t.partition_bound, partition_by(t));
+}
+
+std::string attach_partition(const Table& t) {
+  return fmt::format("ALTER TABLE {} ATTACH PARTITION {} {}", t.partition_of->sql(), t.name.sql(), t.partition_bound);
 }
 
 std::string add_constraint(const QualifiedName& table, const Constraint& c, bool not_valid) {

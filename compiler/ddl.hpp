@@ -3,6 +3,7 @@
 // expressions are emitted inside parentheses.
 #include <set>
 #include <string>
+#include <vector>
 
 #include "schema/model.hpp"
 
@@ -13,7 +14,11 @@ std::string column_definition(const Column& c);
 std::string constraint_clause(const Constraint& c);
 // CREATE TABLE with columns and every constraint except the foreign keys whose
 // target is not in `ready` (those are added by ALTER TABLE after).
+// A partition: CREATE TABLE ... PARTITION OF its parent, with its own constraints.
 std::string create_table(const Table& t, const std::set<QualifiedName>& ready);
+// CREATE TABLE ... PARTITION OF, with column options and constraints (`lines`).
+std::string create_partition(const Table& t, const std::vector<std::string>& lines);
+std::string attach_partition(const Table& t);
 std::string add_constraint(const QualifiedName& table, const Constraint& c, bool not_valid);
 std::string index_key(const std::string& key);
 std::string create_index(const QualifiedName& table, const Index& i, bool concurrently,

@@ -280,11 +280,6 @@ bool definer_without_search_path(const Json& options) {
   return definer && !pinned;
 }
 
-const char* kPartitionsMessage =
-    "partitioned tables are not planned yet: schemac would treat this one as a plain table and lose its partitions";
-const char* kPartitionsHelp =
-    "leave partitioned tables out of the declarations for now (schemac lists the live ones and leaves them alone)";
-
 Verdict alter_table(const Json& body) {
   const auto table = from_range_var(member(body, "relation"));
   bool only_owner = true;
@@ -298,8 +293,10 @@ Verdict alter_table(const Json& body) {
       if (subtype == "AT_DropConstraint")
         return refused("ALTER TABLE ... DROP CONSTRAINT does not belong in a declaration file",
                        "remove the constraint from its CREATE TABLE or ADD CONSTRAINT instead: schemac plans the drop");
-      if (subtype == "AT_AttachPartition" || subtype == "AT_DetachPartition")
-        return refused(kPartitionsMessage, kPartitionsHelp);
+      if (subtype == "AT_DetachPartition")
+        return refused(
+            "ALTER TABLE ... DETACH PARTITION does not belong in a declaration file",
+            "declare the table without PARTITION OF (or ATTACH PARTITION) instead: schemac plans the detach");
       if (subtype != "AT_ChangeOwner") only_owner = false;
     }
   return declares(only_owner ? "owner" : "alter table", table, table);
@@ -312,10 +309,6 @@ Verdict classify(const std::string& node, const Json& body, const std::string& s
       (node == "CreateSeqStmt" && text_of(member(body, "sequence"), "relpersistence") == "t"))
     return refused("a temporary object lasts only as long as the session that creates it; it declares nothing",
                    "remove TEMPORARY to declare a lasting one (UNLOGGED is kept)");
-  // Partitioned tables are not planned yet: refused rather than planned as
-  // plain tables, which would lose their partitions.
-  if (node == "CreateStmt" && (!member(body, "partspec").is_null() || !member(body, "partbound").is_null()))
-    return refused(kPartitionsMessage, kPartitionsHelp);
   if (node == "CreateStmt") return declares("table", from_range_var(member(body, "relation")));
   if (node == "CreateForeignTableStmt")
     return declares("foreign table", from_range_var(member(member(body, "base"), "relation")));

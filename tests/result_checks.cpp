@@ -199,6 +199,10 @@ bool flagged(const std::string& rule, const Step* step) {
   if (rule == "adding-not-nullable-field") return has("backfill-required");
   // An exclusion constraint cannot be NOT VALID: the plan says it locks (table-lock, blocking).
   if (rule == "constraint-missing-not-valid") return has("table-lock");
+  // CREATE INDEX ... ON ONLY a partitioned table builds nothing (the index is
+  // invalid until each partition's, built concurrently, is attached), and
+  // CONCURRENTLY is not allowed there: squawk cannot tell.
+  if (rule == "require-concurrent-index-creation") return step && step->sql.find(" ON ONLY ") != std::string::npos;
   return false;
 }
 

@@ -16,6 +16,7 @@ void Planner::constraints(const Table& t, const Table& norm, const Table& live) 
     const Constraint* lc = live.constraint(c.name);
     const Constraint* nc = norm.constraint(c.name);
     if (!lc && nc && rename_equivalent_constraint(t, live, *nc, c)) continue;
+    if (!norm.partition_by.empty() && partitioned_constraint(t, norm, live, c)) continue;  // partitions.cpp
     if (c.kind == ConstraintKind::PrimaryKey || c.kind == ConstraintKind::Unique) {
       if (lc && nc && lc->definition == nc->definition) continue;
       // The shape of the index behind the declared constraint, to recognize

@@ -15,6 +15,10 @@ namespace schemac::planner {
 void Planner::indexes(const Table& t, const Table& norm, const Table& live) {
   const auto name = t.name.display();
   for (const auto& i : t.indexes) {
+    if (!norm.partition_by.empty()) {
+      partitioned_index(t, norm, live, i);  // partitions.cpp
+      continue;
+    }
     const Index* li = live.index(i.name);
     const Index* ni = norm.index(i.name);
     if (li && ni && index_shape(li->definition) == index_shape(ni->definition) && li->valid) continue;
@@ -100,9 +104,15 @@ void Planner::drop_undeclared_indexes(const Table& t, const Table& live) {
   const auto name = t.name.display();
   for (const auto& li : live.indexes) {
     if (li.backs_constraint || t.index(li.name) || renamed_objects_.count({name, li.name})) continue;
+    // An index of a partitioned table cannot be dropped concurrently; its
+    // partitions' copies go with it.
+    const bool partitioned = !live.partition_by.empty();
     auto& s = add(Phase::Contract, name, "drop undeclared index " + li.name,
-                  fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", QualifiedName{t.name.schema, li.name}.sql()),
-                  kShareUpdateExclusive, 0, t.origin);
+                  fmt::format("DROP INDEX {}IF EXISTS {}", partitioned ? "" : "CONCURRENTLY ",
+                              QualifiedName{t.name.schema, li.name}.sql()),
+                  partitioned ? "ACCESS EXCLUSIVE on the table and each partition (brief: nothing is scanned)"
+                              : kShareUpdateExclusive,
+                  partitioned ? group() : 0, t.origin);
     // A unique index is integrity; any other only speed.
     if (li.unique)
       undeclared(s, "unique index", li.name);

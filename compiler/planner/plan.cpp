@@ -1,7 +1,8 @@
 // Diff (normalized declarations vs live catalog) -> ordered steps in six phases.
 // This file is the driver: the one walk over every object kind (each kind's
 // steps are planned in the file of its name: tables.cpp, columns.cpp,
-// constraints.cpp, indexes.cpp, triggers.cpp, policies.cpp, infrastructure.cpp),
+// constraints.cpp, indexes.cpp, triggers.cpp, policies.cpp, partitions.cpp,
+// infrastructure.cpp),
 // and the plan's hazards.
 #include "compiler/planner/plan.hpp"
 
@@ -68,18 +69,26 @@ Plan Planner::run() {
   for (const auto& t : d_.catalog.tables) {
     const Table* live = renamed_.table(t.name);
     if (!live || created_.count(t.name)) continue;
-    const Table& norm = *norm_.table(t.name);
-    existing_table_phase1(t, norm, *live);  // columns.cpp
-    triggers(t, norm, *live);               // triggers.cpp
-    constraints(t, norm, *live);            // constraints.cpp
-    set_not_null_existing(t, norm, *live);  // columns.cpp
-    indexes(t, norm, *live);                // indexes.cpp
-    rls(t, norm, *live);                    // policies.cpp
+    if (partitioning_changes(t, *live)) continue;  // partitions.cpp
+    // A partition: what is its parent's left out (partitions.cpp).
+    const bool partition = t.partition_of.has_value();
+    const Table declared_copy = partition ? without_attached_indexes(t) : Table{};
+    const Table norm_copy = partition ? without_attached_indexes(*norm_.table(t.name)) : Table{};
+    const Table live_copy = partition ? partition_as_planned(t, *live) : Table{};
+    const Table& declared = partition ? declared_copy : t;
+    const Table& norm = partition ? norm_copy : *norm_.table(t.name);
+    const Table& current = partition ? live_copy : *live;
+    existing_table_phase1(declared, norm, current);  // columns.cpp
+    triggers(declared, norm, current);               // triggers.cpp
+    constraints(declared, norm, current);            // constraints.cpp
+    set_not_null_existing(declared, norm, current);  // columns.cpp
+    indexes(declared, norm, current);                // indexes.cpp
+    rls(declared, norm, current);                    // policies.cpp
     // Contract: what no file declares any more, in the file of its kind.
-    drop_undeclared_indexes(t, *live);
-    drop_undeclared_constraints(t, *live);
-    drop_undeclared_triggers(t, *live);
-    drop_undeclared_columns(t, *live);
+    drop_undeclared_indexes(declared, current);
+    drop_undeclared_constraints(declared, current);
+    drop_undeclared_triggers(declared, current);
+    drop_undeclared_columns(declared, current);
   }
   drop_undeclared_tables();  // tables.cpp
   external_triggers();       // triggers.cpp

@@ -116,6 +116,16 @@ class Planner {
 
   // policies.cpp: row level security, policies, grants.
   void rls(const Table& t, const Table& norm, const Table& live);
+
+  // partitions.cpp: partitioned tables, partitions, the indexes of partitioned tables.
+  bool parent_exists(const Table& partition) const;
+  void partition_statements(const Table& t, const std::set<QualifiedName>& ready, std::vector<Statement>& statements);
+  void attach_new_partition(const Table& t, int group_id);
+  Table partition_as_planned(const Table& declared, const Table& live) const;
+  static Table without_attached_indexes(const Table& t);
+  bool partitioning_changes(const Table& t, const Table& live);
+  void partitioned_index(const Table& t, const Table& norm, const Table& live, const Index& i);
+  bool partitioned_constraint(const Table& t, const Table& norm, const Table& live, const Constraint& c);
 };
 
 }  // namespace schemac::planner

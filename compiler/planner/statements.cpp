@@ -16,7 +16,8 @@ std::vector<Statement> create_table_statements(const Table& t, const std::set<Qu
   for (const auto& c : t.columns)
     if (c.comment) out.push_back({ddl::comment_on_column(t.name, c), c.origin, "comment on column " + c.name});
   for (const auto& i : t.indexes)
-    out.push_back({ddl::create_index(t.name, i, false), i.origin, "create index " + i.name});
+    if (i.attached_to.empty())  // a partition's copy of its parent's index comes with the partition
+      out.push_back({ddl::create_index(t.name, i, false), i.origin, "create index " + i.name});
   for (const auto& tr : t.triggers) {
     out.push_back({ddl::create_trigger(t.name, tr, false), tr.origin, "create trigger " + tr.name});
     if (!tr.firing.empty())

@@ -115,6 +115,7 @@ void Planner::new_tables() {
   std::vector<const Table*> order;
   while (!pending.empty()) {
     auto it = std::find_if(pending.begin(), pending.end(), [&](const Table* t) {
+      if (t->partition_of && !ready.count(*t->partition_of)) return false;
       return std::all_of(t->constraints.begin(), t->constraints.end(), [&](const Constraint& c) {
         return c.kind != ConstraintKind::ForeignKey || c.ref_table == t->name || ready.count(c.ref_table);
       });
@@ -145,6 +146,7 @@ void Planner::new_tables() {
     auto lock = fk_parents_lock(without_late_keys, created_so_far);
     bool first = true;
     auto statements = create_table_statements(without_late_keys, created_so_far, false);
+    if (t->partition_of) partition_statements(*t, created_so_far, statements);  // partitions.cpp
     security.emplace_back(t, std::vector<Statement>{});
     for (auto& st : statements) {
       if (st.after_all_tables) {
@@ -155,6 +157,7 @@ void Planner::new_tables() {
       add(Phase::Infrastructure, t->name.display(), st.what, st.sql, first ? lock : "none", g, st.origin, hazards);
       first = false;
     }
+    if (t->partition_of) attach_new_partition(*t, g);  // partitions.cpp
     for (const auto& c : t->constraints)
       if (c.kind == ConstraintKind::ForeignKey && !created_so_far.count(c.ref_table)) deferred.emplace_back(t, &c);
     created_.insert(t->name);
@@ -189,6 +192,8 @@ void Planner::drop_undeclared_tables() {
       plan_.unmanaged_tables.push_back(t.name.display());
       continue;
     }
+    // A partition goes with its parent when that is dropped too.
+    if (t.partition_of && !d_.catalog.table(*t.partition_of) && renamed_.table(*t.partition_of)) continue;
     add(Phase::Contract, t.name.display(), "drop undeclared table " + t.name.display(),
         fmt::format("DROP TABLE {}", t.name.sql()),
         "ACCESS EXCLUSIVE on the table and on the tables its foreign keys reference (brief)", group(),
