@@ -9,7 +9,8 @@ AS $function$
 -- is after the change, or as it was before a delete; o: before an update).
 -- TG_ARGV: [0] primary key column (uuid), [1] tenancy column or '',
 --          [2] 'soft_delete' when setting deleted_at is how rows are deleted,
---          [3], [4] schema and name of the audit table.
+--          [3], [4] schema and name of the audit table,
+--          [5] the column soft deletes set, when not deleted_at.
 -- It runs as its owner (SECURITY DEFINER): search_path is pinned with pg_temp
 -- last, and every type and function is written with its schema, so a
 -- temporary type or function of the caller's can never stand in for one.
@@ -42,7 +43,8 @@ BEGIN
       USING TG_TABLE_SCHEMA, TG_TABLE_NAME, actor;
   ELSIF TG_OP = 'UPDATE' THEN
     IF TG_ARGV[2] = 'soft_delete' THEN
-      action := $a$CASE WHEN o.deleted_at IS NULL AND r.deleted_at IS NOT NULL THEN 'DELETE' ELSE 'UPDATE' END$a$;
+      action := pg_catalog.format($a$CASE WHEN o.%1$I IS NULL AND r.%1$I IS NOT NULL THEN 'DELETE' ELSE 'UPDATE' END$a$,
+                                  CASE WHEN TG_NARGS > 5 THEN TG_ARGV[5] ELSE 'deleted_at' END);
     END IF;
     IF tenant = '' THEN
       EXECUTE pg_catalog.format(

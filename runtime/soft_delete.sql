@@ -9,27 +9,36 @@ AS $function$
 -- deleted with its own UPDATE, as the definer, and skips the original
 -- statement's change of that row: the row stays in the table, and the
 -- tenant's SELECT policy (which hides deleted rows) is never asked to accept
--- a deleted row. TG_ARGV: the primary key columns.
+-- a deleted row. TG_ARGV: the primary key columns; before them, when the
+-- table marks deletes in another column than deleted_at, '' (no column has an
+-- empty name) and that column.
 -- SECURITY DEFINER: search_path is pinned with pg_temp last and every type and
 -- function is schema-qualified, so no temporary object can stand in for one.
 DECLARE
   match pg_catalog.text := '';
   marked pg_catalog.int8;
+  deleted pg_catalog.text := 'deleted_at';
+  first_key pg_catalog.int4 := 0;
 BEGIN
   -- Our own UPDATE below re-enters when the definer is itself under RLS.
   IF pg_catalog.current_setting('schemac.soft_deleting', true) = 'on' THEN
     RETURN NEW;
   END IF;
-  FOR i IN 0 .. TG_NARGS - 1 LOOP
-    match := match || CASE WHEN i > 0 THEN ' AND ' ELSE '' END || pg_catalog.format('%1$I = ($1).%1$I', TG_ARGV[i]);
+  IF TG_NARGS > 1 AND TG_ARGV[0] = '' THEN
+    deleted := TG_ARGV[1];
+    first_key := 2;
+  END IF;
+  FOR i IN first_key .. TG_NARGS - 1 LOOP
+    match := match || CASE WHEN i > first_key THEN ' AND ' ELSE '' END || pg_catalog.format('%1$I = ($1).%1$I', TG_ARGV[i]);
   END LOOP;
   PERFORM pg_catalog.set_config('schemac.soft_deleting', 'on', true);
   IF TG_OP = 'UPDATE' THEN
-    EXECUTE pg_catalog.format('UPDATE %I.%I SET deleted_at = $2 WHERE %s', TG_TABLE_SCHEMA, TG_TABLE_NAME, match)
-      USING OLD, NEW.deleted_at;
+    EXECUTE pg_catalog.format('UPDATE %I.%I SET %I = ($2).%I WHERE %s', TG_TABLE_SCHEMA, TG_TABLE_NAME, deleted,
+                              deleted, match)
+      USING OLD, NEW;
   ELSE
-    EXECUTE pg_catalog.format('UPDATE %I.%I SET deleted_at = pg_catalog.now() WHERE %s', TG_TABLE_SCHEMA,
-                              TG_TABLE_NAME, match)
+    EXECUTE pg_catalog.format('UPDATE %I.%I SET %I = pg_catalog.now() WHERE %s', TG_TABLE_SCHEMA,
+                              TG_TABLE_NAME, deleted, match)
       USING OLD;
   END IF;
   GET DIAGNOSTICS marked = ROW_COUNT;

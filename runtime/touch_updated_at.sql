@@ -18,7 +18,12 @@ BEGIN
   END IF;
   -- now() is the transaction's start time: every row one transaction changes
   -- gets the same updated_at, and no clock reading happens per row.
-  NEW.updated_at := pg_catalog.now();
+  IF TG_NARGS = 0 THEN
+    NEW.updated_at := pg_catalog.now();
+  ELSE
+    -- touch_updated_at = "last_update": the column the trigger names.
+    NEW := pg_catalog.jsonb_populate_record(NEW, pg_catalog.jsonb_build_object(TG_ARGV[0], pg_catalog.now()));
+  END IF;
   RETURN NEW;
 END
 $function$

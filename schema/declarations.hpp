@@ -15,6 +15,10 @@ struct TableFlags {
   bool soft_delete = false;
   bool audited = false;
   bool touch_updated_at = false;
+  // The columns the flags keep: touch_updated_at = "last_update" and
+  // soft_delete = "removed_at" name another than the default.
+  std::string updated_at_column = "updated_at";
+  std::string deleted_at_column = "deleted_at";
   bool rls = false;
   bool rls_unforced = false;  // rls = "enabled": row level security without FORCE (the owner is not subject to it)
 };

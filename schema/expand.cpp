@@ -60,6 +60,12 @@ struct Expander {
 
   QualifiedName runtime_fn(const std::string& name) const { return {s.runtime_schema, name}; }
 
+  // A flag's column in an expression: the default one as it was always
+  // written (the same text, so the same normalization cache keys); another quoted.
+  static std::string column_ref(const std::string& column) {
+    return column == "deleted_at" ? column : quote_ident(column);
+  }
+
   void primary_key(const TableDecl& decl, Table& t) {
     if (decl.primary_key.empty()) return;
     Constraint pk;
@@ -72,24 +78,28 @@ struct Expander {
 
   void touch_updated_at(const TableDecl& decl, Table& t) {
     auto origin = flag_origin(decl, "touch_updated_at");
-    add_column_if_missing(t, Column{"updated_at", "timestamptz", false, "now()", {}, {}, false, origin, {}, {}});
+    const auto& column = decl.flags.updated_at_column;
+    add_column_if_missing(t, Column{column, "timestamptz", false, "now()", {}, {}, false, origin, {}, {}});
     Trigger tr;
     tr.name = fmt::format("t_{}_touch", t.name.name);
     tr.timing = "BEFORE";
     tr.events = "UPDATE";
     tr.level = "ROW";
     tr.function = runtime_fn("touch_updated_at");
+    if (column != "updated_at") tr.args = {column};  // none: the function's fast path for updated_at
     tr.origin = origin;
     add_unless_declared(t.triggers, std::move(tr));
   }
 
   void soft_delete(const TableDecl& decl, Table& t) {
     auto origin = flag_origin(decl, "soft_delete");
-    add_column_if_missing(t, Column{"deleted_at", "timestamptz", true, {}, {}, {}, false, origin, {}, {}});
+    const auto& column = decl.flags.deleted_at_column;
+    add_column_if_missing(t, Column{column, "timestamptz", true, {}, {}, {}, false, origin, {}, {}});
+    const std::string live_rows = column_ref(column) + " IS NULL";
     // Live rows only: deleted rows neither collide nor bloat the hot indexes.
     for (auto& idx : t.indexes) {
       if (idx.include_deleted) continue;
-      idx.where = idx.where.empty() ? "deleted_at IS NULL" : fmt::format("({}) AND deleted_at IS NULL", idx.where);
+      idx.where = idx.where.empty() ? live_rows : fmt::format("({}) AND {}", idx.where, live_rows);
     }
     // A unique constraint becomes a partial unique index with the constraint's name.
     std::vector<Constraint> kept;
@@ -102,14 +112,17 @@ struct Expander {
       idx.name = c.name;
       idx.unique = true;
       for (const auto& col : c.columns) idx.keys.push_back(quote_ident(col));
-      idx.where = "deleted_at IS NULL";
+      idx.where = live_rows;
       idx.origin = c.origin;
       t.indexes.push_back(std::move(idx));
     }
     t.constraints = std::move(kept);
 
+    // The primary key columns; before them, for another column than
+    // deleted_at, '' (no column has an empty name) and the column.
     std::vector<std::string> pk_args;
-    if (auto* pk = t.primary_key()) pk_args = pk->columns;
+    if (column != "deleted_at") pk_args = {"", column};
+    if (auto* pk = t.primary_key()) pk_args.insert(pk_args.end(), pk->columns.begin(), pk->columns.end());
     const std::string rls_active = fmt::format("row_security_active({}::regclass)", quote_literal(t.name.sql()));
     // DELETE by a role under RLS becomes "mark deleted"; roles that bypass RLS
     // (service_role, the owner when superuser) still delete for good.
@@ -127,8 +140,8 @@ struct Expander {
     // check on the new row (postgres-facts 4.4); the trigger performs it instead.
     Trigger on_update = on_delete;
     on_update.name = fmt::format("t_{}_soft_delete_on_update", t.name.name);
-    on_update.events = "UPDATE OF " + quote_ident("deleted_at");
-    on_update.when = fmt::format("old.deleted_at IS NULL AND new.deleted_at IS NOT NULL AND {}", rls_active);
+    on_update.events = "UPDATE OF " + quote_ident(column);
+    on_update.when = fmt::format("old.{0} IS NULL AND new.{0} IS NOT NULL AND {1}", column_ref(column), rls_active);
     add_unless_declared(t.triggers, on_update);
   }
 
@@ -158,6 +171,9 @@ struct Expander {
       // The audit table travels as arguments: audit_changes() is never
       // rewritten from declarations, and names reach it only through format('%I').
       tr.args = {pk, tenant, soft, s.audit_table().schema, s.audit_table().name};
+      // Soft deletes marked in another column than deleted_at: its name last.
+      if (decl.flags.soft_delete && decl.flags.deleted_at_column != "deleted_at")
+        tr.args.push_back(decl.flags.deleted_at_column);
       tr.origin = origin;
       add_unless_declared(t.triggers, std::move(tr));
     }
@@ -213,7 +229,9 @@ struct Expander {
     t.rls_enabled = t.rls_forced = true;
 
     const std::string is_tenant = tenant_predicate(s, quote_ident(col));
-    const std::string visible = decl.flags.soft_delete ? is_tenant + " AND deleted_at IS NULL" : is_tenant;
+    const std::string visible = decl.flags.soft_delete
+                                    ? is_tenant + " AND " + column_ref(decl.flags.deleted_at_column) + " IS NULL"
+                                    : is_tenant;
     auto policy = [&](const char* suffix, const char* command, std::string using_expr, std::string check_expr) {
       Policy p;
       p.name = fmt::format("{}_tenant_{}", t.name.name, suffix);

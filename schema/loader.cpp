@@ -3,8 +3,10 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "schema/declarations.hpp"
@@ -115,6 +117,24 @@ class FileLoader {
   }
   std::optional<bool> boolean(const toml::node& n, const std::string& what) {
     if (!expect(n, toml::node_type::boolean, what, "true or false")) return std::nullopt;
+    return *n.value<bool>();
+  }
+  // A flag that keeps a column: true (the default column) or the column's name.
+  bool flag_column(const toml::node& n, const std::string& what, std::string& column) {
+    if (n.is_string()) {
+      column = std::string(*n.value<std::string_view>());
+      // "yes" or "true" meant the flag, not a column of that name.
+      static const std::set<std::string> meant_true = {"true", "false", "yes", "no", "on", "off", "1", "0"};
+      std::string lower = column;
+      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+      if (!meant_true.count(lower)) return true;
+      d_.error(pos(n),
+               fmt::format("{} must be true, false, or the name of the column it keeps, not the string \"{}\"", what,
+                           column),
+               "write true without quotes: the flag with its default column");
+      return false;
+    }
+    if (!expect(n, toml::node_type::boolean, what, "true, false, or the name of the column it keeps")) return false;
     return *n.value<bool>();
   }
   std::optional<std::vector<std::string>> strings(const toml::node& n, const std::string& what) {
@@ -311,11 +331,11 @@ class FileLoader {
       else if (key == "tenant_scoped")
         decl.flags.tenant_scoped = boolean(*v, what).value_or(false);
       else if (key == "soft_delete")
-        decl.flags.soft_delete = boolean(*v, what).value_or(false);
+        decl.flags.soft_delete = flag_column(*v, what, decl.flags.deleted_at_column);
       else if (key == "audited")
         decl.flags.audited = boolean(*v, what).value_or(false);
       else if (key == "touch_updated_at")
-        decl.flags.touch_updated_at = boolean(*v, what).value_or(false);
+        decl.flags.touch_updated_at = flag_column(*v, what, decl.flags.updated_at_column);
       else if (key == "rls")
         rls(decl, *v, what);
       else if (key == "schema")

@@ -246,19 +246,30 @@ void validate_declarations(Declarations& decls, Diagnostics& d) {
     if (!t.name.schema.empty()) check_identifier(d, t.name.schema, decl.key_pos["schema"], "schema");
 
     // Flag preconditions.
-    if (decl.flags.touch_updated_at)
-      if (const auto* c = t.column("updated_at");
-          c && c->type != "timestamptz" && c->type != "timestamp with time zone")
+    // A timestamp without time zone is accepted too: real schemas have them
+    // (pagila's last_update), and the flag should not force a rewrite.
+    auto timestamp = [](const std::string& type) {
+      return type == "timestamptz" || type == "timestamp with time zone" || type == "timestamp" ||
+             type == "timestamp without time zone";
+    };
+    if (decl.flags.touch_updated_at) {
+      const auto& name = decl.flags.updated_at_column;
+      check_identifier(d, name, decl.key_pos["touch_updated_at"], "column");
+      if (const auto* c = t.column(name); c && !timestamp(c->type))
         d.error(c->origin.pos,
-                fmt::format("updated_at of table {} is {}, but touch_updated_at needs timestamptz", tname, c->type),
-                "declare updated_at = { type = \"timestamptz\", default = \"now()\" }, or leave it out and let the "
-                "flag add it");
-    if (decl.flags.soft_delete)
-      if (const auto* c = t.column("deleted_at");
-          c && ((c->type != "timestamptz" && c->type != "timestamp with time zone") || !c->nullable))
+                fmt::format("{} of table {} is {}, but touch_updated_at needs timestamptz", name, tname, c->type),
+                fmt::format("declare {} = {{ type = \"timestamptz\", default = \"now()\" }}, or leave it out and let "
+                            "the flag add it",
+                            name));
+    }
+    if (decl.flags.soft_delete) {
+      const auto& name = decl.flags.deleted_at_column;
+      check_identifier(d, name, decl.key_pos["soft_delete"], "column");
+      if (const auto* c = t.column(name); c && (!timestamp(c->type) || !c->nullable))
         d.error(c->origin.pos,
-                fmt::format("deleted_at of table {} must be a nullable timestamptz for soft_delete", tname),
-                "declare deleted_at = { type = \"timestamptz\", nullable = true }, or leave it out");
+                fmt::format("{} of table {} must be a nullable timestamptz for soft_delete", name, tname),
+                fmt::format("declare {} = {{ type = \"timestamptz\", nullable = true }}, or leave it out", name));
+    }
     if (decl.flags.audited) {
       const auto& pk = decl.primary_key;
       const Column* col = pk.size() == 1 ? t.column(pk.front()) : nullptr;

@@ -1,0 +1,88 @@
+// touch_updated_at and soft_delete keeping columns of other names (real
+// schemas have last_update and removed_at), exercised the way an API layer
+// calls them: SET LOCAL ROLE authenticated with request.jwt.claims.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/test_database.hpp"
+
+using namespace schemac;
+using namespace schemac::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kSchema = R"toml(
+[project]
+target = "postgres"
+[tenancy]
+column = "organization_id"
+type = "uuid"
+references = "organizations(id)"
+claim = "organization_id"
+roles = ["authenticated"]
+[audit]
+table = "audit_trail"
+
+[tables.organizations.columns]
+id = { type = "uuid", primary_key = true }
+
+[tables.notes]
+tenant_scoped = true
+audited = true
+touch_updated_at = "last_update"
+soft_delete = "removed_at"
+[tables.notes.columns]
+id = { type = "uuid", primary_key = true, default = "gen_random_uuid()" }
+title = { type = "text", unique = true }
+last_update = { type = "timestamp", default = "now()" }
+)toml";
+
+const std::string kOrg = "00000000-0000-0000-0000-00000000000a";
+const std::string kUser = "11111111-1111-1111-1111-11111111111a";
+const std::string kClaims = fmt::format(R"({{"sub":"{}","role":"authenticated","organization_id":"{}"}})", kUser, kOrg);
+
+}  // namespace
+
+TEST_CASE("touch_updated_at and soft_delete name their columns: kept, hidden and audited as the defaults are") {
+  TestDatabase tdb;
+  Db admin = tdb.connect();
+  Db api = tdb.connect();
+  const auto dir = temp_path("flag_columns");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(fs::path(dir) / "schema.toml") << kSchema;
+  apply_schema(dir, tdb.url());
+  // No updated_at or deleted_at added next to the named columns.
+  CHECK(admin.scalar("SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = "
+                     "'public.notes'::regclass AND attnum > 0 AND NOT attisdropped") ==
+        "id,title,last_update,organization_id,removed_at");
+  CHECK(plan_for(dir, tdb.url()).plan.empty());
+
+  admin.exec(fmt::format("INSERT INTO organizations VALUES ('{}')", kOrg));
+  admin.exec(
+      fmt::format("INSERT INTO notes (organization_id, title, last_update) VALUES ('{}', 'a', '2000-01-01')", kOrg));
+  const std::string note_id = admin.scalar("SELECT id::text FROM notes").value_or("");
+
+  as_role(api, "authenticated", kClaims, "UPDATE notes SET title = 'b'");
+  CHECK(admin.scalar("SELECT last_update > '2001-01-01' FROM notes") == "t");
+
+  // DELETE marks removed_at; the row stays, hidden, and its title is free again.
+  as_role(api, "authenticated", kClaims, "DELETE FROM notes");
+  CHECK(admin.scalar("SELECT removed_at IS NOT NULL FROM notes") == "t");
+  CHECK(as_role(api, "authenticated", kClaims, "SELECT id FROM notes").empty());
+  as_role(api, "authenticated", kClaims,
+          fmt::format("INSERT INTO notes (organization_id, title) VALUES ('{}', 'b')", kOrg));
+  CHECK(admin.scalar("SELECT count(*) FROM notes") == "2");
+
+  // The audit trail calls the mark a DELETE, by the JWT's sub.
+  auto actions = admin.query(fmt::format(
+      "SELECT string_agg(action, ',' ORDER BY changed_at, action DESC), min(changed_by::text) FROM audit_trail "
+      "WHERE record_id = '{}'",
+      note_id));
+  CHECK(actions[0][0].as<std::string>() == "INSERT,UPDATE,DELETE");
+  CHECK(actions[0][1].as<std::string>() == kUser);
+}
