@@ -186,6 +186,10 @@ std::string comment_on_column(const QualifiedName& table, const Column& c) {
                      c.comment ? quote_literal(*c.comment) : "NULL");
 }
 
+std::string comment_on(const std::string& target, const std::optional<std::string>& comment) {
+  return fmt::format("COMMENT ON {} IS {}", target, comment ? quote_literal(*comment) : "NULL");
+}
+
 std::string grant(const QualifiedName& table, const std::set<std::string>& privileges, const std::string& role) {
   return fmt::format("GRANT {} ON TABLE {} TO {}", join({privileges.begin(), privileges.end()}, ", "), table.sql(),
                      quote_ident(role));

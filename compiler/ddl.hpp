@@ -30,6 +30,8 @@ std::string policy_roles(const std::vector<std::string>& roles);
 std::string create_policy(const QualifiedName& table, const Policy& p, bool with_roles = true);
 std::string comment_on_table(const Table& t);
 std::string comment_on_column(const QualifiedName& table, const Column& c);
+// COMMENT ON <target> IS ...: "INDEX s.i", "TRIGGER t ON s.tbl", ...; NULL removes it.
+std::string comment_on(const std::string& target, const std::optional<std::string>& comment);
 std::string grant(const QualifiedName& table, const std::set<std::string>& privileges, const std::string& role);
 std::string revoke(const QualifiedName& table, const std::set<std::string>& privileges, const std::string& role);
 std::string search_path(const std::vector<std::string>& schemas);

@@ -38,13 +38,13 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Origin, pos, flag)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Column, name, type, nullable, default_expr, comment, renamed_from, volatile_default,
                                    origin, identity, generated)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Constraint, name, kind, columns, expression, ref_table, ref_columns, on_delete,
-                                   definition, validated, origin)
+                                   definition, validated, origin, comment)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Index, name, keys, where, unique, method, include, include_deleted, definition,
-                                   valid, backs_constraint, attached_to, origin)
+                                   valid, backs_constraint, attached_to, origin, comment)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Trigger, name, timing, events, level, referencing, when, function, args, definition,
-                                   origin, firing)
+                                   origin, firing, comment)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Policy, name, command, roles, using_expr, check_expr, permissive, columns_used,
-                                   origin)
+                                   origin, comment)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Table, name, columns, constraints, indexes, triggers, policies, rls_enabled,
                                    rls_forced, grants, exact_grant_roles, comment, renamed_from, row_estimate, origin,
                                    unlogged, partition_by, partition_of, partition_bound)
@@ -122,10 +122,12 @@ std::string NormalizeCache::comparable_digest(const Table& t) {
     parts.push_back(std::move(f.text));
   };
   for (const auto& c : t.columns) part(std::string("c"), c.name, c.type, c.nullable, c.default_expr, c.comment);
-  for (const auto& c : t.constraints) part(std::string("k"), c.name, c.definition, c.validated);
-  for (const auto& i : t.indexes) part(std::string("i"), i.name, index_shape(i.definition), i.valid, i.attached_to);
-  for (const auto& tr : t.triggers) part(std::string("t"), tr.name, tr.definition);
-  for (const auto& p : t.policies) part(std::string("p"), p.name, p.command, p.permissive, p.using_expr, p.check_expr);
+  for (const auto& c : t.constraints) part(std::string("k"), c.name, c.definition, c.validated, c.comment);
+  for (const auto& i : t.indexes)
+    part(std::string("i"), i.name, index_shape(i.definition), i.valid, i.attached_to, i.comment);
+  for (const auto& tr : t.triggers) part(std::string("t"), tr.name, tr.definition, tr.comment);
+  for (const auto& p : t.policies)
+    part(std::string("p"), p.name, p.command, p.permissive, p.using_expr, p.check_expr, p.comment);
   part(std::string("comment"), t.comment);
   part(std::string("partition"), t.partition_by, t.partition_of ? t.partition_of->display() : std::string(),
        t.partition_bound);

@@ -120,6 +120,10 @@ bool reprint_sql_tables(Db& db, const Desired& d, const Catalog& catalog) {
         statements.push_back(fmt::format("ALTER TABLE {} DROP CONSTRAINT {}, ADD CONSTRAINT {} {}{}", t.name.sql(),
                                          quote_ident(c.name), quote_ident(c.name), c.definition,
                                          c.validated ? "" : " NOT VALID"));
+    // Its comment went with the constraint dropped above.
+    for (const auto& c : t.constraints)
+      if (c.kind == ConstraintKind::Check && c.comment)
+        statements.push_back(ddl::comment_on("CONSTRAINT " + quote_ident(c.name) + " ON " + t.name.sql(), c.comment));
     for (const auto& c : t.columns)
       if (c.default_expr)
         statements.push_back(fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", t.name.sql(),

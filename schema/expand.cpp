@@ -313,7 +313,7 @@ struct Expander {
     col("changed_at", "timestamptz", false, "now()");
     t.columns.push_back(Column{"tenant_id", s.tenancy.type, true, {}, {}, {}, false, origin, {}, {}});
     t.constraints.push_back(
-        Constraint{t.name.name + "_pkey", ConstraintKind::PrimaryKey, {"id"}, "", {}, {}, "", "", true, origin});
+        Constraint{t.name.name + "_pkey", ConstraintKind::PrimaryKey, {"id"}, "", {}, {}, "", "", true, origin, {}});
     t.constraints.push_back(Constraint{t.name.name + "_action_check",
                                        ConstraintKind::Check,
                                        {"action"},
@@ -323,7 +323,8 @@ struct Expander {
                                        "",
                                        "",
                                        true,
-                                       origin});
+                                       origin,
+                                       {}});
     auto index = [&](std::string name, std::vector<std::string> keys, std::string method) {
       Index i;
       i.name = std::move(name);

@@ -50,6 +50,7 @@ struct Constraint {
   std::string definition;  // pg_get_constraintdef without " NOT VALID" (read from a database)
   bool validated = true;
   Origin origin;
+  std::optional<std::string> comment;  // COMMENT ON CONSTRAINT (declared in SQL, or read from a database)
 };
 
 struct Index {
@@ -67,6 +68,7 @@ struct Index {
   // parent table's index it is attached to. The parent's index steps own it.
   std::string attached_to;
   Origin origin;
+  std::optional<std::string> comment;  // COMMENT ON INDEX
 };
 
 struct Trigger {
@@ -83,6 +85,7 @@ struct Trigger {
   // When it fires (ALTER TABLE ... ENABLE/DISABLE TRIGGER): "" or "ENABLE" is
   // the default, "DISABLE", "ENABLE REPLICA", "ENABLE ALWAYS".
   std::string firing;
+  std::optional<std::string> comment;  // COMMENT ON TRIGGER
 };
 
 struct Policy {
@@ -94,6 +97,7 @@ struct Policy {
   bool permissive = true;
   std::vector<std::string> columns_used;  // read from a database: columns the policy depends on
   Origin origin;
+  std::optional<std::string> comment;  // COMMENT ON POLICY
 };
 
 // Table privileges by role: SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER.

@@ -234,3 +234,53 @@ CREATE TABLE projects (id bigint PRIMARY KEY, stage stage NOT NULL DEFAULT 'idea
   INFO(render_text(second.plan));
   CHECK(second.plan.empty());
 }
+
+TEST_CASE(
+    "comments on indexes, constraints, triggers and policies: set and removed as SQL declares, kept on TOML tables") {
+  TestDatabase tdb;
+  Db db = tdb.connect();
+  const char* sql = R"sql(
+CREATE TABLE notes (id int PRIMARY KEY, body text CONSTRAINT body_short CHECK (length(body) < 100));
+CREATE INDEX notes_body_idx ON notes (body);
+CREATE FUNCTION keep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER notes_keep BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION keep();
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_all ON notes USING (true);
+COMMENT ON INDEX notes_body_idx IS 'search';
+COMMENT ON CONSTRAINT body_short ON notes IS 'short notes';
+COMMENT ON TRIGGER notes_keep ON notes IS 'keeps';
+COMMENT ON POLICY notes_all ON notes IS 'everyone';
+)sql";
+  const char* toml = R"toml(
+[project]
+target = "postgres"
+[tables.items.columns]
+id = { type = "bigint", primary_key = true }
+)toml";
+  const auto dir = folder("comments", {{"schema.toml", toml}, {"notes.sql", sql}});
+  apply_outcome(plan_for(dir, tdb.url()), tdb.url());
+  auto comment = [&](const std::string& expr) { return db.scalar("SELECT " + expr).value_or("(none)"); };
+  CHECK(comment("obj_description('public.notes_body_idx'::regclass, 'pg_class')") == "search");
+  CHECK(comment("obj_description(oid, 'pg_constraint') FROM pg_constraint WHERE conname = 'body_short'") ==
+        "short notes");
+  CHECK(comment("obj_description(oid, 'pg_trigger') FROM pg_trigger WHERE tgname = 'notes_keep'") == "keeps");
+  CHECK(comment("obj_description(oid, 'pg_policy') FROM pg_policy WHERE polname = 'notes_all'") == "everyone");
+  CHECK(plan_for(dir, tdb.url()).plan.empty());
+
+  // A comment set by hand on a TOML table's index is left alone; on a SQL
+  // table, changed and removed as the declarations say.
+  db.exec("COMMENT ON INDEX items_pkey IS 'by hand'");
+  std::string changed = sql;
+  changed.replace(changed.find("'search'"), 8, "'full text'");
+  changed.erase(changed.find("COMMENT ON TRIGGER"),
+                changed.find("COMMENT ON POLICY") - changed.find("COMMENT ON TRIGGER"));
+  const auto dir2 = folder("comments2", {{"schema.toml", toml}, {"notes.sql", changed}});
+  auto plan = plan_for(dir2, tdb.url());
+  INFO(render_text(plan.plan));
+  REQUIRE(plan.plan.steps.size() == 2);
+  CHECK(step_with(plan.plan, "COMMENT ON INDEX \"public\".\"notes_body_idx\" IS 'full text'"));
+  CHECK(step_with(plan.plan, "COMMENT ON TRIGGER \"notes_keep\" ON \"public\".\"notes\" IS NULL"));
+  apply_outcome(plan, tdb.url());
+  CHECK(plan_for(dir2, tdb.url()).plan.empty());
+  CHECK(comment("obj_description('public.items_pkey'::regclass, 'pg_class')") == "by hand");
+}

@@ -117,7 +117,7 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   for (const auto& r : db.query(fmt::format(
            "SELECT n.nspname, c.relname, con.conname, con.contype, pg_catalog.pg_get_constraintdef(con.oid), "
            "con.convalidated, {}, rn.nspname, rc.relname, {}, con.confdeltype, "
-           "pg_catalog.pg_get_expr(con.conbin, con.conrelid) "
+           "pg_catalog.pg_get_expr(con.conbin, con.conrelid), pg_catalog.obj_description(con.oid, 'pg_constraint') "
            "FROM {} JOIN pg_catalog.pg_constraint con ON con.conrelid = c.oid "
            "LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid "
            "LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace "
@@ -148,6 +148,7 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
       c.on_delete = fk_action(str(r[10]));
     }
     c.expression = str(r[11]);
+    if (!r[12].is_null()) c.comment = str(r[12]);
     t->constraints.push_back(std::move(c));
   }
 
@@ -157,7 +158,7 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
            "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = x.indexrelid "
            "AND k.conrelid = x.indrelid AND k.contype IN ('p', 'u', 'x')), "
            "(SELECT pi.relname FROM pg_catalog.pg_inherits ii JOIN pg_catalog.pg_class pi ON pi.oid = ii.inhparent "
-           "WHERE ii.inhrelid = x.indexrelid) "
+           "WHERE ii.inhrelid = x.indexrelid), pg_catalog.obj_description(x.indexrelid, 'pg_class') "
            "FROM {} JOIN pg_catalog.pg_index x ON x.indrelid = c.oid "
            "JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid JOIN pg_catalog.pg_am am ON am.oid = i.relam "
            "WHERE {} ORDER BY 1, 2, 3",
@@ -173,12 +174,13 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
     i.where = str(r[7]);
     i.backs_constraint = r[8].as<bool>();
     i.attached_to = str(r[9]);
+    if (!r[10].is_null()) i.comment = str(r[10]);
     t->indexes.push_back(std::move(i));
   }
 
   for (const auto& r :
        db.query(fmt::format("SELECT n.nspname, c.relname, tg.tgname, pg_catalog.pg_get_triggerdef(tg.oid), "
-                            "tg.tgenabled "
+                            "tg.tgenabled, pg_catalog.obj_description(tg.oid, 'pg_trigger') "
                             // A partition's clone of its parent's trigger is the parent's.
                             "FROM {} JOIN pg_catalog.pg_trigger tg ON tg.tgrelid = c.oid WHERE {} AND NOT "
                             "tg.tgisinternal AND tg.tgparentid = 0 ORDER BY 1, 2, 3",
@@ -190,6 +192,7 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
     tr.definition = str(r[3]);
     const auto enabled = str(r[4]);
     tr.firing = enabled == "D" ? "DISABLE" : enabled == "R" ? "ENABLE REPLICA" : enabled == "A" ? "ENABLE ALWAYS" : "";
+    if (!r[5].is_null()) tr.comment = str(r[5]);
     t->triggers.push_back(std::move(tr));
   }
 
@@ -200,7 +203,8 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
            "pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), "
            "to_json(ARRAY(SELECT a.attname FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_attribute a "
            "ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid WHERE d.classid = 'pg_catalog.pg_policy'::regclass "
-           "AND d.objid = p.oid AND d.refobjid = p.polrelid AND d.refobjsubid > 0 ORDER BY 1))::text "
+           "AND d.objid = p.oid AND d.refobjid = p.polrelid AND d.refobjsubid > 0 ORDER BY 1))::text, "
+           "pg_catalog.obj_description(p.oid, 'pg_policy') "
            "FROM {} JOIN pg_catalog.pg_policy p ON p.polrelid = c.oid WHERE {} ORDER BY 1, 2, 3",
            from_tables, in_scope))) {
     auto* t = table(r);
@@ -213,6 +217,7 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
     p.using_expr = str(r[6]);
     p.check_expr = str(r[7]);
     p.columns_used = json_strings(r[8]);
+    if (!r[9].is_null()) p.comment = str(r[9]);
     t->policies.push_back(std::move(p));
   }
 

@@ -84,6 +84,7 @@ Plan Planner::run() {
     set_not_null_existing(declared, norm, current);  // columns.cpp
     indexes(declared, norm, current);                // indexes.cpp
     rls(declared, norm, current);                    // policies.cpp
+    comments(declared, current);                     // comments.cpp
     // Contract: what no file declares any more, in the file of its kind.
     drop_undeclared_indexes(declared, current);
     drop_undeclared_constraints(declared, current);

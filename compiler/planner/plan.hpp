@@ -80,6 +80,9 @@ struct Statement {
 
 // Everything needed to create a table that does not exist yet, empty, in one
 // transaction: the table, its indexes, triggers, RLS, policies, comments, grants.
+// Comments on a table's indexes, constraints, triggers and policies that
+// differ from live (null: a new table); planner/comments.cpp.
+std::vector<Statement> object_comments(const Table& t, const Table* live, bool new_table_policies);
 std::vector<Statement> create_table_statements(const Table& t, const std::set<QualifiedName>& ready, bool for_scratch);
 
 // declared: as written (the SQL to emit); normalized: the same objects read

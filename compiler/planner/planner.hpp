@@ -126,6 +126,9 @@ class Planner {
   bool partitioning_changes(const Table& t, const Table& live);
   void partitioned_index(const Table& t, const Table& norm, const Table& live, const Index& i);
   bool partitioned_constraint(const Table& t, const Table& norm, const Table& live, const Constraint& c);
+
+  // comments.cpp: comments on indexes, constraints, triggers and policies.
+  void comments(const Table& t, const Table& live);
 };
 
 }  // namespace schemac::planner

@@ -33,6 +33,7 @@ std::vector<Statement> create_table_statements(const Table& t, const std::set<Qu
   if (t.rls_forced)
     out.push_back({fmt::format("ALTER TABLE {} FORCE ROW LEVEL SECURITY", t.name.sql()), t.origin,
                    "force row level security", true, true});
+  for (auto& st : object_comments(t, nullptr, true)) out.push_back(std::move(st));
   if (!for_scratch) {
     for (const auto& [role, privs] : t.grants) {
       // Default privileges (Supabase grants ALL on every new public table to
