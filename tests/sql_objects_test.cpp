@@ -234,3 +234,31 @@ CREATE TABLE projects (id bigint PRIMARY KEY, stage stage NOT NULL DEFAULT 'idea
   INFO(render_text(second.plan));
   CHECK(second.plan.empty());
 }
+
+TEST_CASE("a domain over a table's row type: after that table, before the table that uses it, by pg_depend") {
+  TestDatabase tdb;
+  // By name the using table would come first; only the dependencies order it.
+  const char* sql = R"sql(CREATE TABLE z_rows (street text);
+CREATE DOMAIN address AS z_rows;
+CREATE TABLE a_people (id bigint PRIMARY KEY, home address);
+CREATE FUNCTION a_home(p a_people) RETURNS address LANGUAGE sql AS $$ SELECT p.home $$;
+)sql";
+  const auto dir = folder("row_domain", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"s.sql", sql}});
+  auto first = plan_for(dir, tdb.url());
+  INFO(render_text(first.plan));
+  const auto* base = step_with(first.plan, "CREATE TABLE \"public\".\"z_rows\"");
+  const auto* domain = step_with(first.plan, "CREATE DOMAIN \"public\".\"address\"");
+  const auto* uses = step_with(first.plan, "CREATE TABLE \"public\".\"a_people\"");
+  const auto* function = step_with(first.plan, "CREATE OR REPLACE FUNCTION public.a_home");
+  REQUIRE(base);
+  REQUIRE(domain);
+  REQUIRE(uses);
+  REQUIRE(function);
+  CHECK(base < domain);
+  CHECK(domain < uses);
+  CHECK(uses < function);
+  apply_outcome(first, tdb.url());
+  auto second = plan_for(dir, tdb.url());
+  INFO(render_text(second.plan));
+  CHECK(second.plan.empty());
+}

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compiler/desired.hpp"
+#include "compiler/planner/objects.hpp"
 #include "compiler/planner/plan.hpp"
 #include "schema/model.hpp"
 
@@ -82,7 +83,7 @@ class Planner {
   static std::set<QualifiedName> external_tables(const Desired& d);
   static bool live_key_exists(const Table& live, const std::vector<std::string>& columns);
   std::string fk_parents_lock(const Table& t, const std::set<QualifiedName>& ready);
-  void new_tables();
+  void new_tables(std::vector<objects::ObjectAmongTables>& among);
   void drop_undeclared_tables();
 
   // columns.cpp: columns of existing tables.

@@ -104,32 +104,60 @@ std::string Planner::fk_parents_lock(const Table& t, const std::set<QualifiedNam
   return fmt::format("SHARE ROW EXCLUSIVE on {} (brief: blocks their writes while the foreign keys are added)", list);
 }
 
-void Planner::new_tables() {
-  std::vector<const Table*> pending;
+void Planner::new_tables(std::vector<objects::ObjectAmongTables>& among) {
+  // New tables, and the new objects a table needs that read a table in turn
+  // (a domain over a table's row type): one walk in dependency order.
+  struct Pending {
+    std::string key;
+    const Table* table = nullptr;
+    objects::ObjectAmongTables* object = nullptr;
+  };
+  std::vector<Pending> pending;
+  for (auto& o : among) pending.push_back({o.key, nullptr, &o});
   for (const auto& t : d_.catalog.tables)
-    if (!renamed_.table(t.name)) pending.push_back(&t);
+    if (!renamed_.table(t.name)) pending.push_back({table_key(t.name), &t, nullptr});
+  std::set<std::string> waiting;
+  for (const auto& p : pending) waiting.insert(p.key);
   std::set<QualifiedName> ready = external_;
   for (const auto& t : renamed_.tables) ready.insert(t.name);
-  // Tables in dependency order (a table after the tables its foreign keys
-  // reference), ties by name; what is left in a cycle gets its keys afterwards.
-  std::vector<const Table*> order;
-  while (!pending.empty()) {
-    auto it = std::find_if(pending.begin(), pending.end(), [&](const Table* t) {
-      if (t->partition_of && !ready.count(*t->partition_of)) return false;
-      return std::all_of(t->constraints.begin(), t->constraints.end(), [&](const Constraint& c) {
-        return c.kind != ConstraintKind::ForeignKey || c.ref_table == t->name || ready.count(c.ref_table);
-      });
+  auto can_go = [&](const Pending& p) {
+    if (p.object)
+      return std::none_of(p.object->depends_on.begin(), p.object->depends_on.end(),
+                          [&](const std::string& k) { return k != p.key && waiting.count(k); });
+    // A table after the objects among these that it uses (pg_depend in the
+    // scratch database), and after the tables its foreign keys reference.
+    if (auto it = norm_.table_dependencies.find(p.key); it != norm_.table_dependencies.end())
+      for (const auto& dep : it->second)
+        if (dep.rfind("table ", 0) != 0 && waiting.count(dep)) return false;
+    const Table* t = p.table;
+    if (t->partition_of && !ready.count(*t->partition_of)) return false;  // a partition after its parent
+    return std::all_of(t->constraints.begin(), t->constraints.end(), [&](const Constraint& c) {
+      return c.kind != ConstraintKind::ForeignKey || c.ref_table == t->name || ready.count(c.ref_table);
     });
+  };
+  // Ties by name, objects first (as soon as they can be made); what is left in
+  // a cycle of foreign keys goes by name too, and gets its keys afterwards.
+  std::vector<Pending> order;
+  while (!pending.empty()) {
+    auto it = std::find_if(pending.begin(), pending.end(), can_go);
+    if (it == pending.end())
+      it = std::find_if(pending.begin(), pending.end(), [](const Pending& p) { return p.table; });
     if (it == pending.end()) it = pending.begin();
     order.push_back(*it);
-    ready.insert((*it)->name);
+    waiting.erase(it->key);
+    if (it->table) ready.insert(it->table->name);
     pending.erase(it);
   }
   std::set<QualifiedName> created_so_far = external_;
   for (const auto& t : renamed_.tables) created_so_far.insert(t.name);
   std::vector<std::pair<const Table*, const Constraint*>> deferred;
   std::vector<std::pair<const Table*, std::vector<Statement>>> security;
-  for (const Table* t : order) {
+  for (const auto& p : order) {
+    if (p.object) {
+      append(p.object->steps);
+      continue;
+    }
+    const Table* t = p.table;
     int g = group();
     created_so_far.insert(t->name);
     // A key to an existing table whose referenced unique key this plan
