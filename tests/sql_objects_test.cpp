@@ -262,3 +262,38 @@ CREATE FUNCTION a_home(p a_people) RETURNS address LANGUAGE sql AS $$ SELECT p.h
   INFO(render_text(second.plan));
   CHECK(second.plan.empty());
 }
+
+TEST_CASE("foreign keys to a unique index the same plan builds are added after it, from a new and an existing table") {
+  TestDatabase tdb;
+  const char* before = R"sql(CREATE TABLE parents (id bigint PRIMARY KEY, tenant text NOT NULL);
+CREATE TABLE others (id bigint PRIMARY KEY, parent_id bigint, tenant text);
+)sql";
+  const auto dir =
+      folder("fk_index_before", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"s.sql", before}});
+  apply_outcome(plan_for(dir, tdb.url()), tdb.url());
+  Db db = tdb.connect();
+  db.exec("INSERT INTO parents VALUES (1, 'a'); INSERT INTO others VALUES (1, 1, 'a')");
+
+  const std::string after = std::string(before) +
+                            R"sql(CREATE UNIQUE INDEX parents_id_tenant ON parents (tenant, id);
+CREATE TABLE children (id bigint PRIMARY KEY, parent_id bigint, tenant text,
+  FOREIGN KEY (parent_id, tenant) REFERENCES parents (id, tenant));
+ALTER TABLE others ADD CONSTRAINT others_parent FOREIGN KEY (parent_id, tenant) REFERENCES parents (id, tenant);
+)sql";
+  const auto dir2 =
+      folder("fk_index_after", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"s.sql", after}});
+  auto plan = plan_for(dir2, tdb.url());
+  INFO(render_text(plan.plan));
+  const auto* index = step_with(plan.plan, "CREATE UNIQUE INDEX CONCURRENTLY \"parents_id_tenant\"");
+  const auto* child_fk = step_with(plan.plan, "ALTER TABLE \"public\".\"children\" ADD CONSTRAINT");
+  const auto* other_fk = step_with(plan.plan, "ALTER TABLE \"public\".\"others\" ADD CONSTRAINT \"others_parent\"");
+  REQUIRE(index);
+  REQUIRE(child_fk);
+  REQUIRE(other_fk);
+  CHECK(index < child_fk);
+  CHECK(index < other_fk);
+  apply_outcome(plan, tdb.url());
+  auto second = plan_for(dir2, tdb.url());
+  INFO(render_text(second.plan));
+  CHECK(second.plan.empty());
+}

@@ -83,24 +83,25 @@ void Planner::constraints(const Table& t, const Table& norm, const Table& live) 
     }
     const bool same = lc && nc && lc->definition == nc->definition;
     const bool fk = c.kind == ConstraintKind::ForeignKey;
+    // A foreign key after the key it references, which this plan may add.
+    const Phase phase = fk ? referenced_key_phase(c) : Phase::Constraints;
     const std::string lock =
         fk ? fmt::format("SHARE ROW EXCLUSIVE on {} and {} (brief)", name, c.ref_table.display()) : kAccessExclusive;
     if (!same) {
       int g = group();
       if (lc)
-        add(Phase::Constraints, name, "drop the old " + c.name + " to replace it",
+        add(phase, name, "drop the old " + c.name + " to replace it",
             fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(c.name)), kAccessExclusive, g,
             c.origin)
             .rank = fk;
-      add(Phase::Constraints, name, fmt::format("add {} {} without checking existing rows", to_string(c.kind), c.name),
+      add(phase, name, fmt::format("add {} {} without checking existing rows", to_string(c.kind), c.name),
           ddl::add_constraint(t.name, c, true), lock, g, c.origin)
           .rank = fk;
     }
     if (!same || !lc->validated) {
-      auto& v =
-          add(Phase::Constraints, name, fmt::format("validate {} {} against existing rows", to_string(c.kind), c.name),
-              fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), quote_ident(c.name)),
-              kShareUpdateExclusive, group(), c.origin, {"validation-may-fail"});
+      auto& v = add(phase, name, fmt::format("validate {} {} against existing rows", to_string(c.kind), c.name),
+                    fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), quote_ident(c.name)),
+                    kShareUpdateExclusive, group(), c.origin, {"validation-may-fail"});
       v.validates = c.name;
       v.rank = fk;
     }

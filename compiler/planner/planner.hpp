@@ -82,6 +82,7 @@ class Planner {
   void rename_column_in_definitions(const QualifiedName& table, const std::string& from, const std::string& to);
   static std::set<QualifiedName> external_tables(const Desired& d);
   static bool live_key_exists(const Table& live, const std::vector<std::string>& columns);
+  Phase referenced_key_phase(const Constraint& fk) const;
   std::string fk_parents_lock(const Table& t, const std::set<QualifiedName>& ready);
   void new_tables(std::vector<objects::ObjectAmongTables>& among);
   void drop_undeclared_tables();

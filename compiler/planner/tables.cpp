@@ -82,14 +82,70 @@ std::set<QualifiedName> Planner::external_tables(const Desired& d) {
   return out;
 }
 
-// Whether the live table has a primary key or unique constraint on exactly these columns.
-bool Planner::live_key_exists(const Table& live, const std::vector<std::string>& columns) {
-  if (columns.empty()) return live.primary_key() != nullptr;
-  const std::set<std::string> wanted(columns.begin(), columns.end());
-  return std::any_of(live.constraints.begin(), live.constraints.end(), [&](const Constraint& k) {
+namespace {
+
+// Whether the index is unique, whole (no WHERE) and on exactly these plain
+// columns in any order: a key a foreign key may reference. Read from its
+// printed definition, "CREATE UNIQUE INDEX i ON s.t USING btree (a, b)".
+bool unique_index_on(const Index& i, const std::set<std::string>& wanted) {
+  if (!i.unique || !i.valid || !i.where.empty()) return false;
+  const auto& def = i.definition;
+  const auto using_at = def.find(" USING ");
+  const auto open = using_at == std::string::npos ? using_at : def.find('(', using_at);
+  if (open == std::string::npos) return false;
+  std::set<std::string> columns;
+  std::size_t start = open + 1;
+  bool quoted = false;
+  for (std::size_t at = start; at < def.size(); ++at) {
+    const char ch = def[at];
+    if (ch == '"') quoted = !quoted;
+    if (quoted) continue;
+    if (ch == '(') return false;  // an expression
+    if (ch != ',' && ch != ')') continue;
+    auto column = plain_index_column(std::string_view(def).substr(start, at - start));
+    if (!column) return false;  // an expression
+    columns.insert(*column);
+    if (ch == ')') break;
+    start = at + 1;
+  }
+  return columns == wanted;
+}
+
+bool key_constraint_on(const Table& t, const std::set<std::string>& wanted) {
+  return std::any_of(t.constraints.begin(), t.constraints.end(), [&](const Constraint& k) {
     return (k.kind == ConstraintKind::PrimaryKey || k.kind == ConstraintKind::Unique) &&
            std::set<std::string>(k.columns.begin(), k.columns.end()) == wanted;
   });
+}
+
+}  // namespace
+
+// Whether the live table has a primary key, a unique constraint or a whole
+// unique index on exactly these columns (what PostgreSQL accepts as a
+// foreign key's referenced key).
+bool Planner::live_key_exists(const Table& live, const std::vector<std::string>& columns) {
+  if (columns.empty()) return live.primary_key() != nullptr;
+  const std::set<std::string> wanted(columns.begin(), columns.end());
+  return key_constraint_on(live, wanted) || std::any_of(live.indexes.begin(), live.indexes.end(),
+                                                        [&](const Index& i) { return unique_index_on(i, wanted); });
+}
+
+// The phase after which the key a foreign key references exists: phase 3 for
+// a key that exists or a primary key or unique constraint (constraints.cpp,
+// rank 0), phase 4 for a unique index this plan builds on an existing table
+// (indexes.cpp). A foreign key is added at rank 1 of that phase.
+Phase Planner::referenced_key_phase(const Constraint& fk) const {
+  const Table* live = renamed_.table(fk.ref_table);
+  const Table* norm = norm_.table(fk.ref_table);
+  if (!live || !norm || created_.count(fk.ref_table) || fk.ref_columns.empty() ||
+      live_key_exists(*live, fk.ref_columns))
+    return Phase::Constraints;
+  const std::set<std::string> wanted(fk.ref_columns.begin(), fk.ref_columns.end());
+  if (key_constraint_on(*norm, wanted)) return Phase::Constraints;
+  return std::any_of(norm->indexes.begin(), norm->indexes.end(),
+                     [&](const Index& i) { return unique_index_on(i, wanted); })
+             ? Phase::Indexes
+             : Phase::Constraints;
 }
 
 std::string Planner::fk_parents_lock(const Table& t, const std::set<QualifiedName>& ready) {
@@ -195,7 +251,7 @@ void Planner::new_tables(std::vector<objects::ObjectAmongTables>& among) {
         fmt::format("SHARE ROW EXCLUSIVE on {} and {} (both new and empty)", t->name.display(), c->ref_table.display()),
         group(), c->origin);
   for (auto [t, c] : late_keys_)
-    add(Phase::Constraints, t->name.display(), "add foreign key " + c->name + " (the new table is empty)",
+    add(referenced_key_phase(*c), t->name.display(), "add foreign key " + c->name + " (the new table is empty)",
         ddl::add_constraint(t->name, *c, false),
         fmt::format("SHARE ROW EXCLUSIVE on {} (new, empty) and {} (brief: blocks its writes)", t->name.display(),
                     c->ref_table.display()),
