@@ -297,3 +297,61 @@ ALTER TABLE others ADD CONSTRAINT others_parent FOREIGN KEY (parent_id, tenant) 
   INFO(render_text(second.plan));
   CHECK(second.plan.empty());
 }
+
+TEST_CASE(
+    "a unique key replaced while foreign keys use it: they are dropped and added again around it, then validated") {
+  TestDatabase tdb;
+  const char* toml = "[project]\ntarget = \"postgres\"\nundeclared_tables = \"drop\"\n";
+  const char* notes = R"sql(
+CREATE TABLE notes (id integer PRIMARY KEY, case_id integer CONSTRAINT notes_case REFERENCES cases (id) ON DELETE CASCADE);
+)sql";
+  const auto dir = folder("fk_key_before", {{"schemac.toml", toml},
+                                            {"s.sql", std::string("CREATE TABLE cases (id integer NOT NULL, name text, "
+                                                                  "CONSTRAINT cases_id_key UNIQUE (id));") +
+                                                          notes}});
+  apply_outcome(plan_for(dir, tdb.url()), tdb.url());
+  Db db = tdb.connect();
+  db.exec("INSERT INTO cases VALUES (1, 'a'); INSERT INTO notes VALUES (1, 1)");
+
+  // The unique constraint becomes a primary key: the old one is dropped as undeclared.
+  const auto dir2 =
+      folder("fk_key_pk", {{"schemac.toml", toml},
+                           {"s.sql", std::string("CREATE TABLE cases (id integer PRIMARY KEY, name text);") + notes}});
+  auto pk = plan_for(dir2, tdb.url());
+  INFO(render_text(pk.plan));
+  const auto* drop_fk = step_with(pk.plan, "ALTER TABLE \"public\".\"notes\" DROP CONSTRAINT \"notes_case\"");
+  const auto* drop_key = step_with(pk.plan, "ALTER TABLE \"public\".\"cases\" DROP CONSTRAINT \"cases_id_key\"");
+  const auto* add_fk = step_with(pk.plan, "ALTER TABLE \"public\".\"notes\" ADD CONSTRAINT \"notes_case\"");
+  const auto* validate = step_with(pk.plan, "ALTER TABLE \"public\".\"notes\" VALIDATE CONSTRAINT \"notes_case\"");
+  REQUIRE(drop_fk);
+  REQUIRE(drop_key);
+  REQUIRE(add_fk);
+  REQUIRE(validate);
+  CHECK(drop_fk < drop_key);
+  CHECK(drop_key < add_fk);
+  CHECK(add_fk < validate);
+  // One transaction: the foreign key is never missing.
+  CHECK(drop_fk->group == drop_key->group);
+  CHECK(add_fk->group == drop_key->group);
+  CHECK(add_fk->sql.find("ON DELETE CASCADE NOT VALID") != std::string::npos);
+  apply_outcome(pk, tdb.url());
+  auto second = plan_for(dir2, tdb.url());
+  INFO(render_text(second.plan));
+  CHECK(second.plan.empty());
+
+  // The primary key itself changes (it now includes a column): the same, around the swap.
+  const auto dir3 = folder("fk_key_include", {{"schemac.toml", toml},
+                                              {"s.sql", std::string("CREATE TABLE cases (id integer, name text, "
+                                                                    "PRIMARY KEY (id) INCLUDE (name));") +
+                                                            notes}});
+  auto include = plan_for(dir3, tdb.url());
+  INFO(render_text(include.plan));
+  const auto* drop_again = step_with(include.plan, "ALTER TABLE \"public\".\"notes\" DROP CONSTRAINT \"notes_case\"");
+  REQUIRE(drop_again);
+  apply_outcome(include, tdb.url());
+  auto third = plan_for(dir3, tdb.url());
+  INFO(render_text(third.plan));
+  CHECK(third.plan.empty());
+  db.exec("DELETE FROM cases");
+  CHECK(db.scalar("SELECT count(*) FROM notes") == "0");  // ON DELETE CASCADE kept
+}

@@ -102,6 +102,10 @@ class Planner {
   bool rename_equivalent_constraint(const Table& t, const Table& live, const Constraint& normalized,
                                     const Constraint& c);
   void drop_undeclared_constraints(const Table& t, const Table& live);
+  std::vector<std::pair<QualifiedName, Constraint>> drop_foreign_keys_on(Phase phase, const Table& t,
+                                                                         const Constraint& key, int g);
+  void add_foreign_keys_again(Phase phase, const std::vector<std::pair<QualifiedName, Constraint>>& foreign_keys,
+                              int g);
 
   // indexes.cpp
   void indexes(const Table& t, const Table& norm, const Table& live);
