@@ -355,3 +355,48 @@ CREATE TABLE notes (id integer PRIMARY KEY, case_id integer CONSTRAINT notes_cas
   db.exec("DELETE FROM cases");
   CHECK(db.scalar("SELECT count(*) FROM notes") == "0");  // ON DELETE CASCADE kept
 }
+
+TEST_CASE(
+    "a SQL table's checks and defaults are sent as written: the live catalog prints what a direct CREATE prints") {
+  TestDatabase tdb;
+  const char* toml = "[project]\ntarget = \"postgres\"\n";
+  const auto dir = folder("written_before", {{"schemac.toml", toml},
+                                             {"s.sql",
+                                              "CREATE TABLE orders (id integer PRIMARY KEY, status "
+                                              "varchar(10) NOT NULL);"}});
+  apply_outcome(plan_for(dir, tdb.url()), tdb.url());
+
+  // `IN` on a varchar column prints with casts that print otherwise once parsed again.
+  const std::string body =
+      "(id integer PRIMARY KEY, status varchar(10) NOT NULL, kind varchar(10) DEFAULT 'a'::varchar(10) || 'b' "
+      "CHECK (kind IN ('ab', 'cd')), CONSTRAINT check_valid_status CHECK (status IN ('pending', 'shipped')))";
+  const auto dir2 = folder("written_after", {{"schemac.toml", toml}, {"s.sql", "CREATE TABLE orders " + body + ";"}});
+  auto plan = plan_for(dir2, tdb.url());
+  INFO(render_text(plan.plan));
+  const auto* check = step_with(plan.plan, "ALTER TABLE \"public\".\"orders\" ADD CONSTRAINT \"check_valid_status\"");
+  const auto* unnamed = step_with(plan.plan, "ALTER TABLE \"public\".\"orders\" ADD CONSTRAINT \"orders_kind_check\"");
+  REQUIRE(check);
+  REQUIRE(unnamed);
+  CHECK(check->sql.find("CHECK (status IN ('pending', 'shipped'))") != std::string::npos);
+  CHECK(unnamed->sql.find("CHECK (kind IN ('ab', 'cd'))") != std::string::npos);
+  apply_outcome(plan, tdb.url());
+  auto second = plan_for(dir2, tdb.url());
+  INFO(render_text(second.plan));
+  CHECK(second.plan.empty());
+
+  // The same statement run directly: the catalog prints the same.
+  Db db = tdb.connect();
+  db.exec("CREATE SCHEMA direct; CREATE TABLE direct.orders " + body);
+  auto printed = [&](const std::string& schema) {
+    return db.scalar(
+        "SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '; ' ORDER BY conname) FROM pg_constraint "
+        "WHERE contype = 'c' AND conrelid = '" +
+        schema + ".orders'::regclass");
+  };
+  auto defaults = [&](const std::string& schema) {
+    return db.scalar("SELECT string_agg(pg_get_expr(adbin, adrelid), '; ') FROM pg_attrdef WHERE adrelid = '" + schema +
+                     ".orders'::regclass");
+  };
+  CHECK(printed("public") == printed("direct"));
+  CHECK(defaults("public") == defaults("direct"));
+}
