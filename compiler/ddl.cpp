@@ -35,8 +35,15 @@ std::string column_definition(const Column& c) {
 }
 
 std::string constraint_clause(const Constraint& c) {
-  // Declared in SQL: PostgreSQL's own text, with everything it says
-  // (ON UPDATE, DEFERRABLE, MATCH FULL, EXCLUDE ...).
+  // Declared in SQL: a check's expression as the statement wrote it
+  // (schema/sql_written.hpp), which PostgreSQL normalizes in the live database
+  // as it did in the scratch one; its printed text, parsed again, may print
+  // otherwise. NO INHERIT is the one clause a check's definition adds.
+  if (!c.definition.empty() && c.kind == ConstraintKind::Check && !c.expression.empty())
+    return fmt::format("CONSTRAINT {} CHECK ({}){}", quote_ident(c.name), c.expression,
+                       c.definition.ends_with(" NO INHERIT") ? " NO INHERIT" : "");
+  // Otherwise PostgreSQL's own text, with everything it says (ON UPDATE,
+  // DEFERRABLE, MATCH FULL, EXCLUDE ...).
   if (!c.definition.empty()) return fmt::format("CONSTRAINT {} {}", quote_ident(c.name), c.definition);
   switch (c.kind) {
     case ConstraintKind::PrimaryKey:

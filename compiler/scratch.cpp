@@ -12,6 +12,7 @@
 #include "compiler/ddl.hpp"
 #include "runtime/runtime.hpp"
 #include "schema/sql_syntax.hpp"
+#include "schema/sql_written.hpp"
 
 namespace schemac {
 
@@ -105,18 +106,21 @@ void mark_volatile_defaults(Db& db, const Catalog& declared, Catalog& normalized
                                           [&](const std::string& f) { return volatile_names.count(f) > 0; });
 }
 
-// What a .sql file wrote is printed back by PostgreSQL, and apply sends that
-// text. Printing is not always a fixed point: `status IN ('a', 'b')` on a
-// varchar column prints with casts that print differently again once parsed.
-// So checks and defaults of tables declared in SQL are set once more from
-// their printed form, here, and read back: what the plan compares is then what
-// apply's statements make. Returns whether anything was set again.
+// Apply sends the checks and defaults of tables declared in SQL as the
+// statements wrote them (schema/sql_written.hpp), which the scratch database
+// got too. Those it cannot tell from the statements (an unnamed check added by
+// ALTER TABLE, a default set by ALTER COLUMN) are sent as PostgreSQL printed
+// them; printing is not always a fixed point (`status IN ('a', 'b')` on a
+// varchar column), so those are set once more from their printed form, here,
+// and read back: what the plan compares is then what apply's statements make.
+// Returns whether anything was set again.
 bool reprint_sql_tables(Db& db, const Desired& d, const Catalog& catalog) {
+  const auto written = written_expressions(d.sql, d.settings.default_schema());
   std::vector<std::string> statements;
   for (const auto& t : catalog.tables) {
     if (d.catalog.table(t.name)) continue;  // TOML: apply sends the text as written, as the scratch database got it
     for (const auto& c : t.constraints)
-      if (c.kind == ConstraintKind::Check)
+      if (c.kind == ConstraintKind::Check && !written.checks.count({t.name, c.name}))
         statements.push_back(fmt::format("ALTER TABLE {} DROP CONSTRAINT {}, ADD CONSTRAINT {} {}{}", t.name.sql(),
                                          quote_ident(c.name), quote_ident(c.name), c.definition,
                                          c.validated ? "" : " NOT VALID"));
@@ -125,7 +129,7 @@ bool reprint_sql_tables(Db& db, const Desired& d, const Catalog& catalog) {
       if (c.kind == ConstraintKind::Check && c.comment)
         statements.push_back(ddl::comment_on("CONSTRAINT " + quote_ident(c.name) + " ON " + t.name.sql(), c.comment));
     for (const auto& c : t.columns)
-      if (c.default_expr)
+      if (c.default_expr && !written.defaults.count({t.name, c.name}))
         statements.push_back(fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", t.name.sql(),
                                          quote_ident(c.name), ddl::default_expression(*c.default_expr)));
   }

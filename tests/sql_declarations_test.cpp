@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "schema/compile.hpp"
+#include "schema/sql_written.hpp"
 #include "tests/text.hpp"
 
 using namespace schemac;
@@ -660,4 +661,36 @@ TEST_CASE("a folder of .sql files alone, or one .sql file, is a schema with the 
   REQUIRE(none.size() == 1);
   CHECK(none.sorted()[0].message == "no .toml or .sql files in folder " + dir.string());
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE(
+    "checks and defaults as written: by name, unnamed ones by PostgreSQL's name, defaults up to the next clause") {
+  auto p = parse(R"sql(CREATE TABLE app.orders (
+  id integer NOT NULL,
+  status varchar(10) DEFAULT ('new'::text) NOT NULL CHECK (status IN ('new', 'done')),
+  amount numeric CHECK (amount > 0) CHECK (amount < 100),
+  note text COLLATE "C" DEFAULT lower('A, (b)') CONSTRAINT note_set CHECK (note <> ''),
+  CHECK (amount > 0 OR status = 'new'),
+  CHECK (true),
+  CONSTRAINT "Odd ""name""" CHECK (amount IS NOT NULL)
+);
+ALTER TABLE orders ADD CONSTRAINT later CHECK (id > 0) NOT VALID, ADD CHECK (id < 10),
+  ADD COLUMN extra int DEFAULT 1 + 1;
+)sql");
+  REQUIRE(p.errors.empty());
+  const auto w = written_expressions(p.statements, "public");
+  const QualifiedName app{"app", "orders"}, pub{"public", "orders"};
+  std::map<std::pair<QualifiedName, std::string>, std::string> checks = {
+      {{app, "orders_status_check"}, "status IN ('new', 'done')"},
+      {{app, "orders_amount_check"}, "amount > 0"},
+      {{app, "orders_amount_check1"}, "amount < 100"},
+      {{app, "note_set"}, "note <> ''"},
+      {{app, "orders_check"}, "amount > 0 OR status = 'new'"},
+      {{app, "orders_check1"}, "true"},
+      {{app, "Odd \"name\""}, "amount IS NOT NULL"},
+      {{pub, "later"}, "id > 0"}};  // the unnamed one of ALTER TABLE: its name depends on the table
+  CHECK(w.checks == checks);
+  std::map<std::pair<QualifiedName, std::string>, std::string> defaults = {
+      {{app, "status"}, "('new'::text)"}, {{app, "note"}, "lower('A, (b)')"}, {{pub, "extra"}, "1 + 1"}};
+  CHECK(w.defaults == defaults);
 }

@@ -283,4 +283,169 @@ id = { type = "bigint", primary_key = true }
   apply_outcome(plan, tdb.url());
   CHECK(plan_for(dir2, tdb.url()).plan.empty());
   CHECK(comment("obj_description('public.items_pkey'::regclass, 'pg_class')") == "by hand");
+
+TEST_CASE("a domain over a table's row type: after that table, before the table that uses it, by pg_depend") {
+  TestDatabase tdb;
+  // By name the using table would come first; only the dependencies order it.
+  const char* sql = R"sql(CREATE TABLE z_rows (street text);
+CREATE DOMAIN address AS z_rows;
+CREATE TABLE a_people (id bigint PRIMARY KEY, home address);
+CREATE FUNCTION a_home(p a_people) RETURNS address LANGUAGE sql AS $$ SELECT p.home $$;
+)sql";
+  const auto dir = folder("row_domain", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"s.sql", sql}});
+  auto first = plan_for(dir, tdb.url());
+  INFO(render_text(first.plan));
+  const auto* base = step_with(first.plan, "CREATE TABLE \"public\".\"z_rows\"");
+  const auto* domain = step_with(first.plan, "CREATE DOMAIN \"public\".\"address\"");
+  const auto* uses = step_with(first.plan, "CREATE TABLE \"public\".\"a_people\"");
+  const auto* function = step_with(first.plan, "CREATE OR REPLACE FUNCTION public.a_home");
+  REQUIRE(base);
+  REQUIRE(domain);
+  REQUIRE(uses);
+  REQUIRE(function);
+  CHECK(base < domain);
+  CHECK(domain < uses);
+  CHECK(uses < function);
+  apply_outcome(first, tdb.url());
+  auto second = plan_for(dir, tdb.url());
+  INFO(render_text(second.plan));
+  CHECK(second.plan.empty());
+}
+
+TEST_CASE("foreign keys to a unique index the same plan builds are added after it, from a new and an existing table") {
+  TestDatabase tdb;
+  const char* before = R"sql(CREATE TABLE parents (id bigint PRIMARY KEY, tenant text NOT NULL);
+CREATE TABLE others (id bigint PRIMARY KEY, parent_id bigint, tenant text);
+)sql";
+  const auto dir =
+      folder("fk_index_before", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"s.sql", before}});
+  apply_outcome(plan_for(dir, tdb.url()), tdb.url());
+  Db db = tdb.connect();
+  db.exec("INSERT INTO parents VALUES (1, 'a'); INSERT INTO others VALUES (1, 1, 'a')");
+
+  const std::string after = std::string(before) +
+                            R"sql(CREATE UNIQUE INDEX parents_id_tenant ON parents (tenant, id);
+CREATE TABLE children (id bigint PRIMARY KEY, parent_id bigint, tenant text,
+  FOREIGN KEY (parent_id, tenant) REFERENCES parents (id, tenant));
+ALTER TABLE others ADD CONSTRAINT others_parent FOREIGN KEY (parent_id, tenant) REFERENCES parents (id, tenant);
+)sql";
+  const auto dir2 =
+      folder("fk_index_after", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"s.sql", after}});
+  auto plan = plan_for(dir2, tdb.url());
+  INFO(render_text(plan.plan));
+  const auto* index = step_with(plan.plan, "CREATE UNIQUE INDEX CONCURRENTLY \"parents_id_tenant\"");
+  const auto* child_fk = step_with(plan.plan, "ALTER TABLE \"public\".\"children\" ADD CONSTRAINT");
+  const auto* other_fk = step_with(plan.plan, "ALTER TABLE \"public\".\"others\" ADD CONSTRAINT \"others_parent\"");
+  REQUIRE(index);
+  REQUIRE(child_fk);
+  REQUIRE(other_fk);
+  CHECK(index < child_fk);
+  CHECK(index < other_fk);
+  apply_outcome(plan, tdb.url());
+  auto second = plan_for(dir2, tdb.url());
+  INFO(render_text(second.plan));
+  CHECK(second.plan.empty());
+}
+
+TEST_CASE(
+    "a unique key replaced while foreign keys use it: they are dropped and added again around it, then validated") {
+  TestDatabase tdb;
+  const char* toml = "[project]\ntarget = \"postgres\"\nundeclared_tables = \"drop\"\n";
+  const char* notes = R"sql(
+CREATE TABLE notes (id integer PRIMARY KEY, case_id integer CONSTRAINT notes_case REFERENCES cases (id) ON DELETE CASCADE);
+)sql";
+  const auto dir = folder("fk_key_before", {{"schemac.toml", toml},
+                                            {"s.sql", std::string("CREATE TABLE cases (id integer NOT NULL, name text, "
+                                                                  "CONSTRAINT cases_id_key UNIQUE (id));") +
+                                                          notes}});
+  apply_outcome(plan_for(dir, tdb.url()), tdb.url());
+  Db db = tdb.connect();
+  db.exec("INSERT INTO cases VALUES (1, 'a'); INSERT INTO notes VALUES (1, 1)");
+
+  // The unique constraint becomes a primary key: the old one is dropped as undeclared.
+  const auto dir2 =
+      folder("fk_key_pk", {{"schemac.toml", toml},
+                           {"s.sql", std::string("CREATE TABLE cases (id integer PRIMARY KEY, name text);") + notes}});
+  auto pk = plan_for(dir2, tdb.url());
+  INFO(render_text(pk.plan));
+  const auto* drop_fk = step_with(pk.plan, "ALTER TABLE \"public\".\"notes\" DROP CONSTRAINT \"notes_case\"");
+  const auto* drop_key = step_with(pk.plan, "ALTER TABLE \"public\".\"cases\" DROP CONSTRAINT \"cases_id_key\"");
+  const auto* add_fk = step_with(pk.plan, "ALTER TABLE \"public\".\"notes\" ADD CONSTRAINT \"notes_case\"");
+  const auto* validate = step_with(pk.plan, "ALTER TABLE \"public\".\"notes\" VALIDATE CONSTRAINT \"notes_case\"");
+  REQUIRE(drop_fk);
+  REQUIRE(drop_key);
+  REQUIRE(add_fk);
+  REQUIRE(validate);
+  CHECK(drop_fk < drop_key);
+  CHECK(drop_key < add_fk);
+  CHECK(add_fk < validate);
+  // One transaction: the foreign key is never missing.
+  CHECK(drop_fk->group == drop_key->group);
+  CHECK(add_fk->group == drop_key->group);
+  CHECK(add_fk->sql.find("ON DELETE CASCADE NOT VALID") != std::string::npos);
+  apply_outcome(pk, tdb.url());
+  auto second = plan_for(dir2, tdb.url());
+  INFO(render_text(second.plan));
+  CHECK(second.plan.empty());
+
+  // The primary key itself changes (it now includes a column): the same, around the swap.
+  const auto dir3 = folder("fk_key_include", {{"schemac.toml", toml},
+                                              {"s.sql", std::string("CREATE TABLE cases (id integer, name text, "
+                                                                    "PRIMARY KEY (id) INCLUDE (name));") +
+                                                            notes}});
+  auto include = plan_for(dir3, tdb.url());
+  INFO(render_text(include.plan));
+  const auto* drop_again = step_with(include.plan, "ALTER TABLE \"public\".\"notes\" DROP CONSTRAINT \"notes_case\"");
+  REQUIRE(drop_again);
+  apply_outcome(include, tdb.url());
+  auto third = plan_for(dir3, tdb.url());
+  INFO(render_text(third.plan));
+  CHECK(third.plan.empty());
+  db.exec("DELETE FROM cases");
+  CHECK(db.scalar("SELECT count(*) FROM notes") == "0");  // ON DELETE CASCADE kept
+}
+
+TEST_CASE(
+    "a SQL table's checks and defaults are sent as written: the live catalog prints what a direct CREATE prints") {
+  TestDatabase tdb;
+  const char* toml = "[project]\ntarget = \"postgres\"\n";
+  const auto dir = folder("written_before", {{"schemac.toml", toml},
+                                             {"s.sql",
+                                              "CREATE TABLE orders (id integer PRIMARY KEY, status "
+                                              "varchar(10) NOT NULL);"}});
+  apply_outcome(plan_for(dir, tdb.url()), tdb.url());
+
+  // `IN` on a varchar column prints with casts that print otherwise once parsed again.
+  const std::string body =
+      "(id integer PRIMARY KEY, status varchar(10) NOT NULL, kind varchar(10) DEFAULT 'a'::varchar(10) || 'b' "
+      "CHECK (kind IN ('ab', 'cd')), CONSTRAINT check_valid_status CHECK (status IN ('pending', 'shipped')))";
+  const auto dir2 = folder("written_after", {{"schemac.toml", toml}, {"s.sql", "CREATE TABLE orders " + body + ";"}});
+  auto plan = plan_for(dir2, tdb.url());
+  INFO(render_text(plan.plan));
+  const auto* check = step_with(plan.plan, "ALTER TABLE \"public\".\"orders\" ADD CONSTRAINT \"check_valid_status\"");
+  const auto* unnamed = step_with(plan.plan, "ALTER TABLE \"public\".\"orders\" ADD CONSTRAINT \"orders_kind_check\"");
+  REQUIRE(check);
+  REQUIRE(unnamed);
+  CHECK(check->sql.find("CHECK (status IN ('pending', 'shipped'))") != std::string::npos);
+  CHECK(unnamed->sql.find("CHECK (kind IN ('ab', 'cd'))") != std::string::npos);
+  apply_outcome(plan, tdb.url());
+  auto second = plan_for(dir2, tdb.url());
+  INFO(render_text(second.plan));
+  CHECK(second.plan.empty());
+
+  // The same statement run directly: the catalog prints the same.
+  Db db = tdb.connect();
+  db.exec("CREATE SCHEMA direct; CREATE TABLE direct.orders " + body);
+  auto printed = [&](const std::string& schema) {
+    return db.scalar(
+        "SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '; ' ORDER BY conname) FROM pg_constraint "
+        "WHERE contype = 'c' AND conrelid = '" +
+        schema + ".orders'::regclass");
+  };
+  auto defaults = [&](const std::string& schema) {
+    return db.scalar("SELECT string_agg(pg_get_expr(adbin, adrelid), '; ') FROM pg_attrdef WHERE adrelid = '" + schema +
+                     ".orders'::regclass");
+  };
+  CHECK(printed("public") == printed("direct"));
+  CHECK(defaults("public") == defaults("direct"));
 }

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "schema/sql_written.hpp"
+
 namespace schemac {
 
 namespace {
@@ -67,6 +69,7 @@ class Origins {
 void adopt_sql_declarations(Desired& d, Catalog& normalized, const Catalog& live) {
   if (d.sql.empty()) return;
   const Origins origins(d);
+  const auto written = written_expressions(d.sql, d.settings.default_schema());
   for (auto& o : normalized.objects)
     if (!o.origin.known()) o.origin = origins.find(decl_kind(o.kind), o.name);
   for (auto& [table, triggers] : normalized.external_triggers)
@@ -76,8 +79,19 @@ void adopt_sql_declarations(Desired& d, Catalog& normalized, const Catalog& live
     Table t = nt;
     t.origin = origins.find("table", t.name);
     if (!t.origin.known()) continue;  // made by something else (a stand-in, the runtime)
-    for (auto& c : t.columns) c.origin = t.origin;
-    for (auto& c : t.constraints) c.origin = t.origin;
+    // Checks and defaults as written, for apply to send (schema/sql_written.hpp);
+    // the normalized table keeps what the catalog printed, for comparing.
+    for (auto& c : t.columns) {
+      c.origin = t.origin;
+      if (auto it = written.defaults.find({t.name, c.name}); it != written.defaults.end() && c.default_expr)
+        c.default_expr = it->second;
+    }
+    for (auto& c : t.constraints) {
+      c.origin = t.origin;
+      if (auto it = written.checks.find({t.name, c.name});
+          it != written.checks.end() && c.kind == ConstraintKind::Check)
+        c.expression = it->second;
+    }
     // A primary key's or unique constraint's index comes with the constraint.
     std::erase_if(t.indexes, [](const Index& i) { return i.backs_constraint; });
     for (auto& i : t.indexes) {

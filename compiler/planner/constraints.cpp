@@ -5,6 +5,8 @@
 // undeclared ones dropped (hazard drops-undeclared).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "compiler/ddl.hpp"
 #include "compiler/planner/planner.hpp"
 
@@ -46,6 +48,7 @@ void Planner::constraints(const Table& t, const Table& norm, const Table& live) 
         if (!reuse_leftover(Phase::Constraints, t, live, idx.name, shape, c.origin))
           build_index(Phase::Constraints, t, "build the unique index for the new " + c.name, idx, c.origin);
         int g = group();
+        const auto dependents = drop_foreign_keys_on(Phase::Constraints, t, *lc, g);
         add(Phase::Constraints, name, "drop the old " + to_string(c.kind) + " " + c.name,
             fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(c.name)), kAccessExclusive, g,
             c.origin);
@@ -54,6 +57,7 @@ void Planner::constraints(const Table& t, const Table& norm, const Table& live) 
             fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}{}", t.name.sql(), quote_ident(c.name),
                         c.kind == ConstraintKind::PrimaryKey ? "PRIMARY KEY" : "UNIQUE", quote_ident(idx.name), timing),
             kAccessExclusive, g, c.origin);
+        add_foreign_keys_again(Phase::Constraints, dependents, g);
         continue;
       }
       // Built without blocking writes, then attached in a brief transaction.
@@ -83,24 +87,25 @@ void Planner::constraints(const Table& t, const Table& norm, const Table& live) 
     }
     const bool same = lc && nc && lc->definition == nc->definition;
     const bool fk = c.kind == ConstraintKind::ForeignKey;
+    // A foreign key after the key it references, which this plan may add.
+    const Phase phase = fk ? referenced_key_phase(c) : Phase::Constraints;
     const std::string lock =
         fk ? fmt::format("SHARE ROW EXCLUSIVE on {} and {} (brief)", name, c.ref_table.display()) : kAccessExclusive;
     if (!same) {
       int g = group();
       if (lc)
-        add(Phase::Constraints, name, "drop the old " + c.name + " to replace it",
+        add(phase, name, "drop the old " + c.name + " to replace it",
             fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(c.name)), kAccessExclusive, g,
             c.origin)
             .rank = fk;
-      add(Phase::Constraints, name, fmt::format("add {} {} without checking existing rows", to_string(c.kind), c.name),
+      add(phase, name, fmt::format("add {} {} without checking existing rows", to_string(c.kind), c.name),
           ddl::add_constraint(t.name, c, true), lock, g, c.origin)
           .rank = fk;
     }
     if (!same || !lc->validated) {
-      auto& v =
-          add(Phase::Constraints, name, fmt::format("validate {} {} against existing rows", to_string(c.kind), c.name),
-              fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), quote_ident(c.name)),
-              kShareUpdateExclusive, group(), c.origin, {"validation-may-fail"});
+      auto& v = add(phase, name, fmt::format("validate {} {} against existing rows", to_string(c.kind), c.name),
+                    fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), quote_ident(c.name)),
+                    kShareUpdateExclusive, group(), c.origin, {"validation-may-fail"});
       v.validates = c.name;
       v.rank = fk;
     }
@@ -134,10 +139,68 @@ void Planner::drop_undeclared_constraints(const Table& t, const Table& live) {
                            ? fmt::format("ACCESS EXCLUSIVE on {} and {} (brief)", name, lc.ref_table.display())
                            : kAccessExclusive;
     if (becomes_index) continue;  // dropped in phase 4, when its partial index takes over
-    undeclared(add(Phase::Contract, name, fmt::format("drop undeclared {} {}", to_string(lc.kind), lc.name),
-                   fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(lc.name)), lock, group(),
-                   t.origin),
-               to_string(lc.kind), lc.name);
+    const int g = group();
+    const auto dependents = drop_foreign_keys_on(Phase::Contract, t, lc, g);
+    undeclared(
+        add(Phase::Contract, name, fmt::format("drop undeclared {} {}", to_string(lc.kind), lc.name),
+            fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", t.name.sql(), quote_ident(lc.name)), lock, g, t.origin),
+        to_string(lc.kind), lc.name);
+    add_foreign_keys_again(Phase::Contract, dependents, g);
+  }
+}
+
+// PostgreSQL ties a foreign key to the unique index it found when the key
+// was added, and refuses to drop that index's constraint while the key
+// exists, even when another key on the same columns (a new primary key)
+// would do. So the foreign keys that may use a key being dropped are dropped
+// just before it and added again just after, in the same transaction (never
+// a moment without them), NOT VALID, then validated on their own. They are
+// the ones the plan leaves: every declared one, and those of tables no file
+// declares that are kept, referencing the key's columns.
+std::vector<std::pair<QualifiedName, Constraint>> Planner::drop_foreign_keys_on(Phase phase, const Table& t,
+                                                                                const Constraint& key, int g) {
+  std::vector<std::pair<QualifiedName, Constraint>> out;
+  if (key.kind != ConstraintKind::PrimaryKey && key.kind != ConstraintKind::Unique) return out;
+  const std::set<std::string> columns(key.columns.begin(), key.columns.end());
+  auto uses = [&](const Constraint& c) {
+    if (c.kind != ConstraintKind::ForeignKey || c.ref_table != t.name) return false;
+    if (c.ref_columns.empty()) return key.kind == ConstraintKind::PrimaryKey;
+    return std::set<std::string>(c.ref_columns.begin(), c.ref_columns.end()) == columns;
+  };
+  for (const auto& dt : d_.catalog.tables)
+    for (const auto& c : dt.constraints)
+      if (uses(c)) out.emplace_back(dt.name, c);
+  const auto& managed = d_.settings.schemas;
+  for (const auto& lt : renamed_.tables) {
+    const bool dropped = d_.settings.undeclared_tables == "drop" &&
+                         std::find(managed.begin(), managed.end(), lt.name.schema) != managed.end();
+    if (d_.catalog.table(lt.name) || dropped) continue;
+    for (auto c : lt.constraints)
+      if (uses(c)) {
+        c.origin = t.origin;
+        out.emplace_back(lt.name, std::move(c));
+      }
+  }
+  for (const auto& [table, fk] : out)
+    add(phase, table.display(),
+        fmt::format("drop foreign key {} while {} is dropped (it uses that key's index)", fk.name, key.name),
+        fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", table.sql(), quote_ident(fk.name)),
+        fmt::format("ACCESS EXCLUSIVE on {} and {} (brief)", table.display(), t.name.display()), g, fk.origin);
+  return out;
+}
+
+void Planner::add_foreign_keys_again(Phase phase, const std::vector<std::pair<QualifiedName, Constraint>>& foreign_keys,
+                                     int g) {
+  for (const auto& [table, fk] : foreign_keys)
+    add(phase, table.display(), fmt::format("add foreign key {} again without checking existing rows", fk.name),
+        ddl::add_constraint(table, fk, true),
+        fmt::format("SHARE ROW EXCLUSIVE on {} and {} (brief)", table.display(), fk.ref_table.display()), g, fk.origin);
+  for (const auto& [table, fk] : foreign_keys) {
+    if (!fk.validated) continue;  // it was NOT VALID, and stays so
+    auto& v = add(phase, table.display(), fmt::format("validate foreign key {} against existing rows", fk.name),
+                  fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", table.sql(), quote_ident(fk.name)),
+                  kShareUpdateExclusive, group(), fk.origin, {"validation-may-fail"});
+    v.validates = fk.name;
   }
 }
 

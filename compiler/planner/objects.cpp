@@ -112,6 +112,16 @@ class ObjectPlanner {
       undeclared_drop(out.before_tables, *have_.at(k), Phase::Infrastructure, early_group());
     for (const auto& k : live_order(early_drop_, true)) drop(out.before_tables, *have_.at(k), early_group());
     for (const auto& k : want_order(all_with_changes(early_creates, false))) create_or_change(out.before_tables, k);
+    // Among the new tables: what reads a table and is needed by one.
+    std::set<std::string> new_late;
+    for (const auto& k : late_creates)
+      if (!recreate_.count(k)) new_late.insert(k);
+    for (const auto& k : want_order(needed_by_tables(new_late))) {
+      late_creates.erase(k);
+      ObjectAmongTables o{k, want_.at(k)->depends_on, {}};
+      create_or_change(o.steps, k);
+      out.among_tables.push_back(std::move(o));
+    }
     // After the tables and their columns: views, routines that name tables,
     // and what was dropped to be recreated.
     for (const auto& k : live_order(late_undeclared_, true))
@@ -186,6 +196,22 @@ class ObjectPlanner {
       return false;
     };
     return walk(key);
+  }
+
+  // Of the new objects `keys`, those a declared table needs, directly or
+  // through other objects: they cannot wait until after every table.
+  std::set<std::string> needed_by_tables(const std::set<std::string>& keys) const {
+    std::set<std::string> out, seen;
+    std::function<void(const std::string&)> walk = [&](const std::string& k) {
+      if (!seen.insert(k).second) return;
+      if (keys.count(k)) out.insert(k);
+      if (auto it = want_deps_.find(k); it != want_deps_.end() && k.rfind("table ", 0) != 0)
+        for (const auto& dep : it->second) walk(dep);
+    };
+    for (const auto& [t, deps] : norm_.table_dependencies)
+      for (const auto& dep : deps)
+        if (dep.rfind("table ", 0) != 0) walk(dep);
+    return out;
   }
 
   bool used_by_live_table(const std::string& key) const {

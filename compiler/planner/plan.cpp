@@ -64,8 +64,8 @@ Plan Planner::run() {
   std::sort(plan_.unmanaged_objects.begin(), plan_.unmanaged_objects.end());
   append(objects.before_tables);
   append(objects.contract_first);
-  renames();     // tables.cpp
-  new_tables();  // tables.cpp
+  renames();                         // tables.cpp
+  new_tables(objects.among_tables);  // tables.cpp
   for (const auto& t : d_.catalog.tables) {
     const Table* live = renamed_.table(t.name);
     if (!live || created_.count(t.name)) continue;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compiler/desired.hpp"
+#include "compiler/planner/objects.hpp"
 #include "compiler/planner/plan.hpp"
 #include "schema/model.hpp"
 
@@ -81,8 +82,9 @@ class Planner {
   void rename_column_in_definitions(const QualifiedName& table, const std::string& from, const std::string& to);
   static std::set<QualifiedName> external_tables(const Desired& d);
   static bool live_key_exists(const Table& live, const std::vector<std::string>& columns);
+  Phase referenced_key_phase(const Constraint& fk) const;
   std::string fk_parents_lock(const Table& t, const std::set<QualifiedName>& ready);
-  void new_tables();
+  void new_tables(std::vector<objects::ObjectAmongTables>& among);
   void drop_undeclared_tables();
 
   // columns.cpp: columns of existing tables.
@@ -100,6 +102,10 @@ class Planner {
   bool rename_equivalent_constraint(const Table& t, const Table& live, const Constraint& normalized,
                                     const Constraint& c);
   void drop_undeclared_constraints(const Table& t, const Table& live);
+  std::vector<std::pair<QualifiedName, Constraint>> drop_foreign_keys_on(Phase phase, const Table& t,
+                                                                         const Constraint& key, int g);
+  void add_foreign_keys_again(Phase phase, const std::vector<std::pair<QualifiedName, Constraint>>& foreign_keys,
+                              int g);
 
   // indexes.cpp
   void indexes(const Table& t, const Table& norm, const Table& live);

@@ -82,14 +82,70 @@ std::set<QualifiedName> Planner::external_tables(const Desired& d) {
   return out;
 }
 
-// Whether the live table has a primary key or unique constraint on exactly these columns.
-bool Planner::live_key_exists(const Table& live, const std::vector<std::string>& columns) {
-  if (columns.empty()) return live.primary_key() != nullptr;
-  const std::set<std::string> wanted(columns.begin(), columns.end());
-  return std::any_of(live.constraints.begin(), live.constraints.end(), [&](const Constraint& k) {
+namespace {
+
+// Whether the index is unique, whole (no WHERE) and on exactly these plain
+// columns in any order: a key a foreign key may reference. Read from its
+// printed definition, "CREATE UNIQUE INDEX i ON s.t USING btree (a, b)".
+bool unique_index_on(const Index& i, const std::set<std::string>& wanted) {
+  if (!i.unique || !i.valid || !i.where.empty()) return false;
+  const auto& def = i.definition;
+  const auto using_at = def.find(" USING ");
+  const auto open = using_at == std::string::npos ? using_at : def.find('(', using_at);
+  if (open == std::string::npos) return false;
+  std::set<std::string> columns;
+  std::size_t start = open + 1;
+  bool quoted = false;
+  for (std::size_t at = start; at < def.size(); ++at) {
+    const char ch = def[at];
+    if (ch == '"') quoted = !quoted;
+    if (quoted) continue;
+    if (ch == '(') return false;  // an expression
+    if (ch != ',' && ch != ')') continue;
+    auto column = plain_index_column(std::string_view(def).substr(start, at - start));
+    if (!column) return false;  // an expression
+    columns.insert(*column);
+    if (ch == ')') break;
+    start = at + 1;
+  }
+  return columns == wanted;
+}
+
+bool key_constraint_on(const Table& t, const std::set<std::string>& wanted) {
+  return std::any_of(t.constraints.begin(), t.constraints.end(), [&](const Constraint& k) {
     return (k.kind == ConstraintKind::PrimaryKey || k.kind == ConstraintKind::Unique) &&
            std::set<std::string>(k.columns.begin(), k.columns.end()) == wanted;
   });
+}
+
+}  // namespace
+
+// Whether the live table has a primary key, a unique constraint or a whole
+// unique index on exactly these columns (what PostgreSQL accepts as a
+// foreign key's referenced key).
+bool Planner::live_key_exists(const Table& live, const std::vector<std::string>& columns) {
+  if (columns.empty()) return live.primary_key() != nullptr;
+  const std::set<std::string> wanted(columns.begin(), columns.end());
+  return key_constraint_on(live, wanted) || std::any_of(live.indexes.begin(), live.indexes.end(),
+                                                        [&](const Index& i) { return unique_index_on(i, wanted); });
+}
+
+// The phase after which the key a foreign key references exists: phase 3 for
+// a key that exists or a primary key or unique constraint (constraints.cpp,
+// rank 0), phase 4 for a unique index this plan builds on an existing table
+// (indexes.cpp). A foreign key is added at rank 1 of that phase.
+Phase Planner::referenced_key_phase(const Constraint& fk) const {
+  const Table* live = renamed_.table(fk.ref_table);
+  const Table* norm = norm_.table(fk.ref_table);
+  if (!live || !norm || created_.count(fk.ref_table) || fk.ref_columns.empty() ||
+      live_key_exists(*live, fk.ref_columns))
+    return Phase::Constraints;
+  const std::set<std::string> wanted(fk.ref_columns.begin(), fk.ref_columns.end());
+  if (key_constraint_on(*norm, wanted)) return Phase::Constraints;
+  return std::any_of(norm->indexes.begin(), norm->indexes.end(),
+                     [&](const Index& i) { return unique_index_on(i, wanted); })
+             ? Phase::Indexes
+             : Phase::Constraints;
 }
 
 std::string Planner::fk_parents_lock(const Table& t, const std::set<QualifiedName>& ready) {
@@ -104,32 +160,60 @@ std::string Planner::fk_parents_lock(const Table& t, const std::set<QualifiedNam
   return fmt::format("SHARE ROW EXCLUSIVE on {} (brief: blocks their writes while the foreign keys are added)", list);
 }
 
-void Planner::new_tables() {
-  std::vector<const Table*> pending;
+void Planner::new_tables(std::vector<objects::ObjectAmongTables>& among) {
+  // New tables, and the new objects a table needs that read a table in turn
+  // (a domain over a table's row type): one walk in dependency order.
+  struct Pending {
+    std::string key;
+    const Table* table = nullptr;
+    objects::ObjectAmongTables* object = nullptr;
+  };
+  std::vector<Pending> pending;
+  for (auto& o : among) pending.push_back({o.key, nullptr, &o});
   for (const auto& t : d_.catalog.tables)
-    if (!renamed_.table(t.name)) pending.push_back(&t);
+    if (!renamed_.table(t.name)) pending.push_back({table_key(t.name), &t, nullptr});
+  std::set<std::string> waiting;
+  for (const auto& p : pending) waiting.insert(p.key);
   std::set<QualifiedName> ready = external_;
   for (const auto& t : renamed_.tables) ready.insert(t.name);
-  // Tables in dependency order (a table after the tables its foreign keys
-  // reference), ties by name; what is left in a cycle gets its keys afterwards.
-  std::vector<const Table*> order;
-  while (!pending.empty()) {
-    auto it = std::find_if(pending.begin(), pending.end(), [&](const Table* t) {
-      if (t->partition_of && !ready.count(*t->partition_of)) return false;
-      return std::all_of(t->constraints.begin(), t->constraints.end(), [&](const Constraint& c) {
-        return c.kind != ConstraintKind::ForeignKey || c.ref_table == t->name || ready.count(c.ref_table);
-      });
+  auto can_go = [&](const Pending& p) {
+    if (p.object)
+      return std::none_of(p.object->depends_on.begin(), p.object->depends_on.end(),
+                          [&](const std::string& k) { return k != p.key && waiting.count(k); });
+    // A table after the objects among these that it uses (pg_depend in the
+    // scratch database), and after the tables its foreign keys reference.
+    if (auto it = norm_.table_dependencies.find(p.key); it != norm_.table_dependencies.end())
+      for (const auto& dep : it->second)
+        if (dep.rfind("table ", 0) != 0 && waiting.count(dep)) return false;
+    const Table* t = p.table;
+    if (t->partition_of && !ready.count(*t->partition_of)) return false;  // a partition after its parent
+    return std::all_of(t->constraints.begin(), t->constraints.end(), [&](const Constraint& c) {
+      return c.kind != ConstraintKind::ForeignKey || c.ref_table == t->name || ready.count(c.ref_table);
     });
+  };
+  // Ties by name, objects first (as soon as they can be made); what is left in
+  // a cycle of foreign keys goes by name too, and gets its keys afterwards.
+  std::vector<Pending> order;
+  while (!pending.empty()) {
+    auto it = std::find_if(pending.begin(), pending.end(), can_go);
+    if (it == pending.end())
+      it = std::find_if(pending.begin(), pending.end(), [](const Pending& p) { return p.table; });
     if (it == pending.end()) it = pending.begin();
     order.push_back(*it);
-    ready.insert((*it)->name);
+    waiting.erase(it->key);
+    if (it->table) ready.insert(it->table->name);
     pending.erase(it);
   }
   std::set<QualifiedName> created_so_far = external_;
   for (const auto& t : renamed_.tables) created_so_far.insert(t.name);
   std::vector<std::pair<const Table*, const Constraint*>> deferred;
   std::vector<std::pair<const Table*, std::vector<Statement>>> security;
-  for (const Table* t : order) {
+  for (const auto& p : order) {
+    if (p.object) {
+      append(p.object->steps);
+      continue;
+    }
+    const Table* t = p.table;
     int g = group();
     created_so_far.insert(t->name);
     // A key to an existing table whose referenced unique key this plan
@@ -167,7 +251,7 @@ void Planner::new_tables() {
         fmt::format("SHARE ROW EXCLUSIVE on {} and {} (both new and empty)", t->name.display(), c->ref_table.display()),
         group(), c->origin);
   for (auto [t, c] : late_keys_)
-    add(Phase::Constraints, t->name.display(), "add foreign key " + c->name + " (the new table is empty)",
+    add(referenced_key_phase(*c), t->name.display(), "add foreign key " + c->name + " (the new table is empty)",
         ddl::add_constraint(t->name, *c, false),
         fmt::format("SHARE ROW EXCLUSIVE on {} (new, empty) and {} (brief: blocks its writes)", t->name.display(),
                     c->ref_table.display()),
