@@ -47,6 +47,8 @@ std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Dia
                 cache, diags, out.normalize_stats);
   if (!normalized) return std::nullopt;
   adopt_sql_declarations(out.desired, *normalized, out.live);
+  refuse_unpinned_definers(*normalized, diags);
+  if (!diags.empty()) return std::nullopt;
   out.plan = make_plan(d, *normalized, out.live);
   out.normalized = std::move(*normalized);
   return out;

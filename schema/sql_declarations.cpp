@@ -330,12 +330,7 @@ Verdict classify(const std::string& node, const Json& body, const std::string& s
   if (node == "AlterSeqStmt") return declares("alter sequence", from_range_var(member(body, "sequence")));
   // Functions, and what hangs off a table.
   if (node == "CreateFunctionStmt" && definer_without_search_path(member(body, "options")))
-    return refused(
-        "a SECURITY DEFINER function without a pinned search_path runs with its owner's rights and resolves "
-        "names through the caller's search_path: a caller who creates a table, type or function of the same "
-        "name in pg_temp or a schema they own runs their code as the owner",
-        "pin it: add SET search_path = pg_catalog, pg_temp (or the schemas it needs, none a caller can write "
-        "to) and qualify the names in its body, or make it SECURITY INVOKER");
+    return refused(kUnpinnedDefinerMessage, kUnpinnedDefinerHelp);
   if (node == "CreateFunctionStmt")
     return declares(flag(body, "is_procedure") ? "procedure" : "function", from_names(member(body, "funcname")));
   if (node == "AlterFunctionStmt")

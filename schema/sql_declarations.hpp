@@ -11,6 +11,15 @@
 
 namespace schemac {
 
+// Why a SECURITY DEFINER routine without a pinned search_path is refused, and the fix.
+inline constexpr const char* kUnpinnedDefinerMessage =
+    "a SECURITY DEFINER function without a pinned search_path runs with its owner's rights and resolves "
+    "names through the caller's search_path: a caller who creates a table, type or function of the same "
+    "name in pg_temp or a schema they own runs their code as the owner";
+inline constexpr const char* kUnpinnedDefinerHelp =
+    "pin it: add SET search_path = pg_catalog, pg_temp (or the schemas it needs, none a caller can write "
+    "to) and qualify the names in its body, or make it SECURITY INVOKER";
+
 struct SourceFile;
 
 struct SqlDeclaration {

@@ -283,6 +283,7 @@ id = { type = "bigint", primary_key = true }
   apply_outcome(plan, tdb.url());
   CHECK(plan_for(dir2, tdb.url()).plan.empty());
   CHECK(comment("obj_description('public.items_pkey'::regclass, 'pg_class')") == "by hand");
+}
 
 TEST_CASE("a domain over a table's row type: after that table, before the table that uses it, by pg_depend") {
   TestDatabase tdb;
@@ -448,4 +449,26 @@ TEST_CASE(
   };
   CHECK(printed("public") == printed("direct"));
   CHECK(defaults("public") == defaults("direct"));
+}
+
+TEST_CASE("ALTER FUNCTION ... SECURITY DEFINER without a pinned search_path is refused, the database untouched") {
+  TestDatabase tdb;
+  Db db = tdb.connect();
+  const std::string create = "CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n";
+  const auto dir = folder("definer", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"},
+                                      {"f.sql", create + "ALTER FUNCTION public.f() SECURITY DEFINER;\n"}});
+  auto run = run_schemac("apply --auto-approve --schema " + dir, tdb.url());
+  INFO(run.out);
+  CHECK(run.code == 1);
+  CHECK(
+      run.out.find("f.sql:1:1: error: function public.f(): a SECURITY DEFINER function without a pinned search_path") !=
+      std::string::npos);
+  CHECK(db.scalar("SELECT count(*) FROM pg_proc WHERE proname = 'f'") == "0");
+  // Pinned in the same ALTER: accepted.
+  const auto pinned =
+      folder("definer2", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"},
+                          {"f.sql", create + "ALTER FUNCTION public.f() SECURITY DEFINER SET search_path = pg_catalog, "
+                                             "pg_temp;\n"}});
+  CHECK(run_schemac("apply --auto-approve --schema " + pinned, tdb.url()).code == 0);
+  CHECK(db.scalar("SELECT prosecdef FROM pg_proc WHERE proname = 'f'") == "t");
 }

@@ -1,5 +1,7 @@
 #include "compiler/declared/sql_declared.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -65,6 +67,17 @@ class Origins {
 };
 
 }  // namespace
+
+void refuse_unpinned_definers(const Catalog& normalized, Diagnostics& diags) {
+  for (const auto& o : normalized.objects) {
+    if ((o.kind != ObjectKind::Function && o.kind != ObjectKind::Procedure) || !o.origin.known()) continue;
+    // pg_get_functiondef's header, one clause a line, before the body.
+    const auto header = o.definition.substr(0, o.definition.find("\nAS ") + 1);
+    if (header.find("\n SECURITY DEFINER\n") != std::string::npos &&
+        header.find("\n SET search_path TO ") == std::string::npos)
+      diags.error(o.origin.pos, fmt::format("{}: {}", o.key(), kUnpinnedDefinerMessage), kUnpinnedDefinerHelp);
+  }
+}
 
 void adopt_sql_declarations(Desired& d, Catalog& normalized, const Catalog& live) {
   if (d.sql.empty()) return;

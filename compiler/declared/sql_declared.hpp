@@ -19,4 +19,10 @@ bool grants_exactly(const Desired& desired, const std::string& role);
 
 void adopt_sql_declarations(Desired& desired, Catalog& normalized, const Catalog& live);
 
+// SECURITY DEFINER routines the declarations made without a pinned
+// search_path, whichever statements made them so (CREATE FUNCTION is refused
+// as it is read; ALTER FUNCTION ... SECURITY DEFINER is caught here, from the
+// routine as the scratch database has it): an error at the routine's origin.
+void refuse_unpinned_definers(const Catalog& normalized, Diagnostics& diags);
+
 }  // namespace schemac
