@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "schema/declarations.hpp"
+#include "schema/parse_tree.hpp"
 #include "schema/sql_shape.hpp"
 #include "schema/sql_tokens.hpp"
 
@@ -87,17 +88,8 @@ std::size_t byte_offset(const std::string& text, int cursorpos) {
 
 // --- reading libpg_query's JSON -----------------------------------------------------------
 
-const Json& member(const Json& node, const char* key) {
-  static const Json none;
-  if (!node.is_object()) return none;
-  auto it = node.find(key);
-  return it == node.end() ? none : *it;
-}
-
-std::string text_of(const Json& node, const char* key) {
-  const auto& v = member(node, key);
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
+using parse_tree::member;
+using parse_tree::text_of;
 
 bool flag(const Json& node, const char* key) {
   const auto& v = member(node, key);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "schema/parse_tree.hpp"
 #include "schema/sql_declarations.hpp"
 #include "schema/sql_tokens.hpp"
 
@@ -14,17 +15,8 @@ namespace {
 
 using Json = nlohmann::json;
 
-const Json& member(const Json& node, const char* key) {
-  static const Json none;
-  if (!node.is_object()) return none;
-  auto it = node.find(key);
-  return it == node.end() ? none : *it;
-}
-
-std::string text_of(const Json& node, const char* key) {
-  const auto& v = member(node, key);
-  return v.is_string() ? v.get<std::string>() : std::string{};
-}
+using parse_tree::member;
+using parse_tree::text_of;
 
 std::string trim(std::string s) {
   const auto first = s.find_first_not_of(" \t\r\n");
