@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <span>
 #include <string_view>
 
@@ -19,18 +20,28 @@ namespace schemac {
 
 namespace {
 
-// The common guard "DO $$ BEGIN IF NOT EXISTS (...) THEN CREATE ROLE ...": it
-// only creates roles, which are the cluster's and not the schema's. Such a
-// block is read and skipped (the roles must exist before plan); any other DO
-// block runs code and is refused.
-bool creates_roles_only(const std::string& sql) {
+// The common guards "DO $$ BEGIN IF NOT EXISTS (...) THEN CREATE ROLE ..." and
+// "DO $$ BEGIN EXECUTE format('GRANT admin TO %I', current_user); END $$": they
+// only create roles or grant role membership, which are the cluster's and not
+// the schema's. Such a block is read and skipped (the roles and memberships
+// must exist before plan); any other DO block runs code and is refused.
+bool sets_up_roles_only(const std::string& sql) {
   std::string t;
   for (char c : sql) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (t.find("create role") == std::string::npos && t.find("create user") == std::string::npos) return false;
+  // Membership grants, bare or through EXECUTE format(... current_user): role setup, taken out before the checks.
+  static const std::regex membership(
+      R"(execute\s+format\s*\(\s*'grant\s+[a-z_0-9"]+(\s*,\s*[a-z_0-9"]+)*\s+to\s+%i'\s*,\s*)"
+      R"((current_user|session_user)\s*\)|grant\s+[a-z_0-9"]+(\s*,\s*[a-z_0-9"]+)*\s+to\s+[a-z_0-9"]+)"
+      R"((\s*,\s*[a-z_0-9"]+)*(\s+with\s+(admin|inherit|set)\s+(option|true|false))?\s*;)");
+  const std::string rest = std::regex_replace(t, membership, " ");
+  const bool grants_membership = rest != t;
+  if (!grants_membership && rest.find("create role") == std::string::npos &&
+      rest.find("create user") == std::string::npos)
+    return false;
   for (const char* other : {"create table", "create function", "create or replace", "create view", "create index",
                             "create type", "create schema", "insert", "update", "delete", "alter table", "drop ",
                             "execute", "perform", "grant", "truncate", "copy"})
-    if (t.find(other) != std::string::npos) return false;
+    if (rest.find(other) != std::string::npos) return false;
   return true;
 }
 
@@ -475,7 +486,7 @@ Verdict classify(const std::string& node, const Json& body, const std::string& s
     // The statement's own tokens: comments before it are not part of it.
     auto first = std::find_if(tokens.begin(), tokens.end(), [](const SqlToken& t) { return !is_comment(t); });
     if (first != tokens.end() &&
-        creates_roles_only(sql.substr(static_cast<std::size_t>(first->start),
+        sets_up_roles_only(sql.substr(static_cast<std::size_t>(first->start),
                                       static_cast<std::size_t>(tokens.back().end - first->start))))
       return declares("do");
   }

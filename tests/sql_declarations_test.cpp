@@ -249,6 +249,24 @@ TEST_CASE("ALTER DEFAULT PRIVILEGES: whose new objects, where, of which kind, to
   CHECK(p.statements[6].default_privileges.objects == "SCHEMAS");
 }
 
+TEST_CASE("a DO block that only creates roles or grants role membership is role setup; code around it is refused") {
+  check_all({
+      {"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'reader') THEN CREATE ROLE reader; END IF; "
+       "END $$",
+       "do",
+       {},
+       {}},
+      {"DO $$\nBEGIN\n    EXECUTE format('GRANT test_admin TO %I', current_user);\nEND $$", "do", {}, {}},
+      {"DO $$ BEGIN CREATE ROLE admin; GRANT admin TO app_owner; END $$", "do", {}, {}},
+  });
+  CHECK(refused("DO $$ BEGIN EXECUTE format('GRANT SELECT ON t TO %I', current_user); END $$").message ==
+        "a DO block runs code; a declaration file only declares");
+  CHECK(refused("DO $$ BEGIN GRANT admin TO app_owner; EXECUTE 'DROP TABLE t'; END $$").message ==
+        "a DO block runs code; a declaration file only declares");
+  CHECK(refused("DO $$ BEGIN GRANT SELECT ON t TO app_owner; END $$").message ==
+        "a DO block runs code; a declaration file only declares");
+}
+
 TEST_CASE("ALTER TABLE, ALTER TYPE and settings") {
   check_all({
       {"ALTER TABLE ONLY s.orders ENABLE ROW LEVEL SECURITY",
