@@ -207,6 +207,12 @@ std::string revoke(const QualifiedName& table, const std::set<std::string>& priv
                      quote_ident(role));
 }
 
+std::string replica_identity(const QualifiedName& table, const std::string& identity) {
+  const std::string index = "USING INDEX ";
+  return fmt::format("ALTER TABLE {} REPLICA IDENTITY {}", table.sql(),
+                     identity.starts_with(index) ? index + quote_ident(identity.substr(index.size())) : identity);
+}
+
 std::string search_path(const std::vector<std::string>& schemas) {
   return fmt::format("SET search_path = {}", join_idents(schemas));
 }

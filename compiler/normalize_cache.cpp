@@ -47,7 +47,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Policy, name, command, roles, using_expr, che
                                    origin, comment)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Table, name, columns, constraints, indexes, triggers, policies, rls_enabled,
                                    rls_forced, grants, exact_grant_roles, comment, renamed_from, row_estimate, origin,
-                                   unlogged, partition_by, partition_of, partition_bound)
+                                   unlogged, partition_by, partition_of, partition_bound, replica_identity)
 
 namespace {
 
@@ -100,7 +100,7 @@ struct Fingerprint {
 
 std::string NormalizeCache::table_key(const Table& t, const std::string& context) {
   Fingerprint f;
-  f << t.name << t.comment << t.renamed_from << t.rls_enabled << t.rls_forced;
+  f << t.name << t.comment << t.renamed_from << t.rls_enabled << t.rls_forced << t.replica_identity;
   for (const auto& c : t.columns) f << c.name << c.type << c.nullable << c.default_expr << c.comment << c.renamed_from;
   for (const auto& c : t.constraints)
     f << c.name << std::to_string(static_cast<int>(c.kind)) << c.columns << c.expression << c.ref_table << c.ref_columns

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <map>
 #include <set>
@@ -15,6 +16,32 @@
 #include "schema/sql_written.hpp"
 
 namespace schemac {
+
+namespace {
+
+// "ALTER DEFAULT PRIVILEGES <rest>" -> "ALTER DEFAULT PRIVILEGES FOR ROLE role <rest>":
+// after the statement's first three words (comments between them skipped).
+std::string for_role(const std::string& sql, const std::string& role) {
+  std::size_t at = 0;
+  for (int words = 0; words < 3 && at < sql.size();) {
+    if (std::isspace(static_cast<unsigned char>(sql[at]))) {
+      ++at;
+    } else if (sql.compare(at, 2, "--") == 0) {
+      at = sql.find('\n', at);
+      if (at == std::string::npos) return sql;
+    } else if (sql.compare(at, 2, "/*") == 0) {
+      at = sql.find("*/", at);
+      if (at == std::string::npos) return sql;
+      at += 2;
+    } else {
+      while (at < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[at])) || sql[at] == '_')) ++at;
+      ++words;
+    }
+  }
+  return sql.substr(0, at) + " FOR ROLE " + quote_ident(role) + sql.substr(at);
+}
+
+}  // namespace
 
 std::vector<Statement> scratch_script(const Desired& d, const LiveDependencies& deps) {
   std::vector<Statement> out;
@@ -39,6 +66,18 @@ std::vector<Statement> scratch_script(const Desired& d, const LiveDependencies& 
   if (!d.creates_auth_standins())
     for (const char* name : {"auth_jwt.sql", "auth_uid.sql"}) out.push_back({runtime::render(name, {}), {}, name});
   for (const auto& f : d.catalog.functions) out.push_back({f.create_sql, f.origin, "function " + f.name.display()});
+  // A publication the declarations only add tables to (Supabase's
+  // supabase_realtime, which the platform creates): an empty one to add them to.
+  std::set<std::string> publications, altered;
+  for (const auto& decl : d.sql) {
+    if (decl.kind == "publication") publications.insert(decl.name.name);
+    if (decl.kind == "alter publication") altered.insert(decl.name.name);
+  }
+  for (const auto& p : altered)
+    if (!publications.count(p)) {
+      out.push_back({fmt::format("CREATE PUBLICATION {}", quote_ident(p)), {}, "publication " + p});
+      out.back().may_exist = true;
+    }
   // The .sql declarations, then the TOML tables: either may need the other
   // (a TOML column of an enum a .sql file declares, a view on a TOML table),
   // so a statement that names what does not exist yet waits for the rest.
@@ -53,6 +92,10 @@ std::vector<Statement> scratch_script(const Desired& d, const LiveDependencies& 
         decl.kind == "schema" || decl.kind == "extension")
       continue;
     Statement st{decl.sql, {decl.pos, ""}, decl.kind + (decl.name.name.empty() ? "" : " " + decl.name.name)};
+    // Default privileges under a SET ROLE (not run here): for that role, said with FOR ROLE.
+    if (decl.kind == "default privileges" && !decl.default_privileges.for_role &&
+        !decl.default_privileges.roles.empty() && !decl.default_privileges.roles.front().empty())
+      st.sql = for_role(decl.sql, decl.default_privileges.roles.front());
     st.may_wait = true;
     out.push_back(std::move(st));
   }

@@ -320,7 +320,7 @@ class FileLoader {
     static const std::vector<std::string> allowed = {
         "comment",     "tenant_scoped", "soft_delete",  "audited", "touch_updated_at", "rls",
         "schema",      "renamed_from",  "columns",      "indexes", "checks",           "policies",
-        "primary_key", "unique",        "foreign_keys", "grants"};
+        "primary_key", "unique",        "foreign_keys", "grants",  "replica_identity"};
     const toml::node* columns_node = nullptr;
     for (auto [k, v] : in_file_order(body)) {
       const std::string key(k->str());
@@ -361,6 +361,8 @@ class FileLoader {
         foreign_keys(decl, *v);
       else if (key == "grants")
         grants(decl, *v);
+      else if (key == "replica_identity")
+        replica_identity(tbl, *v, what);
       else
         unknown_key(*k, allowed, where);
     }
@@ -389,6 +391,27 @@ class FileLoader {
     d_.error(pos(v), fmt::format("{} must be true, false, \"enabled\" or \"forced\"", what),
              "rls = true (or \"forced\") applies row level security to the owner too; \"enabled\" leaves the owner "
              "out, as ALTER TABLE ... ENABLE ROW LEVEL SECURITY alone does");
+  }
+
+  // replica_identity = "default" | "full" | "nothing" | "using index <name>"
+  void replica_identity(Table& tbl, const toml::node& v, const std::string& what) {
+    if (auto x = v.value<std::string>()) {
+      std::string lower;
+      for (char c : *x) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const std::string index = "using index ";
+      if (lower == "default" || lower == "full" || lower == "nothing") {
+        for (auto& c : lower) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        tbl.replica_identity = lower;
+        return;
+      }
+      if (lower.starts_with(index) && x->size() > index.size()) {
+        tbl.replica_identity = "USING INDEX " + x->substr(index.size());
+        return;
+      }
+    }
+    d_.error(pos(v), fmt::format("{} must be \"default\", \"full\", \"nothing\" or \"using index <name>\"", what),
+             "what logical replication (and Supabase Realtime) sends of a changed row's old version: \"full\" sends "
+             "every column, \"default\" the primary key, \"using index <name>\" the columns of that unique index");
   }
 
   void columns(TableDecl& decl, const toml::node& n) {

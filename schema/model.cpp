@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 
 namespace schemac {
 
@@ -128,6 +129,17 @@ std::string index_shape(const std::string& definition) {
   auto at = definition.find(" USING ");
   return (definition.rfind("CREATE UNIQUE", 0) == 0 ? "UNIQUE" : "") +
          (at == std::string::npos ? definition : definition.substr(at));
+}
+
+}  // namespace schemac
+
+namespace schemac {
+
+std::string DefaultPrivileges::describe() const {
+  std::string what = objects;
+  for (auto& c : what) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return fmt::format("default privileges of role {} {} on {}", role,
+                     schema.empty() ? std::string("in every schema") : "in schema " + schema, what);
 }
 
 }  // namespace schemac

@@ -125,6 +125,10 @@ struct Table {
   std::string partition_by;
   std::optional<QualifiedName> partition_of;
   std::string partition_bound;
+  // REPLICA IDENTITY: "DEFAULT", "FULL", "NOTHING" or "USING INDEX <name>" (the
+  // name unquoted); read from a database always set, declared in TOML empty
+  // unless the table says (then the live one is left as it is).
+  std::string replica_identity;
 
   const Column* column(const std::string& n) const;
   Column* column(const std::string& n);
@@ -184,6 +188,43 @@ struct SchemaObject {
   std::string sql_name() const;
 };
 
+// ALTER DEFAULT PRIVILEGES: what one role's new objects of one kind get, in
+// one schema or (schema empty) in every schema, as pg_default_acl holds it.
+struct DefaultPrivileges {
+  std::string role;     // whose new objects (FOR ROLE)
+  std::string schema;   // IN SCHEMA; empty: every schema
+  std::string objects;  // TABLES, SEQUENCES, FUNCTIONS, TYPES or SCHEMAS
+  // "+grantee PRIVILEGE" granted beyond PostgreSQL's built-in default,
+  // "-grantee PRIVILEGE" revoked from it (only in every schema), with
+  // " WITH GRANT OPTION" when grantable; PUBLIC is "public". Sorted.
+  std::set<std::string> items;
+  // Read from a database: whether who read it may alter them (is a member of
+  // the role). Others (Supabase's supabase_admin's) are never dropped by omission.
+  bool alterable = true;
+  Origin origin;
+
+  // "default privileges of role r in schema s on tables" ("in every schema").
+  std::string describe() const;
+};
+
+// A table of a publication: its column list and row filter (PostgreSQL 15), as printed.
+struct PublishedTable {
+  QualifiedName table;
+  std::vector<std::string> columns;  // empty: every column
+  std::string where;                 // pg_get_expr of the row filter, or empty
+  auto operator<=>(const PublishedTable&) const = default;
+};
+
+struct Publication {
+  std::string name;
+  bool all_tables = false;
+  std::vector<PublishedTable> tables;  // sorted
+  std::vector<std::string> schemas;    // FOR TABLES IN SCHEMA (PostgreSQL 15), sorted
+  std::string options;  // "publish = 'insert, update, delete, truncate', publish_via_partition_root = false"
+  bool owned = true;    // read from a database: whether who read it may drop it (a member of its owner)
+  Origin origin;
+};
+
 // The key of a table in SchemaObject::depends_on.
 std::string table_key(const QualifiedName& name);
 
@@ -203,6 +244,10 @@ struct Catalog {
   // not declare (views, functions, types, sequences), as "kind schema.name";
   // never touched, listed in the plan.
   std::vector<std::string> unmanaged;
+  // pg_default_acl: every schema's and the managed schemas' rows, sorted by (role, schema, objects).
+  std::vector<DefaultPrivileges> default_privileges;
+  std::vector<Publication> publications;  // sorted by name
+  std::string current_user;               // who read it (ALTER DEFAULT PRIVILEGES without FOR ROLE means this role)
 
   const Table* table(const QualifiedName& n) const;
   Table* table(const QualifiedName& n);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <span>
 #include <string_view>
 
@@ -20,18 +21,28 @@ namespace schemac {
 
 namespace {
 
-// The common guard "DO $$ BEGIN IF NOT EXISTS (...) THEN CREATE ROLE ...": it
-// only creates roles, which are the cluster's and not the schema's. Such a
-// block is read and skipped (the roles must exist before plan); any other DO
-// block runs code and is refused.
-bool creates_roles_only(const std::string& sql) {
+// The common guards "DO $$ BEGIN IF NOT EXISTS (...) THEN CREATE ROLE ..." and
+// "DO $$ BEGIN EXECUTE format('GRANT admin TO %I', current_user); END $$": they
+// only create roles or grant role membership, which are the cluster's and not
+// the schema's. Such a block is read and skipped (the roles and memberships
+// must exist before plan); any other DO block runs code and is refused.
+bool sets_up_roles_only(const std::string& sql) {
   std::string t;
   for (char c : sql) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (t.find("create role") == std::string::npos && t.find("create user") == std::string::npos) return false;
+  // Membership grants, bare or through EXECUTE format(... current_user): role setup, taken out before the checks.
+  static const std::regex membership(
+      R"(execute\s+format\s*\(\s*'grant\s+[a-z_0-9"]+(\s*,\s*[a-z_0-9"]+)*\s+to\s+%i'\s*,\s*)"
+      R"((current_user|session_user)\s*\)|grant\s+[a-z_0-9"]+(\s*,\s*[a-z_0-9"]+)*\s+to\s+[a-z_0-9"]+)"
+      R"((\s*,\s*[a-z_0-9"]+)*(\s+with\s+(admin|inherit|set)\s+(option|true|false))?\s*;)");
+  const std::string rest = std::regex_replace(t, membership, " ");
+  const bool grants_membership = rest != t;
+  if (!grants_membership && rest.find("create role") == std::string::npos &&
+      rest.find("create user") == std::string::npos)
+    return false;
   for (const char* other : {"create table", "create function", "create or replace", "create view", "create index",
                             "create type", "create schema", "insert", "update", "delete", "alter table", "drop ",
                             "execute", "perform", "grant", "truncate", "copy"})
-    if (t.find(other) != std::string::npos) return false;
+    if (rest.find(other) != std::string::npos) return false;
   return true;
 }
 
@@ -150,13 +161,14 @@ struct Verdict {
   std::string kind;  // empty when the statement is refused
   QualifiedName name, table;
   std::string error, help;  // why it is refused, and what to write instead
+  SqlDeclaration::DefaultPrivilegeScope default_privileges{};
 };
 
 Verdict declares(std::string kind, QualifiedName name = {}, QualifiedName table = {}) {
-  return {std::move(kind), std::move(name), std::move(table), {}, {}};
+  return {std::move(kind), std::move(name), std::move(table), {}, {}, {}};
 }
 Verdict refused(std::string error, std::string help) {
-  return {{}, {}, {}, std::move(error), std::move(help)};
+  return {{}, {}, {}, std::move(error), std::move(help), {}};
 }
 
 const char* const kDataHelp =
@@ -294,6 +306,45 @@ Verdict alter_table(const Json& body) {
   return declares(only_owner ? "owner" : "alter table", table, table);
 }
 
+// A role as a GRANT or ALTER DEFAULT PRIVILEGES names it: "public" for PUBLIC,
+// "" for CURRENT_USER, CURRENT_ROLE or SESSION_USER (the user who plans).
+std::string role_name(const Json& spec) {
+  const auto type = text_of(spec, "roletype");
+  if (type == "ROLESPEC_PUBLIC") return "public";
+  if (type == "ROLESPEC_CSTRING") return text_of(spec, "rolename");
+  return "";
+}
+
+Verdict default_privileges(const Json& body) {
+  SqlDeclaration::DefaultPrivilegeScope scope;
+  const auto& options = member(body, "options");
+  if (options.is_array())
+    for (const auto& o : options) {
+      const auto& def = member(o, "DefElem");
+      const auto& items = member(member(member(def, "arg"), "List"), "items");
+      if (!items.is_array()) continue;
+      for (const auto& item : items) {
+        if (text_of(def, "defname") == "schemas") scope.schemas.push_back(string_node(item));
+        if (text_of(def, "defname") == "roles") scope.roles.push_back(role_name(member(item, "RoleSpec")));
+      }
+    }
+  scope.for_role = !scope.roles.empty();
+  const auto& action = member(body, "action");
+  const auto objtype = text_of(action, "objtype");
+  scope.objects = objtype == "OBJECT_SEQUENCE"   ? "SEQUENCES"
+                  : objtype == "OBJECT_FUNCTION" ? "FUNCTIONS"
+                  : objtype == "OBJECT_TYPE"     ? "TYPES"
+                  : objtype == "OBJECT_SCHEMA"   ? "SCHEMAS"
+                                                 : "TABLES";
+  const auto& grantees = member(action, "grantees");
+  if (grantees.is_array())
+    for (const auto& g : grantees) scope.grantees.push_back(role_name(member(g, "RoleSpec")));
+  auto verdict = declares("default privileges",
+                          scope.schemas.empty() ? QualifiedName{} : QualifiedName{"", scope.schemas.front()});
+  verdict.default_privileges = std::move(scope);
+  return verdict;
+}
+
 Verdict classify(const std::string& node, const Json& body, const std::string& sql, std::span<const SqlToken> tokens) {
   // Tables, views, types, sequences.
   if ((node == "CreateStmt" && text_of(member(body, "relation"), "relpersistence") == "t") ||
@@ -350,8 +401,8 @@ Verdict classify(const std::string& node, const Json& body, const std::string& s
   }
   if (node == "CreateExtensionStmt") return declares("extension", {"", text_of(body, "extname")});
   if (node == "CreatePLangStmt") return declares("language", {"", text_of(body, "plname")});
-  if (node == "CreatePublicationStmt" || node == "AlterPublicationStmt")
-    return declares("publication", {"", text_of(body, "pubname")});
+  if (node == "CreatePublicationStmt") return declares("publication", {"", text_of(body, "pubname")});
+  if (node == "AlterPublicationStmt") return declares("alter publication", {"", text_of(body, "pubname")});
   if (node == "CreateEventTrigStmt" || node == "AlterEventTrigStmt")
     return declares("event trigger", {"", text_of(body, "trigname")});
   if (node == "CreateCastStmt") return declares("cast");
@@ -378,17 +429,7 @@ Verdict classify(const std::string& node, const Json& body, const std::string& s
     return declares(flag(body, "is_grant") ? "grant" : "revoke",
                     objects.is_array() && !objects.empty() ? object_name(objects[0]) : QualifiedName{});
   }
-  if (node == "AlterDefaultPrivilegesStmt") {
-    QualifiedName schema;
-    const auto& options = member(body, "options");
-    if (options.is_array())
-      for (const auto& o : options)
-        if (text_of(member(o, "DefElem"), "defname") == "schemas") {
-          const auto& items = member(member(member(o["DefElem"], "arg"), "List"), "items");
-          if (items.is_array() && !items.empty()) schema = {"", string_node(items[0])};
-        }
-    return declares("default privileges", schema);
-  }
+  if (node == "AlterDefaultPrivilegesStmt") return default_privileges(body);
   if (node == "AlterOwnerStmt") return declares("owner", object_name(member(body, "object")));
   if (node == "AlterTableStmt") return alter_table(body);
   if (node == "AlterEnumStmt") {
@@ -432,7 +473,7 @@ Verdict classify(const std::string& node, const Json& body, const std::string& s
     // The statement's own tokens: comments before it are not part of it.
     auto first = std::find_if(tokens.begin(), tokens.end(), [](const SqlToken& t) { return !is_comment(t); });
     if (first != tokens.end() &&
-        creates_roles_only(sql.substr(static_cast<std::size_t>(first->start),
+        sets_up_roles_only(sql.substr(static_cast<std::size_t>(first->start),
                                       static_cast<std::size_t>(tokens.back().end - first->start))))
       return declares("do");
   }
@@ -485,8 +526,10 @@ const char* data_statement(PgQuery__Token first) {
 
 // One statement of the file, [begin, end) as libpg_query split it (with any
 // comments around it), and the file's tokens.
+// set_role: the role the file's last SET ROLE set ("" after RESET ROLE), which
+// an ALTER DEFAULT PRIVILEGES without FOR ROLE is about.
 void statement(const std::string& text, std::size_t begin, std::size_t end, std::span<const SqlToken> all,
-               Positions& where, Diagnostics& diags, std::vector<SqlDeclaration>& out) {
+               Positions& where, Diagnostics& diags, std::string& set_role, std::vector<SqlDeclaration>& out) {
   auto from = std::lower_bound(all.begin(), all.end(), begin, [](const SqlToken& t, std::size_t at) {
     return static_cast<std::size_t>(t.start) < at;
   });
@@ -529,6 +572,17 @@ void statement(const std::string& text, std::size_t begin, std::size_t end, std:
   decl.kind = std::move(verdict.kind);
   decl.name = std::move(verdict.name);
   decl.table = std::move(verdict.table);
+  decl.default_privileges = std::move(verdict.default_privileges);
+  const auto& body = stmts[0]["stmt"].begin().value();
+  if (decl.kind == "setting" && decl.statement == "VariableSetStmt" && decl.name.name == "role") {
+    const auto& args = member(body, "args");
+    set_role = text_of(body, "kind") == "VAR_SET_VALUE" && args.is_array() && !args.empty()
+                   ? text_of(member(member(args[0], "A_Const"), "sval"), "sval")
+                   : "";
+    if (set_role == "none") set_role.clear();
+  }
+  if (decl.kind == "default privileges" && !decl.default_privileges.for_role)
+    decl.default_privileges.roles = {set_role};
   out.push_back(std::move(decl));
 }
 
@@ -598,7 +652,8 @@ std::vector<SqlDeclaration> parse_sql_declarations(const SourceFile& file, Diagn
     diags.error(where.at(0), "this is not valid SQL: the file does not scan", "end each statement with ';'");
     return out;
   }
-  for (const auto& [begin, end] : bounds) statement(text, begin, end, tokens, where, diags, out);
+  std::string set_role;
+  for (const auto& [begin, end] : bounds) statement(text, begin, end, tokens, where, diags, set_role, out);
   return out;
 }
 

@@ -31,9 +31,8 @@ struct SqlDeclaration {
   // "type" (base and shell types), "collation", "text search ...", "enum",
   // "domain", "composite type", "range type", "sequence", "index", "trigger",
   // "policy", "rule", "statistics", "schema", "extension", "language",
-  // "publication", "event trigger", "cast", "operator class", "operator
-  // family", "conversion", "transform", "access method", "foreign-data
-  // wrapper", "server", "user mapping";
+  // "publication", "alter publication" (ALTER PUBLICATION ... ADD TABLE), "event trigger", "cast", "operator class",
+  // "operator family", "conversion", "transform", "access method", "foreign-data wrapper", "server", "user mapping";
   // what completes a declaration: "comment", "security label", "grant",
   // "revoke", "default privileges", "owner" (ALTER ... OWNER TO), "alter
   // table" (any ALTER TABLE, VIEW, SEQUENCE ... that is not only OWNER TO, nor
@@ -58,6 +57,15 @@ struct SqlDeclaration {
   // label on a column, policy, trigger, rule or table constraint, its table
   // (and name is the column's or object's own). Empty otherwise.
   QualifiedName table;
+  // ALTER DEFAULT PRIVILEGES: the roles whose new objects it is about (FOR
+  // ROLE, else the role a SET ROLE before it in the file set; empty: the user
+  // who plans), its schemas (none: every schema), the kind of object (TABLES,
+  // SEQUENCES, FUNCTIONS, TYPES, SCHEMAS) and the grantees ("public" for PUBLIC).
+  struct DefaultPrivilegeScope {
+    std::vector<std::string> roles, schemas, grantees;
+    std::string objects;
+    bool for_role = false;  // the statement says FOR ROLE itself
+  } default_privileges;
 };
 
 // The statements of one .sql file, in order. A statement that is not a

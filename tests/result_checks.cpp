@@ -125,7 +125,33 @@ std::vector<std::string> catalog_differences(const Catalog& a, const Catalog& b)
     compare(describe_grants(ta), describe_grants(*tb), "grant");
     if (ta.rls_enabled != tb->rls_enabled || ta.rls_forced != tb->rls_forced)
       out.push_back(n + ": row level security differs");
+    if (ta.replica_identity != tb->replica_identity)
+      out.push_back(
+          fmt::format("{}: replica identity {} in the applied database, {} in the database built from the "
+                      "declarations",
+                      n, ta.replica_identity, tb->replica_identity));
   }
+  // Default privileges and publications: database-wide, each as one line.
+  auto describe_database = [](const Catalog& c) {
+    std::set<std::string> s;
+    for (const auto& p : c.default_privileges)
+      for (const auto& item : p.items) s.insert(p.describe() + ": " + item);
+    for (const auto& p : c.publications) {
+      s.insert(fmt::format("publication {}{} WITH ({})", p.name, p.all_tables ? " FOR ALL TABLES" : "", p.options));
+      for (const auto& t : p.tables) {
+        std::string columns;
+        for (const auto& col : t.columns) columns += col + ",";
+        s.insert(fmt::format("publication {} table {} ({}) WHERE {}", p.name, t.table.display(), columns, t.where));
+      }
+      for (const auto& schema : p.schemas) s.insert(fmt::format("publication {} schema {}", p.name, schema));
+    }
+    return s;
+  };
+  const auto da = describe_database(a), db = describe_database(b);
+  for (const auto& e : da)
+    if (!db.count(e)) out.push_back(e + " only in the applied database");
+  for (const auto& e : db)
+    if (!da.count(e)) out.push_back(e + " only in the database built from the declarations");
   for (const auto& tb : b.tables)
     if (!a.table(tb.name))
       out.push_back("table " + tb.name.display() + " only in the database built from the declarations");

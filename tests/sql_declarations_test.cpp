@@ -184,7 +184,11 @@ TEST_CASE("schemas, extensions, publications, comments, grants and owners") {
        {"", "supabase_realtime"},
        {},
        "CreatePublicationStmt"},
-      {"ALTER PUBLICATION supabase_realtime ADD TABLE orders", "publication", {"", "supabase_realtime"}, {}, ""},
+      {"ALTER PUBLICATION supabase_realtime ADD TABLE orders",
+       "alter publication",
+       {"", "supabase_realtime"},
+       {},
+       "AlterPublicationStmt"},
       {"COMMENT ON TABLE s.orders IS 'what was ordered'", "comment", {"s", "orders"}, {}, "CommentStmt"},
       {"COMMENT ON COLUMN s.orders.total IS 'in cents'", "comment", {"", "total"}, {"s", "orders"}, ""},
       {"COMMENT ON COLUMN orders.total IS 'in cents'", "comment", {"", "total"}, {"", "orders"}, ""},
@@ -214,6 +218,54 @@ TEST_CASE("schemas, extensions, publications, comments, grants and owners") {
       {"ALTER SCHEMA public OWNER TO pg_database_owner", "owner", {"", "public"}, {}, "AlterOwnerStmt"},
       {"ALTER TYPE s.mood OWNER TO postgres", "owner", {"s", "mood"}, {}, ""},
   });
+}
+
+TEST_CASE("ALTER DEFAULT PRIVILEGES: whose new objects, where, of which kind, to whom; SET ROLE before it counts") {
+  auto p = parse(
+      "ALTER DEFAULT PRIVILEGES FOR ROLE a, b IN SCHEMA api, app GRANT SELECT ON TABLES TO reader, PUBLIC;\n"
+      "ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\n"
+      "SET ROLE admin;\n"
+      "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE ON SEQUENCES TO app_user;\n"
+      "ALTER DEFAULT PRIVILEGES FOR ROLE owner GRANT USAGE ON TYPES TO app_user;\n"
+      "RESET ROLE;\n"
+      "ALTER DEFAULT PRIVILEGES GRANT USAGE ON SCHEMAS TO CURRENT_USER;\n");
+  REQUIRE(p.errors.empty());
+  REQUIRE(p.statements.size() == 7);
+  const auto& all = p.statements[0].default_privileges;
+  CHECK(all.for_role);
+  CHECK(all.roles == std::vector<std::string>{"a", "b"});
+  CHECK(all.schemas == std::vector<std::string>{"api", "app"});
+  CHECK(all.objects == "TABLES");
+  CHECK(all.grantees == std::vector<std::string>{"reader", "public"});
+  const auto& mine = p.statements[1].default_privileges;
+  CHECK_FALSE(mine.for_role);
+  CHECK(mine.roles == std::vector<std::string>{""});  // the user who plans
+  CHECK(mine.schemas.empty());                        // every schema
+  CHECK(mine.objects == "FUNCTIONS");
+  CHECK(p.statements[3].default_privileges.roles == std::vector<std::string>{"admin"});
+  CHECK(p.statements[3].default_privileges.objects == "SEQUENCES");
+  CHECK(p.statements[4].default_privileges.roles == std::vector<std::string>{"owner"});  // FOR ROLE wins
+  CHECK(p.statements[6].default_privileges.roles == std::vector<std::string>{""});       // after RESET ROLE
+  CHECK(p.statements[6].default_privileges.grantees == std::vector<std::string>{""});
+  CHECK(p.statements[6].default_privileges.objects == "SCHEMAS");
+}
+
+TEST_CASE("a DO block that only creates roles or grants role membership is role setup; code around it is refused") {
+  check_all({
+      {"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'reader') THEN CREATE ROLE reader; END IF; "
+       "END $$",
+       "do",
+       {},
+       {}},
+      {"DO $$\nBEGIN\n    EXECUTE format('GRANT test_admin TO %I', current_user);\nEND $$", "do", {}, {}},
+      {"DO $$ BEGIN CREATE ROLE admin; GRANT admin TO app_owner; END $$", "do", {}, {}},
+  });
+  CHECK(refused("DO $$ BEGIN EXECUTE format('GRANT SELECT ON t TO %I', current_user); END $$").message ==
+        "a DO block runs code; a declaration file only declares");
+  CHECK(refused("DO $$ BEGIN GRANT admin TO app_owner; EXECUTE 'DROP TABLE t'; END $$").message ==
+        "a DO block runs code; a declaration file only declares");
+  CHECK(refused("DO $$ BEGIN GRANT SELECT ON t TO app_owner; END $$").message ==
+        "a DO block runs code; a declaration file only declares");
 }
 
 TEST_CASE("ALTER TABLE, ALTER TYPE and settings") {

@@ -472,3 +472,212 @@ TEST_CASE("ALTER FUNCTION ... SECURITY DEFINER without a pinned search_path is r
   CHECK(run_schemac("apply --auto-approve --schema " + pinned, tdb.url()).code == 0);
   CHECK(db.scalar("SELECT prosecdef FROM pg_proc WHERE proname = 'f'") == "t");
 }
+
+namespace {
+
+bool lists(const Plan& plan, const std::string& what) {
+  return std::find(plan.unmanaged_objects.begin(), plan.unmanaged_objects.end(), what) != plan.unmanaged_objects.end();
+}
+
+}  // namespace
+
+TEST_CASE("default privileges: FOR ROLE and SET ROLE, new tables lose what a REVOKE took, undeclared ones kept") {
+  TestDatabase tdb;
+  Db db = tdb.connect();
+  db.exec(
+      "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dp_reader') THEN CREATE ROLE dp_reader; "
+      "END IF; IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dp_app') THEN CREATE ROLE dp_app; END IF; "
+      "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dp_admin') THEN CREATE ROLE dp_admin; END IF; END $$");
+  const auto me = *db.scalar("SELECT current_user");
+  // What the database already has that no file declares.
+  db.exec("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON SEQUENCES TO dp_reader");
+  db.exec("ALTER DEFAULT PRIVILEGES FOR ROLE dp_admin IN SCHEMA public GRANT UPDATE ON TABLES TO dp_reader");
+  const std::string sql = R"sql(DO $$ BEGIN EXECUTE format('GRANT dp_admin TO %I', current_user); END $$;
+SET ROLE dp_admin;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT ON TABLES TO dp_app;
+RESET ROLE;
+ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO dp_reader;
+CREATE TABLE notes (id integer PRIMARY KEY, body text);
+REVOKE SELECT ON notes FROM dp_reader;
+)sql";
+  const auto dir =
+      folder("default_privileges", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"app.sql", sql}});
+  auto first = plan_for(dir, tdb.url());
+  INFO(render_text(first.plan));
+  // SET ROLE before it: the role's default privileges, said with FOR ROLE.
+  const auto* admin = step_with(first.plan,
+                                "ALTER DEFAULT PRIVILEGES FOR ROLE \"dp_admin\" IN SCHEMA \"public\" GRANT "
+                                "INSERT, SELECT ON TABLES TO \"dp_app\"");
+  REQUIRE(admin);
+  CHECK(admin->origin.describe() == fmt::format("declared at {}/app.sql:3:1", dir));
+  CHECK(std::find(admin->hazards.begin(), admin->hazards.end(), "authz-change") != admin->hazards.end());
+  CHECK_FALSE(admin->locks_existing);
+  // Without FOR ROLE: the user who plans. In every schema, a REVOKE from the built-in default.
+  const auto mine = fmt::format("ALTER DEFAULT PRIVILEGES FOR ROLE {}", quote_ident(me));
+  const auto* functions = step_with(first.plan, mine + " REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC");
+  const auto* reader = step_with(first.plan, mine + " IN SCHEMA \"public\" GRANT SELECT ON TABLES TO \"dp_reader\"");
+  const auto* table = step_with(first.plan, "CREATE TABLE \"public\".\"notes\"");
+  REQUIRE(functions);
+  REQUIRE(reader);
+  REQUIRE(table);
+  CHECK(reader < table);  // the new table gets the new default privileges...
+  // ...and loses what the declarations revoked, in the same transaction.
+  const auto* revoke = step_with(first.plan, "REVOKE ALL ON TABLE \"public\".\"notes\" FROM \"dp_reader\"");
+  REQUIRE(revoke);
+  CHECK(revoke->group == table->group);
+  // What no declaration speaks of is kept and listed.
+  CHECK(step_with(first.plan, mine + " IN SCHEMA \"public\" REVOKE") == nullptr);
+  CHECK(step_with(first.plan, "ALTER DEFAULT PRIVILEGES FOR ROLE \"dp_admin\" IN SCHEMA \"public\" REVOKE") == nullptr);
+  CHECK(lists(first.plan, "default privileges of role " + me + " in schema public on sequences to dp_reader"));
+  CHECK(lists(first.plan, "default privileges of role dp_admin in schema public on tables to dp_reader"));
+
+  apply_outcome(first, tdb.url());
+  auto second = plan_for(dir, tdb.url());
+  INFO(render_text(second.plan));
+  CHECK(second.plan.empty());
+  CHECK(db.scalar("SELECT has_table_privilege('dp_reader', 'public.notes', 'SELECT')") == "f");
+  CHECK(db.scalar("SELECT string_agg(p, ',' ORDER BY p) FROM (SELECT a.privilege_type AS p FROM pg_default_acl d, "
+                  "aclexplode(d.defaclacl) a WHERE d.defaclrole = 'dp_admin'::regrole AND d.defaclobjtype = 'r' "
+                  "AND a.grantee = 'dp_app'::regrole) s") == "INSERT,SELECT");
+  CHECK(db.scalar("SELECT count(*) FROM pg_default_acl d, aclexplode(d.defaclacl) a WHERE d.defaclnamespace = 0 AND "
+                  "d.defaclobjtype = 'f' AND a.grantee = 0") == "0");
+  // A table the owner creates now gets the declared default privileges.
+  db.exec("CREATE TABLE public.later (id int)");
+  CHECK(db.scalar("SELECT has_table_privilege('dp_reader', 'public.later', 'SELECT')") == "t");
+  db.exec("DROP TABLE public.later");
+
+  // The reader's default grant no longer declared: kept by default (never destroyed by omission)...
+  std::string without = sql;
+  without.erase(without.find("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO dp_reader;\n"),
+                std::string("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO dp_reader;\n").size());
+  const auto kept =
+      folder("default_privileges_kept", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"app.sql", without}});
+  auto third = plan_for(kept, tdb.url());
+  INFO(render_text(third.plan));
+  CHECK(step_with(third.plan, mine + " IN SCHEMA \"public\" REVOKE") == nullptr);
+  CHECK(lists(third.plan, "default privileges of role " + me + " in schema public on tables to dp_reader"));
+  // ...and revoked, blocking until allowed, with undeclared_objects = "drop".
+  const auto dropping = folder(
+      "default_privileges_drop",
+      {{"schemac.toml", "[project]\ntarget = \"postgres\"\nundeclared_objects = \"drop\"\n"}, {"app.sql", without}});
+  auto fourth = plan_for(dropping, tdb.url());
+  INFO(render_text(fourth.plan));
+  const auto* drop = step_with(fourth.plan, mine + " IN SCHEMA \"public\" REVOKE SELECT ON TABLES FROM \"dp_reader\"");
+  REQUIRE(drop);
+  CHECK(drop->drops_kind == "default privilege grant");
+  CHECK(std::find(drop->hazards.begin(), drop->hazards.end(), kDropsUndeclared) != drop->hazards.end());
+}
+
+TEST_CASE(
+    "publications: Supabase's supabase_realtime gets the declared tables, a declared one follows its "
+    "declaration, replica identity in SQL and TOML") {
+  TestDatabase tdb;
+  Db db = tdb.connect();
+  // The platform's publication, with a table someone added by hand; another nobody declares.
+  db.exec(
+      "CREATE TABLE public.legacy (id int PRIMARY KEY); CREATE PUBLICATION supabase_realtime FOR TABLE public.legacy; "
+      "CREATE PUBLICATION other_feed");
+  const std::string toml = R"toml(
+[project]
+target = "postgres"
+
+[tables.rooms]
+replica_identity = "using index rooms_name_key"
+[tables.rooms.columns]
+id = { type = "bigint", primary_key = true }
+name = { type = "text", unique = true }
+
+[tables.messages]
+[tables.messages.columns]
+id = { type = "bigint", primary_key = true }
+room_id = { type = "bigint", references = "rooms(id)" }
+body = { type = "text" }
+)toml";
+  const std::string sql = R"sql(ALTER PUBLICATION supabase_realtime ADD TABLE messages;
+ALTER TABLE messages REPLICA IDENTITY FULL;
+CREATE PUBLICATION room_feed FOR TABLE rooms (id, name) WHERE (id > 0) WITH (publish = 'insert');
+)sql";
+  const auto dir = folder("publications", {{"schema.toml", toml}, {"realtime.sql", sql}});
+  auto first = plan_for(dir, tdb.url());
+  INFO(render_text(first.plan));
+  const auto* add = step_with(first.plan, "ALTER PUBLICATION \"supabase_realtime\" ADD TABLE \"public\".\"messages\"");
+  const auto* create = step_with(first.plan,
+                                 "CREATE PUBLICATION \"room_feed\" FOR TABLE \"public\".\"rooms\" (\"id\", \"name\") "
+                                 "WHERE ((id > 0)) WITH (publish = 'insert', publish_via_partition_root = false)");
+  const auto* messages = step_with(first.plan, "CREATE TABLE \"public\".\"messages\"");
+  REQUIRE(add);
+  REQUIRE(create);
+  REQUIRE(messages);
+  CHECK(messages < add);
+  CHECK(add->origin.describe() == fmt::format("declared at {}/realtime.sql:1:1", dir));
+  // New tables get their replica identity as they are created.
+  CHECK(step_with(first.plan, "ALTER TABLE \"public\".\"messages\" REPLICA IDENTITY FULL"));
+  CHECK(step_with(first.plan, "ALTER TABLE \"public\".\"rooms\" REPLICA IDENTITY USING INDEX \"rooms_name_key\""));
+  // Never dropped by omission: the hand-added table and the undeclared publication stay.
+  CHECK(step_with(first.plan, "ALTER PUBLICATION \"supabase_realtime\" DROP") == nullptr);
+  CHECK(step_with(first.plan, "DROP PUBLICATION") == nullptr);
+  CHECK(lists(first.plan, "publication other_feed"));
+  CHECK(lists(first.plan, "publication supabase_realtime table public.legacy"));
+  CHECK(first.plan.not_planned.empty());
+
+  apply_outcome(first, tdb.url());
+  auto second = plan_for(dir, tdb.url());
+  INFO(render_text(second.plan));
+  CHECK(second.plan.empty());
+  CHECK(db.scalar("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_publication_tables WHERE pubname = "
+                  "'supabase_realtime'") == "legacy,messages");
+  CHECK(db.scalar("SELECT relreplident FROM pg_class WHERE oid = 'public.messages'::regclass") == "f");
+  CHECK(db.scalar("SELECT relreplident FROM pg_class WHERE oid = 'public.rooms'::regclass") == "i");
+  CHECK(db.scalar("SELECT pubinsert AND NOT pubupdate FROM pg_publication WHERE pubname = 'room_feed'") == "t");
+
+  // Changed: the row filter, the options, the replica identity (an existing table: ACCESS EXCLUSIVE, briefly).
+  std::string changed_sql = sql;
+  changed_sql.replace(changed_sql.find("id > 0"), 6, "id > 10");
+  changed_sql.replace(changed_sql.find("'insert'"), 8, "'insert, update'");
+  changed_sql.replace(changed_sql.find("REPLICA IDENTITY FULL"), 21, "REPLICA IDENTITY DEFAULT");
+  std::string changed_toml = toml;
+  changed_toml.replace(changed_toml.find("\"using index rooms_name_key\""), 28, "\"full\"");
+  const auto dir2 = folder("publications2", {{"schema.toml", changed_toml}, {"realtime.sql", changed_sql}});
+  auto third = plan_for(dir2, tdb.url());
+  INFO(render_text(third.plan));
+  const auto* drop_table = step_with(third.plan, "ALTER PUBLICATION \"room_feed\" DROP TABLE \"public\".\"rooms\"");
+  const auto* add_again =
+      step_with(third.plan,
+                "ALTER PUBLICATION \"room_feed\" ADD TABLE \"public\".\"rooms\" (\"id\", \"name\") WHERE "
+                "((id > 10))");
+  const auto* options =
+      step_with(third.plan,
+                "ALTER PUBLICATION \"room_feed\" SET (publish = 'insert, update', publish_via_partition_root = false)");
+  const auto* full = step_with(third.plan, "ALTER TABLE \"public\".\"rooms\" REPLICA IDENTITY FULL");
+  REQUIRE(drop_table);
+  REQUIRE(add_again);
+  REQUIRE(options);
+  REQUIRE(full);
+  CHECK(drop_table->group == add_again->group);  // never out of the publication between two transactions
+  CHECK(full->lock.starts_with("ACCESS EXCLUSIVE (brief"));
+  // messages: declared in TOML without the key, and its SQL ALTER TABLE now says DEFAULT.
+  CHECK(step_with(third.plan, "ALTER TABLE \"public\".\"messages\" REPLICA IDENTITY DEFAULT"));
+  apply_outcome(third, tdb.url());
+  auto fourth = plan_for(dir2, tdb.url());
+  INFO(render_text(fourth.plan));
+  CHECK(fourth.plan.empty());
+  CHECK(db.scalar("SELECT relreplident FROM pg_class WHERE oid = 'public.rooms'::regclass") == "f");
+  CHECK(db.scalar("SELECT relreplident FROM pg_class WHERE oid = 'public.messages'::regclass") == "d");
+  CHECK(db.scalar("SELECT prqual IS NOT NULL AND pg_get_expr(prqual, prrelid) = '(id > 10)' FROM pg_publication_rel "
+                  "WHERE prrelid = 'public.rooms'::regclass") == "t");
+
+  // undeclared_objects = "drop": the undeclared publication and the hand-added table go, blocking until allowed.
+  std::string dropping = changed_toml;
+  dropping.replace(dropping.find("target = \"postgres\""), 19, "target = \"postgres\"\nundeclared_objects = \"drop\"");
+  const auto dir3 = folder("publications3", {{"schema.toml", dropping}, {"realtime.sql", changed_sql}});
+  auto fifth = plan_for(dir3, tdb.url());
+  INFO(render_text(fifth.plan));
+  const auto* drop_pub = step_with(fifth.plan, "DROP PUBLICATION \"other_feed\"");
+  const auto* drop_legacy =
+      step_with(fifth.plan, "ALTER PUBLICATION \"supabase_realtime\" DROP TABLE \"public\".\"legacy\"");
+  REQUIRE(drop_pub);
+  REQUIRE(drop_legacy);
+  CHECK(drop_pub->drops_kind == "publication");
+  CHECK(drop_legacy->drops_kind == "publication table");
+}

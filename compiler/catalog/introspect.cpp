@@ -64,7 +64,9 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
            fmt::format("SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, "
                        "pg_catalog.obj_description(c.oid, 'pg_class'), c.reltuples::bigint, c.relpersistence = 'u', "
                        "CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, "
-                       "pn.nspname, pc.relname, pg_catalog.pg_get_expr(c.relpartbound, c.oid) "
+                       "pn.nspname, pc.relname, pg_catalog.pg_get_expr(c.relpartbound, c.oid), c.relreplident, "
+                       "(SELECT i.relname FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i "
+                       "ON i.oid = x.indexrelid WHERE x.indrelid = c.oid AND x.indisreplident) "
                        "FROM {} LEFT JOIN pg_catalog.pg_inherits ih ON c.relispartition AND ih.inhrelid = c.oid "
                        "LEFT JOIN pg_catalog.pg_class pc ON pc.oid = ih.inhparent "
                        "LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace "
@@ -80,6 +82,11 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
     t.partition_by = str(r[7]);
     if (!r[8].is_null()) t.partition_of = QualifiedName{str(r[8]), str(r[9])};
     t.partition_bound = str(r[10]);
+    const auto identity = str(r[11]);
+    t.replica_identity = identity == "f"   ? "FULL"
+                         : identity == "n" ? "NOTHING"
+                         : identity == "i" ? "USING INDEX " + str(r[12])
+                                           : "DEFAULT";
     index_of[t.name] = cat.tables.size();
     cat.tables.push_back(std::move(t));
   }
@@ -249,6 +256,8 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   }
 
   read_objects(db, schemas, owned, cat);
+  read_default_privileges(db, schemas, cat);
+  read_publications(db, cat);
   // Triggers on tables outside the managed schemas that declarations name.
   if (!scope.trigger_tables.empty()) {
     const std::string tables = name_rows(scope.trigger_tables);
@@ -273,10 +282,15 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
            schemas)))
     cat.unmanaged.push_back(str(r[0]));
 
-  for (const auto& r : db.query("SELECT 'role', rolname::text FROM pg_catalog.pg_roles UNION ALL "
+  for (const auto& r : db.query("SELECT 'user', current_user::text UNION ALL "
+                                "SELECT 'role', rolname::text FROM pg_catalog.pg_roles UNION ALL "
                                 "SELECT 'schema', nspname::text FROM pg_catalog.pg_namespace UNION ALL "
                                 "SELECT 'extension', extname::text FROM pg_catalog.pg_extension")) {
     auto kind = str(r[0]);
+    if (kind == "user") {
+      cat.current_user = str(r[1]);
+      continue;
+    }
     (kind == "role" ? cat.roles : kind == "schema" ? cat.schemas : cat.extensions).insert(str(r[1]));
   }
   return cat;

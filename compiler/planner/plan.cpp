@@ -61,7 +61,7 @@ Plan Planner::run() {
   // Types, sequences, routines and views (objects.cpp, one file per kind).
   auto objects = objects::plan_objects(d_, norm_, live_, [this] { return group(); });
   plan_.unmanaged_objects.insert(plan_.unmanaged_objects.end(), objects.unmanaged.begin(), objects.unmanaged.end());
-  std::sort(plan_.unmanaged_objects.begin(), plan_.unmanaged_objects.end());
+  default_privileges();  // privileges.cpp: before new types, routines and tables, which get them
   append(objects.before_tables);
   append(objects.contract_first);
   renames();                         // tables.cpp
@@ -85,6 +85,7 @@ Plan Planner::run() {
     indexes(declared, norm, current);                // indexes.cpp
     rls(declared, norm, current);                    // policies.cpp
     comments(declared, current);                     // comments.cpp
+    replica_identity(declared, current);             // replica_identity.cpp
     // Contract: what no file declares any more, in the file of its kind.
     drop_undeclared_indexes(declared, current);
     drop_undeclared_constraints(declared, current);
@@ -93,6 +94,7 @@ Plan Planner::run() {
   }
   drop_undeclared_tables();  // tables.cpp
   external_triggers();       // triggers.cpp
+  publications();            // publications.cpp: after the tables and columns they publish
   // What .sql files declare that no step can make yet: said, not silently dropped.
   static const std::set<std::string> planned = {"table",
                                                 "view",
@@ -119,6 +121,9 @@ Plan Planner::run() {
                                                 "alter function",
                                                 "alter policy",
                                                 "owner",
+                                                "default privileges",
+                                                "publication",
+                                                "alter publication",
                                                 "setting",
                                                 "transaction",
                                                 "do"};
@@ -128,6 +133,7 @@ Plan Planner::run() {
           fmt::format("{}{} at {}", decl.kind, decl.name.name.empty() ? "" : " " + decl.name.name, decl.pos.str()));
   append(objects.after_tables);
   append(objects.contract_last);
+  std::sort(plan_.unmanaged_objects.begin(), plan_.unmanaged_objects.end());
   // Phases run in order; within a phase, the order steps were added (dependencies, then names).
   std::stable_sort(plan_.steps.begin(), plan_.steps.end(),
                    [](const Step& a, const Step& b) { return std::tie(a.phase, a.rank) < std::tie(b.phase, b.rank); });

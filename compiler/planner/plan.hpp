@@ -41,8 +41,8 @@ struct Plan {
   std::vector<Step> steps;
   std::vector<std::string> unmanaged_tables;
   std::vector<std::string> unmanaged_objects;  // "view public.active_users": no file declares it, left alone
-  // .sql statements of kinds the planner cannot apply yet (a publication, default
-  // privileges): "publication supabase_realtime at schema/app.sql:144:1".
+  // .sql statements of kinds the planner cannot apply yet (an event trigger, a
+  // rule): "rule r at schema/app.sql:144:1".
   std::vector<std::string> not_planned;
   std::vector<std::string> search_path;
   std::string lock_timeout = "2s";

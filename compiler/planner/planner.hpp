@@ -2,8 +2,10 @@
 // Internal to the planner: the Planner class and the helpers its files share.
 // One walk (plan.cpp) drives it; each object kind's compare, online steps and
 // hazards live in a file of that kind's name, listed by its methods below.
+#include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -135,6 +137,23 @@ class Planner {
 
   // comments.cpp: comments on indexes, constraints, triggers and policies.
   void comments(const Table& t, const Table& live);
+
+  // replica_identity.cpp
+  void replica_identity(const Table& t, const Table& live);
+  // What the declarations want ("" when they do not say: the live one stays).
+  std::string wanted_replica_identity(const Table& t) const;
+  bool says_replica_identity(const QualifiedName& table) const;  // an ALTER TABLE of a .sql file does
+
+  // privileges.cpp: default privileges (ALTER DEFAULT PRIVILEGES), and what a
+  // new object of a kind ("TABLES") created in a schema by the user who
+  // applies gets from them once the plan ran.
+  void default_privileges();
+  Grants inherited_grants(const std::string& schema, const std::string& objects) const;
+  // (role, schema, objects) -> pg_default_acl's items after the plan.
+  std::map<std::tuple<std::string, std::string, std::string>, std::set<std::string>> defaults_after_;
+
+  // publications.cpp
+  void publications();
 };
 
 }  // namespace schemac::planner

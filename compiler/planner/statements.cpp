@@ -18,6 +18,8 @@ std::vector<Statement> create_table_statements(const Table& t, const std::set<Qu
   for (const auto& i : t.indexes)
     if (i.attached_to.empty())  // a partition's copy of its parent's index comes with the partition
       out.push_back({ddl::create_index(t.name, i, false), i.origin, "create index " + i.name});
+  if (!t.replica_identity.empty() && t.replica_identity != "DEFAULT")
+    out.push_back({ddl::replica_identity(t.name, t.replica_identity), t.origin, "set the replica identity"});
   for (const auto& tr : t.triggers) {
     out.push_back({ddl::create_trigger(t.name, tr, false), tr.origin, "create trigger " + tr.name});
     if (!tr.firing.empty())

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "compiler/ddl.hpp"
+#include "compiler/declared/sql_declared.hpp"
 #include "compiler/planner/planner.hpp"
 #include "schema/sql_syntax.hpp"
 
@@ -227,6 +228,18 @@ void Planner::new_tables(std::vector<objects::ObjectAmongTables>& among) {
       late_keys_.emplace_back(t, t->constraint(c.name));
       return true;
     });
+    // What the default privileges give a new table beyond its declaration (the
+    // scratch database's tables got the declared ones only; live may hold more):
+    // revoked with the rest in its transaction, for the roles whose grants the
+    // declarations fix. A table declared in SQL fixes every role's (see grants_exactly).
+    const bool declared_in_sql = t->origin.pos.file.ends_with(".sql");
+    for (const auto& [role, privileges] : inherited_grants(t->name.schema, "TABLES")) {
+      if (role == "public" || (!t->exact_grant_roles.count(role) && !(declared_in_sql && grants_exactly(d_, role))))
+        continue;
+      without_late_keys.grants[role];  // none, unless declared: REVOKE ALL, then the declared GRANT
+      without_late_keys.exact_grant_roles.insert(role);
+    }
+    without_late_keys.replica_identity = wanted_replica_identity(*t);  // an ALTER TABLE in a .sql file may say
     auto lock = fk_parents_lock(without_late_keys, created_so_far);
     bool first = true;
     auto statements = create_table_statements(without_late_keys, created_so_far, false);
