@@ -70,6 +70,7 @@ std::vector<std::string> constraint_lines(const Table& t, const std::set<Qualifi
   std::vector<std::string> lines;
   for (const auto& c : t.constraints) {
     if (c.kind == ConstraintKind::ForeignKey && !ready.count(c.ref_table)) continue;
+    if (!c.validated) continue;  // declared NOT VALID: added after the table (create_table_statements)
     lines.push_back(constraint_clause(c));
   }
   return lines;

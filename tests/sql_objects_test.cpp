@@ -681,3 +681,32 @@ CREATE PUBLICATION room_feed FOR TABLE rooms (id, name) WHERE (id > 0) WITH (pub
   CHECK(drop_pub->drops_kind == "publication");
   CHECK(drop_legacy->drops_kind == "publication table");
 }
+
+TEST_CASE("a foreign key declared NOT VALID is added NOT VALID and never validated, on adoption or from nothing") {
+  const char* sql = R"sql(
+CREATE TABLE users (id bigint PRIMARY KEY);
+CREATE TABLE tokens (id bigint PRIMARY KEY, owner_id bigint);
+ALTER TABLE ONLY tokens ADD CONSTRAINT tokens_owner FOREIGN KEY (owner_id) REFERENCES users(id) NOT VALID;
+)sql";
+  const auto dir = folder("not_valid", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"schema.sql", sql}});
+  SUBCASE("adopted: an old row breaks it, and no plan validates it") {
+    TestDatabase tdb;
+    Db db = tdb.connect();
+    db.exec(sql);
+    db.exec("ALTER TABLE tokens DROP CONSTRAINT tokens_owner");
+    db.exec("INSERT INTO tokens VALUES (1, 42)");
+    db.exec("ALTER TABLE tokens ADD CONSTRAINT tokens_owner FOREIGN KEY (owner_id) REFERENCES users(id) NOT VALID");
+    auto plan = plan_for(dir, tdb.url());
+    INFO(render_text(plan.plan));
+    for (const auto& s : plan.plan.steps) CHECK(s.sql.find("VALIDATE") == std::string::npos);
+  }
+  SUBCASE("from nothing: made NOT VALID, as declared, and converged") {
+    TestDatabase tdb;
+    Db db = tdb.connect();
+    auto plan = plan_for(dir, tdb.url());
+    INFO(render_text(plan.plan));
+    apply_outcome(plan, tdb.url());
+    CHECK(db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'tokens_owner'") == "f");
+    CHECK(plan_for(dir, tdb.url()).plan.empty());
+  }
+}

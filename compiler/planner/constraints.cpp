@@ -102,7 +102,10 @@ void Planner::constraints(const Table& t, const Table& norm, const Table& live) 
           ddl::add_constraint(t.name, c, true), lock, g, c.origin)
           .rank = fk;
     }
-    if (!same || !lc->validated) {
+    // Declared NOT VALID (rows from before it may break it, on purpose): never
+    // validated by a plan; a live one, validated or not, is what was asked for.
+    const bool declared_not_valid = nc && !nc->validated;
+    if (!declared_not_valid && (!same || !lc->validated)) {
       auto& v = add(phase, name, fmt::format("validate {} {} against existing rows", to_string(c.kind), c.name),
                     fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t.name.sql(), quote_ident(c.name)),
                     kShareUpdateExclusive, group(), c.origin, {"validation-may-fail"});

@@ -12,6 +12,11 @@ std::vector<Statement> create_table_statements(const Table& t, const std::set<Qu
   auto ready_with_self = ready;
   ready_with_self.insert(t.name);
   out.push_back({ddl::create_table(t, ready_with_self), t.origin, "create table"});
+  // Declared NOT VALID: so it stays, as the declaration says (CREATE TABLE cannot say it).
+  for (const auto& c : t.constraints)
+    if (!c.validated && (c.kind != ConstraintKind::ForeignKey || ready_with_self.count(c.ref_table)))
+      out.push_back({ddl::add_constraint(t.name, c, true), c.origin,
+                     "add " + to_string(c.kind) + " " + c.name + " NOT VALID, as declared"});
   if (t.comment) out.push_back({ddl::comment_on_table(t), t.origin, "comment on table"});
   for (const auto& c : t.columns)
     if (c.comment) out.push_back({ddl::comment_on_column(t.name, c), c.origin, "comment on column " + c.name});

@@ -260,12 +260,13 @@ void Planner::new_tables(std::vector<objects::ObjectAmongTables>& among) {
     created_.insert(t->name);
   }
   for (auto [t, c] : deferred)
-    add(Phase::Infrastructure, t->name.display(), "add foreign key " + c->name, ddl::add_constraint(t->name, *c, false),
+    add(Phase::Infrastructure, t->name.display(), "add foreign key " + c->name,
+        ddl::add_constraint(t->name, *c, !c->validated),
         fmt::format("SHARE ROW EXCLUSIVE on {} and {} (both new and empty)", t->name.display(), c->ref_table.display()),
         group(), c->origin);
   for (auto [t, c] : late_keys_)
     add(referenced_key_phase(*c), t->name.display(), "add foreign key " + c->name + " (the new table is empty)",
-        ddl::add_constraint(t->name, *c, false),
+        ddl::add_constraint(t->name, *c, !c->validated),
         fmt::format("SHARE ROW EXCLUSIVE on {} (new, empty) and {} (brief: blocks its writes)", t->name.display(),
                     c->ref_table.display()),
         group(), c->origin)
