@@ -57,14 +57,16 @@ namespace planner {
 
 void Planner::comments(const Table& t, const Table& live) {
   const auto name = t.name.display();
-  for (auto& st : object_comments(t, &live, false)) {
-    const auto kind = st.what.substr(11, st.what.find(' ', 11) - 11);  // "comment on <kind> <name>"
-    const Phase phase = kind == "index"        ? Phase::Indexes
-                        : kind == "constraint" ? Phase::Constraints
-                        : kind == "trigger"    ? Phase::Triggers
-                                               : Phase::Rls;
-    add(phase, name, st.what, st.sql, kShareUpdateExclusive, group(), st.origin);
-  }
+  // Each comment in the phase of the object it describes, after that object's steps.
+  auto phase_of = [](const std::string& sql) {
+    auto starts = [&](const char* prefix) { return sql.rfind(prefix, 0) == 0; };
+    return starts("COMMENT ON INDEX ")        ? Phase::Indexes
+           : starts("COMMENT ON CONSTRAINT ") ? Phase::Constraints
+           : starts("COMMENT ON TRIGGER ")    ? Phase::Triggers
+                                              : Phase::Rls;  // COMMENT ON POLICY
+  };
+  for (auto& st : object_comments(t, &live, false))
+    add(phase_of(st.sql), name, st.what, st.sql, kShareUpdateExclusive, group(), st.origin);
 }
 
 }  // namespace planner
