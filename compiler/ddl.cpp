@@ -208,6 +208,23 @@ std::string revoke(const QualifiedName& table, const std::set<std::string>& priv
                      quote_ident(role));
 }
 
+namespace {
+std::string column_privileges(const ColumnPrivileges& privileges) {
+  std::vector<std::string> items;
+  for (const auto& [privilege, columns] : privileges)
+    items.push_back(fmt::format("{} ({})", privilege, join_idents(columns)));
+  return join(items, ", ");
+}
+}  // namespace
+
+std::string grant_columns(const QualifiedName& table, const ColumnPrivileges& privileges, const std::string& role) {
+  return fmt::format("GRANT {} ON TABLE {} TO {}", column_privileges(privileges), table.sql(), quote_ident(role));
+}
+
+std::string revoke_columns(const QualifiedName& table, const ColumnPrivileges& privileges, const std::string& role) {
+  return fmt::format("REVOKE {} ON TABLE {} FROM {}", column_privileges(privileges), table.sql(), quote_ident(role));
+}
+
 std::string replica_identity(const QualifiedName& table, const std::string& identity) {
   const std::string index = "USING INDEX ";
   return fmt::format("ALTER TABLE {} REPLICA IDENTITY {}", table.sql(),

@@ -34,6 +34,11 @@ std::string comment_on_column(const QualifiedName& table, const Column& c);
 std::string comment_on(const std::string& target, const std::optional<std::string>& comment);
 std::string grant(const QualifiedName& table, const std::set<std::string>& privileges, const std::string& role);
 std::string revoke(const QualifiedName& table, const std::set<std::string>& privileges, const std::string& role);
+// Column privileges by privilege: {"UPDATE": {"name", "avatar"}} -> "UPDATE (name, avatar)".
+using ColumnPrivileges = std::map<std::string, std::vector<std::string>>;
+// GRANT SELECT (a), UPDATE (a, b) ON TABLE t TO role; and the REVOKE.
+std::string grant_columns(const QualifiedName& table, const ColumnPrivileges& privileges, const std::string& role);
+std::string revoke_columns(const QualifiedName& table, const ColumnPrivileges& privileges, const std::string& role);
 // ALTER TABLE t REPLICA IDENTITY <identity>: "DEFAULT", "FULL", "NOTHING" or "USING INDEX <name>" (unquoted).
 std::string replica_identity(const QualifiedName& table, const std::string& identity);
 std::string search_path(const std::vector<std::string>& schemas);

@@ -103,6 +103,9 @@ Desired desired_state(const CompiledSchema& schema) {
         if (r != "public") add_unique(d.required_roles, r);
     for (const auto& [role, privs] : t.grants)
       if (role != "public") add_unique(d.required_roles, role);
+    for (const auto& c : t.columns)
+      for (const auto& [role, privs] : c.grants)
+        if (role != "public") add_unique(d.required_roles, role);
   }
   d.catalog.schemas.insert(s.runtime_schema);
   if (d.creates_auth_standins()) d.catalog.schemas.insert("auth");

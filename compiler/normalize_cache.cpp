@@ -36,7 +36,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourcePos, file, line, column)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(QualifiedName, schema, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Origin, pos, flag)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Column, name, type, nullable, default_expr, comment, renamed_from, volatile_default,
-                                   origin, identity, generated)
+                                   origin, identity, generated, grants)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Constraint, name, kind, columns, expression, ref_table, ref_columns, on_delete,
                                    definition, validated, origin, comment)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Index, name, keys, where, unique, method, include, include_deleted, definition,

@@ -26,7 +26,7 @@ struct TableFlags {
 struct TableDecl {
   Table table;  // declared objects only
   TableFlags flags;
-  std::map<std::string, SourcePos> key_pos;  // where each table-level key was written
+  std::map<std::string, SourcePos> key_pos;  // where each table-level key (and "columns.x.grants") was written
   std::vector<std::string> primary_key;      // in column order (column keys or primary_key = [...])
   SourcePos primary_key_pos;
   std::map<std::string, SourcePos> value_pos;  // "columns.x.default", "checks.y", ...: where SQL text starts

@@ -79,7 +79,7 @@ struct Expander {
   void touch_updated_at(const TableDecl& decl, Table& t) {
     auto origin = flag_origin(decl, "touch_updated_at");
     const auto& column = decl.flags.updated_at_column;
-    add_column_if_missing(t, Column{column, "timestamptz", false, "now()", {}, {}, false, origin, {}, {}});
+    add_column_if_missing(t, Column{column, "timestamptz", false, "now()", {}, {}, false, origin, {}, {}, {}});
     Trigger tr;
     tr.name = fmt::format("t_{}_touch", t.name.name);
     tr.timing = "BEFORE";
@@ -94,7 +94,7 @@ struct Expander {
   void soft_delete(const TableDecl& decl, Table& t) {
     auto origin = flag_origin(decl, "soft_delete");
     const auto& column = decl.flags.deleted_at_column;
-    add_column_if_missing(t, Column{column, "timestamptz", true, {}, {}, {}, false, origin, {}, {}});
+    add_column_if_missing(t, Column{column, "timestamptz", true, {}, {}, {}, false, origin, {}, {}, {}});
     const std::string live_rows = column_ref(column) + " IS NULL";
     // Live rows only: deleted rows neither collide nor bloat the hot indexes.
     for (auto& idx : t.indexes) {
@@ -195,7 +195,7 @@ struct Expander {
   void tenant_scoped(const TableDecl& decl, Table& t) {
     auto origin = flag_origin(decl, "tenant_scoped");
     const auto& col = s.tenancy.column;
-    add_column_if_missing(t, Column{col, s.tenancy.type, false, {}, {}, {}, false, origin, {}, {}});
+    add_column_if_missing(t, Column{col, s.tenancy.type, false, {}, {}, {}, false, origin, {}, {}, {}});
     bool has_fk = std::any_of(t.constraints.begin(), t.constraints.end(), [&](const Constraint& c) {
       return c.kind == ConstraintKind::ForeignKey && c.columns == std::vector<std::string>{col};
     });
@@ -300,7 +300,7 @@ struct Expander {
     t.origin = origin;
     t.comment = "Append-only audit trail written by schemac's audit_changes() triggers";
     auto col = [&](const char* name, const char* type, bool nullable, std::optional<std::string> def = {}) {
-      t.columns.push_back(Column{name, type, nullable, std::move(def), {}, {}, false, origin, {}, {}});
+      t.columns.push_back(Column{name, type, nullable, std::move(def), {}, {}, false, origin, {}, {}, {}});
     };
     col("id", "uuid", false, "gen_random_uuid()");
     col("table_schema", "text", false);
@@ -311,7 +311,7 @@ struct Expander {
     col("new_data", "jsonb", true);
     col("changed_by", "uuid", true);
     col("changed_at", "timestamptz", false, "now()");
-    t.columns.push_back(Column{"tenant_id", s.tenancy.type, true, {}, {}, {}, false, origin, {}, {}});
+    t.columns.push_back(Column{"tenant_id", s.tenancy.type, true, {}, {}, {}, false, origin, {}, {}, {}});
     t.constraints.push_back(
         Constraint{t.name.name + "_pkey", ConstraintKind::PrimaryKey, {"id"}, "", {}, {}, "", "", true, origin, {}});
     t.constraints.push_back(Constraint{t.name.name + "_action_check",

@@ -433,9 +433,9 @@ class FileLoader {
       }
       const auto* ct = table(*v, where);
       if (!ct) continue;
-      static const std::vector<std::string> allowed = {"type",    "nullable",    "default",   "primary_key",
-                                                       "unique",  "references",  "on_delete", "check",
-                                                       "comment", "renamed_from"};
+      static const std::vector<std::string> allowed = {"type",    "nullable",     "default",   "primary_key",
+                                                       "unique",  "references",   "on_delete", "check",
+                                                       "comment", "renamed_from", "grants"};
       std::string references, on_delete;
       SourcePos references_pos, on_delete_pos;
       bool has_type = false;
@@ -500,7 +500,10 @@ class FileLoader {
           col.comment = string(*cv, what);
         else if (key == "renamed_from")
           col.renamed_from = string(*cv, what).value_or("");
-        else
+        else if (key == "grants") {
+          column_grants(tbl, col, *cv);
+          decl.key_pos[vp] = pos(*cv);
+        } else
           unknown_key(*ck, allowed, where);
       }
       if (!has_type && !ct->contains("type") && !saw_unknown_key_)
@@ -742,31 +745,58 @@ class FileLoader {
   }
 
   void grants(TableDecl& decl, const toml::node& n) {
+    static const std::vector<std::string> table_privileges = {"select",   "insert",     "update", "delete",
+                                                              "truncate", "references", "trigger"};
     auto& tbl = decl.table;
-    const auto* t = table(n, fmt::format("grants of table {}", tbl.name.name));
+    read_grants(n, fmt::format("grants of table {}", tbl.name.name), table_privileges, tbl.grants, tbl);
+  }
+
+  // A column's grants = { role = ["select", "update"] }: what PostgreSQL can
+  // grant on a column. Like a table's, they fix the role's privileges exactly.
+  void column_grants(Table& tbl, Column& col, const toml::node& n) {
+    static const std::vector<std::string> column_privileges = {"select", "insert", "update", "references"};
+    read_grants(n, fmt::format("grants of column {}.{}", tbl.name.name, col.name), column_privileges, col.grants, tbl);
+  }
+
+  void read_grants(const toml::node& n, const std::string& what, const std::vector<std::string>& privileges,
+                   Grants& grants, Table& tbl) {
+    const auto* t = table(n, what);
     if (!t) return;
-    static const std::vector<std::string> privileges = {"select",   "insert",     "update", "delete",
-                                                        "truncate", "references", "trigger"};
+    const std::string listed = join_words(privileges);
     for (auto [k, v] : in_file_order(*t)) {
       const std::string role(k->str());
-      auto privs = strings(*v, fmt::format("grants of role {}", role));
+      auto privs = strings(*v, fmt::format("{} for role {}", what, role));
       if (!privs) continue;
-      auto& set = tbl.grants[role];
+      auto& set = grants[role];
       tbl.exact_grant_roles.insert(role);
       for (const auto& pr : *privs) {
         if (pr == "all") {
-          for (auto x : {"SELECT", "INSERT", "UPDATE", "DELETE"}) set.insert(x);
+          for (const auto& x : privileges)
+            if (x != "truncate" && x != "references" && x != "trigger") set.insert(upper(x));
         } else if (std::find(privileges.begin(), privileges.end(), pr) == privileges.end()) {
-          d_.error(pos(*v), fmt::format("unknown privilege '{}' for role {}", pr, role),
-                   help_or(did_you_mean(pr, privileges),
-                           "use select, insert, update, delete, truncate, references or trigger"));
+          const bool table_only = pr == "delete" || pr == "truncate" || pr == "trigger";
+          d_.error(pos(*v), fmt::format("unknown privilege '{}' for role {} in the {}", pr, role, what),
+                   table_only ? fmt::format("{} is granted on a whole table: put it in the table's grants, or use {}",
+                                            upper(pr), listed)
+                              : help_or(did_you_mean(pr, privileges), "use " + listed));
         } else {
-          std::string up = pr;
-          std::transform(up.begin(), up.end(), up.begin(), ::toupper);
-          set.insert(up);
+          set.insert(upper(pr));
         }
       }
     }
+  }
+
+  static std::string upper(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
+    return s;
+  }
+
+  // "select, insert or update"
+  static std::string join_words(const std::vector<std::string>& words) {
+    std::string out;
+    for (std::size_t i = 0; i < words.size(); ++i)
+      out += (i == 0 ? "" : i + 1 == words.size() ? " or " : ", ") + words[i];
+    return out;
   }
 };
 

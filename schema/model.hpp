@@ -24,6 +24,10 @@ struct Origin {
   std::string describe() const;
 };
 
+// Privileges by role (PUBLIC as "public"): on a table SELECT, INSERT, UPDATE, DELETE,
+// TRUNCATE, REFERENCES, TRIGGER; on a column SELECT, INSERT, UPDATE, REFERENCES.
+using Grants = std::map<std::string, std::set<std::string>>;
+
 struct Column {
   std::string name;
   std::string type;  // as written (declared) or format_type (live)
@@ -35,6 +39,9 @@ struct Column {
   Origin origin;
   std::string identity;   // "ALWAYS" or "BY DEFAULT" for an identity column, else empty
   std::string generated;  // a stored generated column's expression (GENERATED ALWAYS AS (...) STORED)
+  // Column privileges (pg_attribute.attacl, owner left out). They add to the
+  // table's: a role with SELECT on the table reads every column anyway.
+  Grants grants;
 };
 
 enum class ConstraintKind { PrimaryKey, Unique, Check, ForeignKey, Exclusion };
@@ -99,9 +106,6 @@ struct Policy {
   Origin origin;
   std::optional<std::string> comment;  // COMMENT ON POLICY
 };
-
-// Table privileges by role: SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER.
-using Grants = std::map<std::string, std::set<std::string>>;
 
 struct Table {
   QualifiedName name;

@@ -243,6 +243,9 @@ void validate_declarations(Declarations& decls, Diagnostics& d) {
                 "write using = \"...\" (rows it may see) or with_check = \"...\" (rows it may write)");
     }
     for (const auto& [role, privs] : t.grants) check_identifier(d, role, decl.key_pos["grants"], "role");
+    for (const auto& c : t.columns)
+      for (const auto& [role, privs] : c.grants)
+        check_identifier(d, role, decl.key_pos["columns." + c.name + ".grants"], "role");
     if (!t.name.schema.empty()) check_identifier(d, t.name.schema, decl.key_pos["schema"], "schema");
 
     // Flag preconditions.

@@ -21,24 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string folder(const std::string& name, const std::string& sql) {
-  const auto dir = temp_path(name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  std::ofstream(fs::path(dir) / "schemac.toml") << "[project]\ntarget = \"postgres\"\n";
-  std::ofstream(fs::path(dir) / "events.sql") << sql;
-  return dir;
-}
-
-void apply_outcome(const PlanOutcome& outcome, const std::string& url) {
-  Db db(url);
-  std::stringstream log;
-  apply_plan(db, outcome.plan, {"", -1, false, true}, log);
-}
-
-const Step* step_with(const Plan& plan, const std::string& text) {
-  for (const auto& s : plan.steps)
-    if (s.sql.find(text) != std::string::npos) return &s;
-  return nullptr;
+  return schema_folder(name, {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"events.sql", sql}});
 }
 
 const char* kLive = R"sql(
@@ -81,19 +64,19 @@ TEST_CASE("a new partition of a live parent is attached beside it, and a new ind
   auto plan = plan_for(dir, tdb.url());
   INFO(render_text(plan.plan));
   // Not PARTITION OF (ACCESS EXCLUSIVE on the parent): a table beside it, attached.
-  CHECK_FALSE(step_with(plan.plan, "PARTITION OF"));
-  const auto* attach = step_with(plan.plan, "ATTACH PARTITION \"public\".\"events_us\" FOR VALUES IN ('us')");
+  CHECK_FALSE(step_containing(plan.plan, "PARTITION OF"));
+  const auto* attach = step_containing(plan.plan, "ATTACH PARTITION \"public\".\"events_us\" FOR VALUES IN ('us')");
   REQUIRE(attach);
   CHECK(attach->lock.find("SHARE UPDATE EXCLUSIVE on public.events") == 0);
   CHECK(attach->lock.find("ACCESS EXCLUSIVE on its default partition public.events_other") != std::string::npos);
   // The index: on the parent only (nothing built), then concurrently on each partition, then attached.
-  const auto* only = step_with(plan.plan, "ON ONLY public.events USING gin (payload)");
+  const auto* only = step_containing(plan.plan, "ON ONLY public.events USING gin (payload)");
   REQUIRE(only);
   for (const char* partition : {"events_eu", "events_other", "events_us"}) {
-    const auto* build = step_with(
+    const auto* build = step_containing(
         plan.plan, fmt::format("CREATE INDEX CONCURRENTLY \"{}_payload_idx\" ON public.{}", partition, partition));
     const auto* attach_index =
-        step_with(plan.plan, fmt::format("ATTACH PARTITION \"public\".\"{}_payload_idx\"", partition));
+        step_containing(plan.plan, fmt::format("ATTACH PARTITION \"public\".\"{}_payload_idx\"", partition));
     REQUIRE(build);
     REQUIRE(attach_index);
     CHECK(only < build);
@@ -129,11 +112,11 @@ TEST_CASE("an index of a partitioned table interrupted after some partitions res
   const auto dir = folder("resumed", declared_with());
   auto plan = plan_for(dir, tdb.url());
   INFO(render_text(plan.plan));
-  CHECK_FALSE(step_with(plan.plan, "ON ONLY"));
-  CHECK_FALSE(step_with(plan.plan, "events_eu_payload_idx"));
-  CHECK_FALSE(step_with(plan.plan, "CREATE INDEX CONCURRENTLY \"events_us_payload_idx\""));
-  REQUIRE(step_with(plan.plan, "ATTACH PARTITION \"public\".\"events_us_payload_idx\""));
-  REQUIRE(step_with(plan.plan, "CREATE INDEX CONCURRENTLY \"events_other_payload_idx\""));
+  CHECK_FALSE(step_containing(plan.plan, "ON ONLY"));
+  CHECK_FALSE(step_containing(plan.plan, "events_eu_payload_idx"));
+  CHECK_FALSE(step_containing(plan.plan, "CREATE INDEX CONCURRENTLY \"events_us_payload_idx\""));
+  REQUIRE(step_containing(plan.plan, "ATTACH PARTITION \"public\".\"events_us_payload_idx\""));
+  REQUIRE(step_containing(plan.plan, "CREATE INDEX CONCURRENTLY \"events_other_payload_idx\""));
   // The index steps only: the API roles (target = "postgres") are created too
   // when no test before this one in the cluster created them.
   CHECK(std::count_if(plan.plan.steps.begin(), plan.plan.steps.end(),
@@ -149,8 +132,9 @@ TEST_CASE("a partitioned table from nothing: the parent, its partitions and inde
   const auto dir = folder("fresh", declared_with());
   auto plan = plan_for(dir, tdb.url());
   INFO(render_text(plan.plan));
-  const auto* parent = step_with(plan.plan, "PARTITION BY LIST (region)");
-  const auto* us = step_with(plan.plan, "CREATE TABLE \"public\".\"events_us\" PARTITION OF \"public\".\"events\"");
+  const auto* parent = step_containing(plan.plan, "PARTITION BY LIST (region)");
+  const auto* us =
+      step_containing(plan.plan, "CREATE TABLE \"public\".\"events_us\" PARTITION OF \"public\".\"events\"");
   REQUIRE(parent);
   REQUIRE(us);
   CHECK(parent < us);
@@ -186,14 +170,14 @@ TEST_CASE("a key added to a live partitioned table has no online way: built unde
                                        "ALTER TABLE events ADD CONSTRAINT small CHECK (priority < 10);\n");
   auto plan = plan_for(dir, tdb.url());
   INFO(render_text(plan.plan));
-  const auto* key = step_with(plan.plan, "ADD CONSTRAINT \"events_key\" UNIQUE (id, region)");
+  const auto* key = step_containing(plan.plan, "ADD CONSTRAINT \"events_key\" UNIQUE (id, region)");
   REQUIRE(key);
   CHECK(std::find(key->hazards.begin(), key->hazards.end(), "table-lock") != key->hazards.end());
   CHECK(hazard_blocks("table-lock"));
-  CHECK_FALSE(step_with(plan.plan, "CONCURRENTLY"));
+  CHECK_FALSE(step_containing(plan.plan, "CONCURRENTLY"));
   // A check still goes NOT VALID, then VALIDATE: PostgreSQL carries both to each partition.
-  REQUIRE(step_with(plan.plan, "CHECK (priority < 10) NOT VALID"));  // as the statement wrote it
-  REQUIRE(step_with(plan.plan, "VALIDATE CONSTRAINT \"small\""));
+  REQUIRE(step_containing(plan.plan, "CHECK (priority < 10) NOT VALID"));  // as the statement wrote it
+  REQUIRE(step_containing(plan.plan, "VALIDATE CONSTRAINT \"small\""));
   apply_outcome(plan, tdb.url());
   CHECK(plan_for(dir, tdb.url()).plan.empty());
   CHECK_THROWS(db.exec("INSERT INTO events VALUES (1, 'eu', 0, '{}')"));

@@ -19,27 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A schema folder of the given files in the temporary directory.
-std::string folder(const std::string& name, const std::map<std::string, std::string>& files) {
-  const auto dir = temp_path(name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  for (const auto& [file, text] : files) std::ofstream(fs::path(dir) / file) << text;
-  return dir;
-}
-
-void apply_outcome(const PlanOutcome& outcome, const std::string& url) {
-  Db db(url);
-  std::stringstream log;
-  apply_plan(db, outcome.plan, {"", -1, false, true}, log);
-}
-
-const Step* step_with(const Plan& plan, const std::string& sql_start) {
-  for (const auto& s : plan.steps)
-    if (s.sql.rfind(sql_start, 0) == 0) return &s;
-  return nullptr;
-}
-
 const char* kProjects = R"toml(
 [project]
 target = "postgres"
@@ -68,13 +47,13 @@ CREATE FUNCTION project_count() RETURNS bigint LANGUAGE sql STABLE
 
 TEST_CASE("a TOML table with flags and its enum, view and function in SQL: applied, converged, origins kept") {
   TestDatabase tdb;
-  const auto dir = folder("mixed", {{"schema.toml", kProjects}, {"objects.sql", kProjectsSql}});
+  const auto dir = schema_folder("mixed", {{"schema.toml", kProjects}, {"objects.sql", kProjectsSql}});
   auto first = plan_for(dir, tdb.url());
   INFO(render_text(first.plan));
   // Ordered by dependency: the enum before the table that uses it, the view after.
-  const auto* type = step_with(first.plan, "CREATE TYPE \"public\".\"stage\"");
-  const auto* table = step_with(first.plan, "CREATE TABLE \"public\".\"projects\"");
-  const auto* view = step_with(first.plan, "CREATE OR REPLACE VIEW \"public\".\"live_projects\"");
+  const auto* type = step_starting(first.plan, "CREATE TYPE \"public\".\"stage\"");
+  const auto* table = step_starting(first.plan, "CREATE TABLE \"public\".\"projects\"");
+  const auto* view = step_starting(first.plan, "CREATE OR REPLACE VIEW \"public\".\"live_projects\"");
   REQUIRE(type);
   REQUIRE(table);
   REQUIRE(view);
@@ -97,7 +76,7 @@ TEST_CASE("a TOML table with flags and its enum, view and function in SQL: appli
   // A new enum value goes where it belongs, in its own transaction.
   auto with_value = std::string(kProjectsSql);
   with_value.replace(with_value.find("'building'"), 10, "'building', 'testing'");
-  const auto dir2 = folder("mixed2", {{"schema.toml", kProjects}, {"objects.sql", with_value}});
+  const auto dir2 = schema_folder("mixed2", {{"schema.toml", kProjects}, {"objects.sql", with_value}});
   auto third = plan_for(dir2, tdb.url());
   INFO(render_text(third.plan));
   REQUIRE(third.plan.steps.size() == 1);
@@ -118,7 +97,7 @@ target = "postgres"
 id = { type = "bigint", primary_key = true }
 price = { type = "integer" }
 )toml";
-  const auto dir = folder("kept", {{"schema.toml", toml}});
+  const auto dir = schema_folder("kept", {{"schema.toml", toml}});
   apply_outcome(plan_for(dir, tdb.url()), tdb.url());
   db.exec("CREATE VIEW cheap AS SELECT id, price FROM items WHERE price < 10; COMMENT ON VIEW cheap IS 'kept'");
   auto same = plan_for(dir, tdb.url());
@@ -127,12 +106,12 @@ price = { type = "integer" }
 
   std::string wider = toml;
   wider.replace(wider.find("\"integer\""), 9, "\"bigint\"");
-  const auto dir2 = folder("kept2", {{"schema.toml", wider}});
+  const auto dir2 = schema_folder("kept2", {{"schema.toml", wider}});
   auto change = plan_for(dir2, tdb.url());
   INFO(render_text(change.plan));
-  const auto* drop = step_with(change.plan, "DROP VIEW \"public\".\"cheap\"");
-  const auto* type = step_with(change.plan, "ALTER TABLE \"public\".\"items\" ALTER COLUMN \"price\" TYPE bigint");
-  const auto* again = step_with(change.plan, "CREATE OR REPLACE VIEW \"public\".\"cheap\"");
+  const auto* drop = step_starting(change.plan, "DROP VIEW \"public\".\"cheap\"");
+  const auto* type = step_starting(change.plan, "ALTER TABLE \"public\".\"items\" ALTER COLUMN \"price\" TYPE bigint");
+  const auto* again = step_starting(change.plan, "CREATE OR REPLACE VIEW \"public\".\"cheap\"");
   REQUIRE(drop);
   REQUIRE(type);
   REQUIRE(again);
@@ -155,10 +134,10 @@ undeclared_objects = "drop"
 [tables.items.columns]
 id = { type = "bigint", primary_key = true }
 )toml";
-  const auto dir = folder("dropping", {{"schema.toml", toml}});
+  const auto dir = schema_folder("dropping", {{"schema.toml", toml}});
   db.exec("CREATE FUNCTION public.helper() RETURNS int LANGUAGE sql AS 'SELECT 1'");
   auto plan = plan_for(dir, tdb.url());
-  const auto* drop = step_with(plan.plan, "DROP FUNCTION \"public\".\"helper\"()");
+  const auto* drop = step_starting(plan.plan, "DROP FUNCTION \"public\".\"helper\"()");
   REQUIRE(drop);
   CHECK(drop->drops_kind == "function");
   CHECK(hazard_blocks(kDropsUndeclared));
@@ -185,10 +164,11 @@ CREATE FUNCTION handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFI
 CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users
   FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
 )sql";
-  const auto dir = folder("auth_trigger", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"app.sql", sql}});
+  const auto dir =
+      schema_folder("auth_trigger", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"app.sql", sql}});
   auto first = plan_for(dir, tdb.url());
   INFO(render_text(first.plan));
-  const auto* trigger = step_with(first.plan, "CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users");
+  const auto* trigger = step_starting(first.plan, "CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users");
   REQUIRE(trigger);
   CHECK(trigger->origin.describe() == fmt::format("declared at {}/app.sql:10:1", dir));
   CHECK(std::find(first.plan.unmanaged_objects.begin(), first.plan.unmanaged_objects.end(),
@@ -208,22 +188,24 @@ TEST_CASE("an enum label removed: the type is swapped, blocking until allowed, a
   const char* before = R"sql(CREATE TYPE stage AS ENUM ('idea', 'old', 'live');
 CREATE TABLE projects (id bigint PRIMARY KEY, stage stage NOT NULL DEFAULT 'idea', history stage[]);
 )sql";
-  const auto dir = folder("enum_before", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"s.sql", before}});
+  const auto dir =
+      schema_folder("enum_before", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"s.sql", before}});
   apply_outcome(plan_for(dir, tdb.url()), tdb.url());
   Db db = tdb.connect();
   db.exec("INSERT INTO projects VALUES (1, 'live', '{idea,live}'), (2, 'idea', NULL)");
 
   std::string after = before;
   after.replace(after.find("'idea', 'old', 'live'"), 21, "'idea', 'live'");
-  const auto dir2 = folder("enum_after", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"s.sql", after}});
+  const auto dir2 =
+      schema_folder("enum_after", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"s.sql", after}});
   auto swap = plan_for(dir2, tdb.url());
   INFO(render_text(swap.plan));
   const auto hazards = swap.plan.hazards();
   CHECK(hazards.count("enum-value-removed"));
   CHECK(hazard_blocks("enum-value-removed"));
-  REQUIRE(step_with(swap.plan, "ALTER TYPE \"public\".\"stage\" RENAME TO \"stage__schemac_old\""));
-  REQUIRE(
-      step_with(swap.plan, "ALTER TABLE \"public\".\"projects\" ALTER COLUMN \"history\" TYPE \"public\".\"stage\"[]"));
+  REQUIRE(step_starting(swap.plan, "ALTER TYPE \"public\".\"stage\" RENAME TO \"stage__schemac_old\""));
+  REQUIRE(step_starting(swap.plan,
+                        "ALTER TABLE \"public\".\"projects\" ALTER COLUMN \"history\" TYPE \"public\".\"stage\"[]"));
   apply_outcome(swap, tdb.url());
   CHECK(db.scalar("SELECT string_agg(stage::text || ':' || coalesce(history::text, '-'), ' ' ORDER BY id) FROM "
                   "projects") == "live:{idea,live} idea:-");
@@ -257,7 +239,7 @@ target = "postgres"
 [tables.items.columns]
 id = { type = "bigint", primary_key = true }
 )toml";
-  const auto dir = folder("comments", {{"schema.toml", toml}, {"notes.sql", sql}});
+  const auto dir = schema_folder("comments", {{"schema.toml", toml}, {"notes.sql", sql}});
   apply_outcome(plan_for(dir, tdb.url()), tdb.url());
   auto comment = [&](const std::string& expr) { return db.scalar("SELECT " + expr).value_or("(none)"); };
   CHECK(comment("obj_description('public.notes_body_idx'::regclass, 'pg_class')") == "search");
@@ -274,12 +256,12 @@ id = { type = "bigint", primary_key = true }
   changed.replace(changed.find("'search'"), 8, "'full text'");
   changed.erase(changed.find("COMMENT ON TRIGGER"),
                 changed.find("COMMENT ON POLICY") - changed.find("COMMENT ON TRIGGER"));
-  const auto dir2 = folder("comments2", {{"schema.toml", toml}, {"notes.sql", changed}});
+  const auto dir2 = schema_folder("comments2", {{"schema.toml", toml}, {"notes.sql", changed}});
   auto plan = plan_for(dir2, tdb.url());
   INFO(render_text(plan.plan));
   REQUIRE(plan.plan.steps.size() == 2);
-  CHECK(step_with(plan.plan, "COMMENT ON INDEX \"public\".\"notes_body_idx\" IS 'full text'"));
-  CHECK(step_with(plan.plan, "COMMENT ON TRIGGER \"notes_keep\" ON \"public\".\"notes\" IS NULL"));
+  CHECK(step_starting(plan.plan, "COMMENT ON INDEX \"public\".\"notes_body_idx\" IS 'full text'"));
+  CHECK(step_starting(plan.plan, "COMMENT ON TRIGGER \"notes_keep\" ON \"public\".\"notes\" IS NULL"));
   apply_outcome(plan, tdb.url());
   CHECK(plan_for(dir2, tdb.url()).plan.empty());
   CHECK(comment("obj_description('public.items_pkey'::regclass, 'pg_class')") == "by hand");
@@ -293,13 +275,14 @@ CREATE DOMAIN address AS z_rows;
 CREATE TABLE a_people (id bigint PRIMARY KEY, home address);
 CREATE FUNCTION a_home(p a_people) RETURNS address LANGUAGE sql AS $$ SELECT p.home $$;
 )sql";
-  const auto dir = folder("row_domain", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"s.sql", sql}});
+  const auto dir =
+      schema_folder("row_domain", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"s.sql", sql}});
   auto first = plan_for(dir, tdb.url());
   INFO(render_text(first.plan));
-  const auto* base = step_with(first.plan, "CREATE TABLE \"public\".\"z_rows\"");
-  const auto* domain = step_with(first.plan, "CREATE DOMAIN \"public\".\"address\"");
-  const auto* uses = step_with(first.plan, "CREATE TABLE \"public\".\"a_people\"");
-  const auto* function = step_with(first.plan, "CREATE OR REPLACE FUNCTION public.a_home");
+  const auto* base = step_starting(first.plan, "CREATE TABLE \"public\".\"z_rows\"");
+  const auto* domain = step_starting(first.plan, "CREATE DOMAIN \"public\".\"address\"");
+  const auto* uses = step_starting(first.plan, "CREATE TABLE \"public\".\"a_people\"");
+  const auto* function = step_starting(first.plan, "CREATE OR REPLACE FUNCTION public.a_home");
   REQUIRE(base);
   REQUIRE(domain);
   REQUIRE(uses);
@@ -319,7 +302,7 @@ TEST_CASE("foreign keys to a unique index the same plan builds are added after i
 CREATE TABLE others (id bigint PRIMARY KEY, parent_id bigint, tenant text);
 )sql";
   const auto dir =
-      folder("fk_index_before", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"s.sql", before}});
+      schema_folder("fk_index_before", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"s.sql", before}});
   apply_outcome(plan_for(dir, tdb.url()), tdb.url());
   Db db = tdb.connect();
   db.exec("INSERT INTO parents VALUES (1, 'a'); INSERT INTO others VALUES (1, 1, 'a')");
@@ -331,12 +314,12 @@ CREATE TABLE children (id bigint PRIMARY KEY, parent_id bigint, tenant text,
 ALTER TABLE others ADD CONSTRAINT others_parent FOREIGN KEY (parent_id, tenant) REFERENCES parents (id, tenant);
 )sql";
   const auto dir2 =
-      folder("fk_index_after", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"s.sql", after}});
+      schema_folder("fk_index_after", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"s.sql", after}});
   auto plan = plan_for(dir2, tdb.url());
   INFO(render_text(plan.plan));
-  const auto* index = step_with(plan.plan, "CREATE UNIQUE INDEX CONCURRENTLY \"parents_id_tenant\"");
-  const auto* child_fk = step_with(plan.plan, "ALTER TABLE \"public\".\"children\" ADD CONSTRAINT");
-  const auto* other_fk = step_with(plan.plan, "ALTER TABLE \"public\".\"others\" ADD CONSTRAINT \"others_parent\"");
+  const auto* index = step_starting(plan.plan, "CREATE UNIQUE INDEX CONCURRENTLY \"parents_id_tenant\"");
+  const auto* child_fk = step_starting(plan.plan, "ALTER TABLE \"public\".\"children\" ADD CONSTRAINT");
+  const auto* other_fk = step_starting(plan.plan, "ALTER TABLE \"public\".\"others\" ADD CONSTRAINT \"others_parent\"");
   REQUIRE(index);
   REQUIRE(child_fk);
   REQUIRE(other_fk);
@@ -355,24 +338,25 @@ TEST_CASE(
   const char* notes = R"sql(
 CREATE TABLE notes (id integer PRIMARY KEY, case_id integer CONSTRAINT notes_case REFERENCES cases (id) ON DELETE CASCADE);
 )sql";
-  const auto dir = folder("fk_key_before", {{"schemac.toml", toml},
-                                            {"s.sql", std::string("CREATE TABLE cases (id integer NOT NULL, name text, "
-                                                                  "CONSTRAINT cases_id_key UNIQUE (id));") +
-                                                          notes}});
+  const auto dir =
+      schema_folder("fk_key_before", {{"schemac.toml", toml},
+                                      {"s.sql", std::string("CREATE TABLE cases (id integer NOT NULL, name text, "
+                                                            "CONSTRAINT cases_id_key UNIQUE (id));") +
+                                                    notes}});
   apply_outcome(plan_for(dir, tdb.url()), tdb.url());
   Db db = tdb.connect();
   db.exec("INSERT INTO cases VALUES (1, 'a'); INSERT INTO notes VALUES (1, 1)");
 
   // The unique constraint becomes a primary key: the old one is dropped as undeclared.
-  const auto dir2 =
-      folder("fk_key_pk", {{"schemac.toml", toml},
-                           {"s.sql", std::string("CREATE TABLE cases (id integer PRIMARY KEY, name text);") + notes}});
+  const auto dir2 = schema_folder(
+      "fk_key_pk", {{"schemac.toml", toml},
+                    {"s.sql", std::string("CREATE TABLE cases (id integer PRIMARY KEY, name text);") + notes}});
   auto pk = plan_for(dir2, tdb.url());
   INFO(render_text(pk.plan));
-  const auto* drop_fk = step_with(pk.plan, "ALTER TABLE \"public\".\"notes\" DROP CONSTRAINT \"notes_case\"");
-  const auto* drop_key = step_with(pk.plan, "ALTER TABLE \"public\".\"cases\" DROP CONSTRAINT \"cases_id_key\"");
-  const auto* add_fk = step_with(pk.plan, "ALTER TABLE \"public\".\"notes\" ADD CONSTRAINT \"notes_case\"");
-  const auto* validate = step_with(pk.plan, "ALTER TABLE \"public\".\"notes\" VALIDATE CONSTRAINT \"notes_case\"");
+  const auto* drop_fk = step_starting(pk.plan, "ALTER TABLE \"public\".\"notes\" DROP CONSTRAINT \"notes_case\"");
+  const auto* drop_key = step_starting(pk.plan, "ALTER TABLE \"public\".\"cases\" DROP CONSTRAINT \"cases_id_key\"");
+  const auto* add_fk = step_starting(pk.plan, "ALTER TABLE \"public\".\"notes\" ADD CONSTRAINT \"notes_case\"");
+  const auto* validate = step_starting(pk.plan, "ALTER TABLE \"public\".\"notes\" VALIDATE CONSTRAINT \"notes_case\"");
   REQUIRE(drop_fk);
   REQUIRE(drop_key);
   REQUIRE(add_fk);
@@ -390,13 +374,14 @@ CREATE TABLE notes (id integer PRIMARY KEY, case_id integer CONSTRAINT notes_cas
   CHECK(second.plan.empty());
 
   // The primary key itself changes (it now includes a column): the same, around the swap.
-  const auto dir3 = folder("fk_key_include", {{"schemac.toml", toml},
-                                              {"s.sql", std::string("CREATE TABLE cases (id integer, name text, "
-                                                                    "PRIMARY KEY (id) INCLUDE (name));") +
-                                                            notes}});
+  const auto dir3 = schema_folder("fk_key_include", {{"schemac.toml", toml},
+                                                     {"s.sql", std::string("CREATE TABLE cases (id integer, name text, "
+                                                                           "PRIMARY KEY (id) INCLUDE (name));") +
+                                                                   notes}});
   auto include = plan_for(dir3, tdb.url());
   INFO(render_text(include.plan));
-  const auto* drop_again = step_with(include.plan, "ALTER TABLE \"public\".\"notes\" DROP CONSTRAINT \"notes_case\"");
+  const auto* drop_again =
+      step_starting(include.plan, "ALTER TABLE \"public\".\"notes\" DROP CONSTRAINT \"notes_case\"");
   REQUIRE(drop_again);
   apply_outcome(include, tdb.url());
   auto third = plan_for(dir3, tdb.url());
@@ -410,21 +395,24 @@ TEST_CASE(
     "a SQL table's checks and defaults are sent as written: the live catalog prints what a direct CREATE prints") {
   TestDatabase tdb;
   const char* toml = "[project]\ntarget = \"postgres\"\n";
-  const auto dir = folder("written_before", {{"schemac.toml", toml},
-                                             {"s.sql",
-                                              "CREATE TABLE orders (id integer PRIMARY KEY, status "
-                                              "varchar(10) NOT NULL);"}});
+  const auto dir = schema_folder("written_before", {{"schemac.toml", toml},
+                                                    {"s.sql",
+                                                     "CREATE TABLE orders (id integer PRIMARY KEY, status "
+                                                     "varchar(10) NOT NULL);"}});
   apply_outcome(plan_for(dir, tdb.url()), tdb.url());
 
   // `IN` on a varchar column prints with casts that print otherwise once parsed again.
   const std::string body =
       "(id integer PRIMARY KEY, status varchar(10) NOT NULL, kind varchar(10) DEFAULT 'a'::varchar(10) || 'b' "
       "CHECK (kind IN ('ab', 'cd')), CONSTRAINT check_valid_status CHECK (status IN ('pending', 'shipped')))";
-  const auto dir2 = folder("written_after", {{"schemac.toml", toml}, {"s.sql", "CREATE TABLE orders " + body + ";"}});
+  const auto dir2 =
+      schema_folder("written_after", {{"schemac.toml", toml}, {"s.sql", "CREATE TABLE orders " + body + ";"}});
   auto plan = plan_for(dir2, tdb.url());
   INFO(render_text(plan.plan));
-  const auto* check = step_with(plan.plan, "ALTER TABLE \"public\".\"orders\" ADD CONSTRAINT \"check_valid_status\"");
-  const auto* unnamed = step_with(plan.plan, "ALTER TABLE \"public\".\"orders\" ADD CONSTRAINT \"orders_kind_check\"");
+  const auto* check =
+      step_starting(plan.plan, "ALTER TABLE \"public\".\"orders\" ADD CONSTRAINT \"check_valid_status\"");
+  const auto* unnamed =
+      step_starting(plan.plan, "ALTER TABLE \"public\".\"orders\" ADD CONSTRAINT \"orders_kind_check\"");
   REQUIRE(check);
   REQUIRE(unnamed);
   CHECK(check->sql.find("CHECK (status IN ('pending', 'shipped'))") != std::string::npos);
@@ -455,8 +443,8 @@ TEST_CASE("ALTER FUNCTION ... SECURITY DEFINER without a pinned search_path is r
   TestDatabase tdb;
   Db db = tdb.connect();
   const std::string create = "CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n";
-  const auto dir = folder("definer", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"},
-                                      {"f.sql", create + "ALTER FUNCTION public.f() SECURITY DEFINER;\n"}});
+  const auto dir = schema_folder("definer", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"},
+                                             {"f.sql", create + "ALTER FUNCTION public.f() SECURITY DEFINER;\n"}});
   auto run = run_schemac("apply --auto-approve --schema " + dir, tdb.url());
   INFO(run.out);
   CHECK(run.code == 1);
@@ -465,10 +453,10 @@ TEST_CASE("ALTER FUNCTION ... SECURITY DEFINER without a pinned search_path is r
       std::string::npos);
   CHECK(db.scalar("SELECT count(*) FROM pg_proc WHERE proname = 'f'") == "0");
   // Pinned in the same ALTER: accepted.
-  const auto pinned =
-      folder("definer2", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"},
-                          {"f.sql", create + "ALTER FUNCTION public.f() SECURITY DEFINER SET search_path = pg_catalog, "
-                                             "pg_temp;\n"}});
+  const auto pinned = schema_folder(
+      "definer2", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"},
+                   {"f.sql", create + "ALTER FUNCTION public.f() SECURITY DEFINER SET search_path = pg_catalog, "
+                                      "pg_temp;\n"}});
   CHECK(run_schemac("apply --auto-approve --schema " + pinned, tdb.url()).code == 0);
   CHECK(db.scalar("SELECT prosecdef FROM pg_proc WHERE proname = 'f'") == "t");
 }
@@ -502,33 +490,35 @@ CREATE TABLE notes (id integer PRIMARY KEY, body text);
 REVOKE SELECT ON notes FROM dp_reader;
 )sql";
   const auto dir =
-      folder("default_privileges", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"app.sql", sql}});
+      schema_folder("default_privileges", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"app.sql", sql}});
   auto first = plan_for(dir, tdb.url());
   INFO(render_text(first.plan));
   // SET ROLE before it: the role's default privileges, said with FOR ROLE.
-  const auto* admin = step_with(first.plan,
-                                "ALTER DEFAULT PRIVILEGES FOR ROLE \"dp_admin\" IN SCHEMA \"public\" GRANT "
-                                "INSERT, SELECT ON TABLES TO \"dp_app\"");
+  const auto* admin = step_starting(first.plan,
+                                    "ALTER DEFAULT PRIVILEGES FOR ROLE \"dp_admin\" IN SCHEMA \"public\" GRANT "
+                                    "INSERT, SELECT ON TABLES TO \"dp_app\"");
   REQUIRE(admin);
   CHECK(admin->origin.describe() == fmt::format("declared at {}/app.sql:3:1", dir));
   CHECK(std::find(admin->hazards.begin(), admin->hazards.end(), "authz-change") != admin->hazards.end());
   CHECK_FALSE(admin->locks_existing);
   // Without FOR ROLE: the user who plans. In every schema, a REVOKE from the built-in default.
   const auto mine = fmt::format("ALTER DEFAULT PRIVILEGES FOR ROLE {}", quote_ident(me));
-  const auto* functions = step_with(first.plan, mine + " REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC");
-  const auto* reader = step_with(first.plan, mine + " IN SCHEMA \"public\" GRANT SELECT ON TABLES TO \"dp_reader\"");
-  const auto* table = step_with(first.plan, "CREATE TABLE \"public\".\"notes\"");
+  const auto* functions = step_starting(first.plan, mine + " REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC");
+  const auto* reader =
+      step_starting(first.plan, mine + " IN SCHEMA \"public\" GRANT SELECT ON TABLES TO \"dp_reader\"");
+  const auto* table = step_starting(first.plan, "CREATE TABLE \"public\".\"notes\"");
   REQUIRE(functions);
   REQUIRE(reader);
   REQUIRE(table);
   CHECK(reader < table);  // the new table gets the new default privileges...
   // ...and loses what the declarations revoked, in the same transaction.
-  const auto* revoke = step_with(first.plan, "REVOKE ALL ON TABLE \"public\".\"notes\" FROM \"dp_reader\"");
+  const auto* revoke = step_starting(first.plan, "REVOKE ALL ON TABLE \"public\".\"notes\" FROM \"dp_reader\"");
   REQUIRE(revoke);
   CHECK(revoke->group == table->group);
   // What no declaration speaks of is kept and listed.
-  CHECK(step_with(first.plan, mine + " IN SCHEMA \"public\" REVOKE") == nullptr);
-  CHECK(step_with(first.plan, "ALTER DEFAULT PRIVILEGES FOR ROLE \"dp_admin\" IN SCHEMA \"public\" REVOKE") == nullptr);
+  CHECK(step_starting(first.plan, mine + " IN SCHEMA \"public\" REVOKE") == nullptr);
+  CHECK(step_starting(first.plan, "ALTER DEFAULT PRIVILEGES FOR ROLE \"dp_admin\" IN SCHEMA \"public\" REVOKE") ==
+        nullptr);
   CHECK(lists(first.plan, "default privileges of role " + me + " in schema public on sequences to dp_reader"));
   CHECK(lists(first.plan, "default privileges of role dp_admin in schema public on tables to dp_reader"));
 
@@ -551,19 +541,20 @@ REVOKE SELECT ON notes FROM dp_reader;
   std::string without = sql;
   without.erase(without.find("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO dp_reader;\n"),
                 std::string("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO dp_reader;\n").size());
-  const auto kept =
-      folder("default_privileges_kept", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"app.sql", without}});
+  const auto kept = schema_folder("default_privileges_kept",
+                                  {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"app.sql", without}});
   auto third = plan_for(kept, tdb.url());
   INFO(render_text(third.plan));
-  CHECK(step_with(third.plan, mine + " IN SCHEMA \"public\" REVOKE") == nullptr);
+  CHECK(step_starting(third.plan, mine + " IN SCHEMA \"public\" REVOKE") == nullptr);
   CHECK(lists(third.plan, "default privileges of role " + me + " in schema public on tables to dp_reader"));
   // ...and revoked, blocking until allowed, with undeclared_objects = "drop".
-  const auto dropping = folder(
+  const auto dropping = schema_folder(
       "default_privileges_drop",
       {{"schemac.toml", "[project]\ntarget = \"postgres\"\nundeclared_objects = \"drop\"\n"}, {"app.sql", without}});
   auto fourth = plan_for(dropping, tdb.url());
   INFO(render_text(fourth.plan));
-  const auto* drop = step_with(fourth.plan, mine + " IN SCHEMA \"public\" REVOKE SELECT ON TABLES FROM \"dp_reader\"");
+  const auto* drop =
+      step_starting(fourth.plan, mine + " IN SCHEMA \"public\" REVOKE SELECT ON TABLES FROM \"dp_reader\"");
   REQUIRE(drop);
   CHECK(drop->drops_kind == "default privilege grant");
   CHECK(std::find(drop->hazards.begin(), drop->hazards.end(), kDropsUndeclared) != drop->hazards.end());
@@ -598,25 +589,27 @@ body = { type = "text" }
 ALTER TABLE messages REPLICA IDENTITY FULL;
 CREATE PUBLICATION room_feed FOR TABLE rooms (id, name) WHERE (id > 0) WITH (publish = 'insert');
 )sql";
-  const auto dir = folder("publications", {{"schema.toml", toml}, {"realtime.sql", sql}});
+  const auto dir = schema_folder("publications", {{"schema.toml", toml}, {"realtime.sql", sql}});
   auto first = plan_for(dir, tdb.url());
   INFO(render_text(first.plan));
-  const auto* add = step_with(first.plan, "ALTER PUBLICATION \"supabase_realtime\" ADD TABLE \"public\".\"messages\"");
-  const auto* create = step_with(first.plan,
-                                 "CREATE PUBLICATION \"room_feed\" FOR TABLE \"public\".\"rooms\" (\"id\", \"name\") "
-                                 "WHERE ((id > 0)) WITH (publish = 'insert', publish_via_partition_root = false)");
-  const auto* messages = step_with(first.plan, "CREATE TABLE \"public\".\"messages\"");
+  const auto* add =
+      step_starting(first.plan, "ALTER PUBLICATION \"supabase_realtime\" ADD TABLE \"public\".\"messages\"");
+  const auto* create =
+      step_starting(first.plan,
+                    "CREATE PUBLICATION \"room_feed\" FOR TABLE \"public\".\"rooms\" (\"id\", \"name\") "
+                    "WHERE ((id > 0)) WITH (publish = 'insert', publish_via_partition_root = false)");
+  const auto* messages = step_starting(first.plan, "CREATE TABLE \"public\".\"messages\"");
   REQUIRE(add);
   REQUIRE(create);
   REQUIRE(messages);
   CHECK(messages < add);
   CHECK(add->origin.describe() == fmt::format("declared at {}/realtime.sql:1:1", dir));
   // New tables get their replica identity as they are created.
-  CHECK(step_with(first.plan, "ALTER TABLE \"public\".\"messages\" REPLICA IDENTITY FULL"));
-  CHECK(step_with(first.plan, "ALTER TABLE \"public\".\"rooms\" REPLICA IDENTITY USING INDEX \"rooms_name_key\""));
+  CHECK(step_starting(first.plan, "ALTER TABLE \"public\".\"messages\" REPLICA IDENTITY FULL"));
+  CHECK(step_starting(first.plan, "ALTER TABLE \"public\".\"rooms\" REPLICA IDENTITY USING INDEX \"rooms_name_key\""));
   // Never dropped by omission: the hand-added table and the undeclared publication stay.
-  CHECK(step_with(first.plan, "ALTER PUBLICATION \"supabase_realtime\" DROP") == nullptr);
-  CHECK(step_with(first.plan, "DROP PUBLICATION") == nullptr);
+  CHECK(step_starting(first.plan, "ALTER PUBLICATION \"supabase_realtime\" DROP") == nullptr);
+  CHECK(step_starting(first.plan, "DROP PUBLICATION") == nullptr);
   CHECK(lists(first.plan, "publication other_feed"));
   CHECK(lists(first.plan, "publication supabase_realtime table public.legacy"));
   CHECK(first.plan.not_planned.empty());
@@ -638,18 +631,18 @@ CREATE PUBLICATION room_feed FOR TABLE rooms (id, name) WHERE (id > 0) WITH (pub
   changed_sql.replace(changed_sql.find("REPLICA IDENTITY FULL"), 21, "REPLICA IDENTITY DEFAULT");
   std::string changed_toml = toml;
   changed_toml.replace(changed_toml.find("\"using index rooms_name_key\""), 28, "\"full\"");
-  const auto dir2 = folder("publications2", {{"schema.toml", changed_toml}, {"realtime.sql", changed_sql}});
+  const auto dir2 = schema_folder("publications2", {{"schema.toml", changed_toml}, {"realtime.sql", changed_sql}});
   auto third = plan_for(dir2, tdb.url());
   INFO(render_text(third.plan));
-  const auto* drop_table = step_with(third.plan, "ALTER PUBLICATION \"room_feed\" DROP TABLE \"public\".\"rooms\"");
+  const auto* drop_table = step_starting(third.plan, "ALTER PUBLICATION \"room_feed\" DROP TABLE \"public\".\"rooms\"");
   const auto* add_again =
-      step_with(third.plan,
-                "ALTER PUBLICATION \"room_feed\" ADD TABLE \"public\".\"rooms\" (\"id\", \"name\") WHERE "
-                "((id > 10))");
-  const auto* options =
-      step_with(third.plan,
-                "ALTER PUBLICATION \"room_feed\" SET (publish = 'insert, update', publish_via_partition_root = false)");
-  const auto* full = step_with(third.plan, "ALTER TABLE \"public\".\"rooms\" REPLICA IDENTITY FULL");
+      step_starting(third.plan,
+                    "ALTER PUBLICATION \"room_feed\" ADD TABLE \"public\".\"rooms\" (\"id\", \"name\") WHERE "
+                    "((id > 10))");
+  const auto* options = step_starting(
+      third.plan,
+      "ALTER PUBLICATION \"room_feed\" SET (publish = 'insert, update', publish_via_partition_root = false)");
+  const auto* full = step_starting(third.plan, "ALTER TABLE \"public\".\"rooms\" REPLICA IDENTITY FULL");
   REQUIRE(drop_table);
   REQUIRE(add_again);
   REQUIRE(options);
@@ -657,7 +650,7 @@ CREATE PUBLICATION room_feed FOR TABLE rooms (id, name) WHERE (id > 0) WITH (pub
   CHECK(drop_table->group == add_again->group);  // never out of the publication between two transactions
   CHECK(full->lock.starts_with("ACCESS EXCLUSIVE (brief"));
   // messages: declared in TOML without the key, and its SQL ALTER TABLE now says DEFAULT.
-  CHECK(step_with(third.plan, "ALTER TABLE \"public\".\"messages\" REPLICA IDENTITY DEFAULT"));
+  CHECK(step_starting(third.plan, "ALTER TABLE \"public\".\"messages\" REPLICA IDENTITY DEFAULT"));
   apply_outcome(third, tdb.url());
   auto fourth = plan_for(dir2, tdb.url());
   INFO(render_text(fourth.plan));
@@ -670,12 +663,12 @@ CREATE PUBLICATION room_feed FOR TABLE rooms (id, name) WHERE (id > 0) WITH (pub
   // undeclared_objects = "drop": the undeclared publication and the hand-added table go, blocking until allowed.
   std::string dropping = changed_toml;
   dropping.replace(dropping.find("target = \"postgres\""), 19, "target = \"postgres\"\nundeclared_objects = \"drop\"");
-  const auto dir3 = folder("publications3", {{"schema.toml", dropping}, {"realtime.sql", changed_sql}});
+  const auto dir3 = schema_folder("publications3", {{"schema.toml", dropping}, {"realtime.sql", changed_sql}});
   auto fifth = plan_for(dir3, tdb.url());
   INFO(render_text(fifth.plan));
-  const auto* drop_pub = step_with(fifth.plan, "DROP PUBLICATION \"other_feed\"");
+  const auto* drop_pub = step_starting(fifth.plan, "DROP PUBLICATION \"other_feed\"");
   const auto* drop_legacy =
-      step_with(fifth.plan, "ALTER PUBLICATION \"supabase_realtime\" DROP TABLE \"public\".\"legacy\"");
+      step_starting(fifth.plan, "ALTER PUBLICATION \"supabase_realtime\" DROP TABLE \"public\".\"legacy\"");
   REQUIRE(drop_pub);
   REQUIRE(drop_legacy);
   CHECK(drop_pub->drops_kind == "publication");
@@ -688,7 +681,8 @@ CREATE TABLE users (id bigint PRIMARY KEY);
 CREATE TABLE tokens (id bigint PRIMARY KEY, owner_id bigint);
 ALTER TABLE ONLY tokens ADD CONSTRAINT tokens_owner FOREIGN KEY (owner_id) REFERENCES users(id) NOT VALID;
 )sql";
-  const auto dir = folder("not_valid", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"schema.sql", sql}});
+  const auto dir =
+      schema_folder("not_valid", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"schema.sql", sql}});
   SUBCASE("adopted: an old row breaks it, and no plan validates it") {
     TestDatabase tdb;
     Db db = tdb.connect();

@@ -44,10 +44,33 @@ PlanOutcome plan_for(const std::string& schema_path, const std::string& url) {
 }
 
 void apply_schema(const std::string& schema_path, const std::string& url) {
-  auto outcome = plan_for(schema_path, url);
+  apply_outcome(plan_for(schema_path, url), url);
+}
+
+void apply_outcome(const PlanOutcome& outcome, const std::string& url) {
   Db db(url);
   std::stringstream log;
   apply_plan(db, outcome.plan, {"", -1, false, true}, log);
+}
+
+const Step* step_starting(const Plan& plan, const std::string& sql_start) {
+  for (const auto& s : plan.steps)
+    if (s.sql.rfind(sql_start, 0) == 0) return &s;
+  return nullptr;
+}
+
+const Step* step_containing(const Plan& plan, const std::string& text) {
+  for (const auto& s : plan.steps)
+    if (s.sql.find(text) != std::string::npos) return &s;
+  return nullptr;
+}
+
+std::string schema_folder(const std::string& name, const std::map<std::string, std::string>& files) {
+  const auto dir = temp_path(name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  for (const auto& [file, text] : files) std::ofstream(std::filesystem::path(dir) / file) << text;
+  return dir;
 }
 
 std::string temp_path(const std::string& name) {

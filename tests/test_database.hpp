@@ -1,5 +1,6 @@
 #pragma once
 // A fresh database per test on the server the PG* variables name, dropped after.
+#include <map>
 #include <optional>
 #include <string>
 
@@ -28,6 +29,11 @@ class TestDatabase {
 // Plans the declarations at schema_path against url and applies the plan; fails the test on errors.
 PlanOutcome plan_for(const std::string& schema_path, const std::string& url);
 void apply_schema(const std::string& schema_path, const std::string& url);
+// Applies a plan already made, as apply would.
+void apply_outcome(const PlanOutcome& outcome, const std::string& url);
+// The first step whose SQL starts with (or contains) the text; nullptr if none.
+const Step* step_starting(const Plan& plan, const std::string& sql_start);
+const Step* step_containing(const Plan& plan, const std::string& text);
 
 // Runs sql as an API request would: its own transaction, SET LOCAL ROLE, request.jwt.claims.
 pqxx::result as_role(Db& db, const std::string& role, const std::string& claims_json, const std::string& sql);
@@ -49,5 +55,7 @@ std::string source_path(const std::string& relative);
 std::string temp_path(const std::string& name);
 std::string write_temp(const std::string& name, const std::string& text);
 std::string read_file(const std::string& path);
+// A schema folder holding the given files (name -> text), made afresh in the temporary directory.
+std::string schema_folder(const std::string& name, const std::map<std::string, std::string>& files);
 
 }  // namespace schemac::test

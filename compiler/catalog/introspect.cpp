@@ -98,7 +98,11 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   for (const auto& r : db.query(fmt::format(
            "SELECT n.nspname, c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, "
            "pg_catalog.pg_get_expr(d.adbin, d.adrelid), pg_catalog.col_description(c.oid, a.attnum), "
-           "a.attidentity, a.attgenerated "
+           "a.attidentity, a.attgenerated, "
+           // Column privileges as "role PRIVILEGE" (the owner's left out, as for tables).
+           "to_json(ARRAY(SELECT COALESCE(g.rolname::text, 'public') || ' ' || x.privilege_type "
+           "FROM pg_catalog.aclexplode(a.attacl) x LEFT JOIN pg_catalog.pg_roles g ON g.oid = x.grantee "
+           "WHERE x.grantee <> c.relowner ORDER BY 1))::text "
            "FROM {} JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid "
            "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
            "WHERE {} AND a.attnum > 0 AND NOT a.attisdropped ORDER BY 1, 2, a.attnum",
@@ -115,6 +119,10 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
       c.default_expr = str(r[5]);
     if (!r[6].is_null()) c.comment = str(r[6]);
     c.identity = str(r[7]) == "a" ? "ALWAYS" : str(r[7]) == "d" ? "BY DEFAULT" : "";
+    for (const auto& item : json_strings(r[9])) {
+      const auto space = item.rfind(' ');
+      c.grants[item.substr(0, space)].insert(item.substr(space + 1));
+    }
     t->columns.push_back(std::move(c));
   }
 

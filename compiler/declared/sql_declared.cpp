@@ -120,10 +120,17 @@ void adopt_sql_declarations(Desired& d, Catalog& normalized, const Catalog& live
       if (!p.origin.known()) p.origin = t.origin;
     }
     // Grants: exactly those the declarations make, for every role (see grants_exactly).
+    // A column's grants count as the role's: REVOKE on the table takes them too.
     for (const auto& [role, privileges] : t.grants) t.exact_grant_roles.insert(role);
-    if (const Table* lt = live.table(t.name))
+    for (const auto& c : t.columns)
+      for (const auto& [role, privileges] : c.grants) t.exact_grant_roles.insert(role);
+    if (const Table* lt = live.table(t.name)) {
       for (const auto& [role, privileges] : lt->grants)
         if (grants_exactly(d, role)) t.exact_grant_roles.insert(role);
+      for (const auto& c : lt->columns)
+        for (const auto& [role, privileges] : c.grants)
+          if (grants_exactly(d, role)) t.exact_grant_roles.insert(role);
+    }
     // The stand-in for normalized forms is the table itself: declared and normalized are the same text.
     d.catalog.tables.push_back(std::move(t));
   }

@@ -36,7 +36,10 @@ ObjectHashes object_hashes(const Catalog& catalog, const std::set<std::string>& 
     const auto name = t.name.display();
     if (!tables.count(name)) continue;
     put("table " + name, {t.rls_enabled ? "rls" : "", t.rls_forced ? "forced" : "", t.comment.value_or("\x1e")});
-    put("grants on " + name, {grants_text(t.grants)});
+    std::vector<std::string> grants = {grants_text(t.grants)};
+    for (const auto& c : t.columns)
+      if (!c.grants.empty()) grants.push_back(c.name + "(" + grants_text(c.grants) + ")");
+    put("grants on " + name, grants);
     for (const auto& c : t.columns)
       put(fmt::format("column {}.{}", name, c.name),
           {c.type, c.nullable ? "null" : "not null", c.default_expr.value_or("\x1e"), c.comment.value_or("\x1e")});

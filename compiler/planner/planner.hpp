@@ -2,6 +2,7 @@
 // Internal to the planner: the Planner class and the helpers its files share.
 // One walk (plan.cpp) drives it; each object kind's compare, online steps and
 // hazards live in a file of that kind's name, listed by its methods below.
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -124,6 +125,8 @@ class Planner {
 
   // policies.cpp: row level security, policies, grants.
   void rls(const Table& t, const Table& norm, const Table& live);
+  // column_grants.cpp: GRANT/REVOKE (column) ON t, after the table's grants.
+  void column_grants(const Table& t, const Table& live, const Grants& revoked_on_table, const std::function<int()>& tx);
 
   // partitions.cpp: partitioned tables, partitions, the indexes of partitioned tables.
   bool parent_exists(const Table& partition) const;

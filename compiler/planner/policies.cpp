@@ -1,6 +1,7 @@
 // Authorization on existing tables (hazard authz-change throughout): row
 // level security switched on, off or forced, policies altered, recreated or
-// dropped, and table grants brought to what the declarations say.
+// dropped, and table grants brought to what the declarations say (column
+// grants in column_grants.cpp).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -79,6 +80,7 @@ void Planner::rls(const Table& t, const Table& norm, const Table& live) {
   // Every role the declaration grants to, and every role whose grants it fixes
   // exactly (one that should now have none is in the second set only).
   std::set<std::string> roles;
+  Grants revoked;
   for (const auto& [role, privs] : t.grants) roles.insert(role);
   for (const auto& role : t.exact_grant_roles)
     if (live.grants.count(role)) roles.insert(role);
@@ -97,7 +99,9 @@ void Planner::rls(const Table& t, const Table& norm, const Table& live) {
     if (!extra.empty())
       add(Phase::Rls, name, "revoke from " + role + " what the declaration does not grant",
           ddl::revoke(t.name, extra, role), "none", tx(), t.origin, {"authz-change"});
+    revoked[role] = std::move(extra);
   }
+  column_grants(t, live, revoked, tx);
 }
 
 }  // namespace schemac::planner

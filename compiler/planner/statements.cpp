@@ -50,6 +50,14 @@ std::vector<Statement> create_table_statements(const Table& t, const std::set<Qu
                        "revoke default privileges from " + role, false, true});
       if (!privs.empty()) out.push_back({ddl::grant(t.name, privs, role), t.origin, "grant to " + role, false, true});
     }
+    // Column privileges, after the REVOKE ALL above (it takes them too).
+    std::map<std::string, ddl::ColumnPrivileges> by_role;
+    for (const auto& c : t.columns)
+      for (const auto& [role, privs] : c.grants)
+        for (const auto& p : privs) by_role[role][p].push_back(c.name);
+    for (const auto& [role, privileges] : by_role)
+      out.push_back(
+          {ddl::grant_columns(t.name, privileges, role), t.origin, "grant to " + role + " on columns", false, true});
   }
   return out;
 }
