@@ -48,6 +48,15 @@ std::vector<std::string> index_steps_sql(const SchemaObject& want, const SchemaO
 // DROP TRIGGER for those it has that are not declared: drops first.
 std::vector<std::string> trigger_steps_sql(const SchemaObject& want, const SchemaObject* live);
 
+// Whether REFRESH MATERIALIZED VIEW CONCURRENTLY can run with these indexes:
+// it needs a unique index without WHERE.
+bool refreshable_concurrently(const std::vector<std::string>& indexes);
+// A materialized view's new query built beside it as <name>_schemac_new,
+// indexed, then swapped in (DROP the old, RENAME the new and its indexes), all
+// in transaction `group`: readers keep the old rows until the moment of commit.
+void swap_materialized_view(const SchemaObject& want, const SchemaObject& live, StepBuilder& b, int group,
+                            std::vector<Step>& out);
+
 Change change_enum(const SchemaObject& want, const SchemaObject& live, const Catalog& live_catalog, StepBuilder& b);
 Change change_domain(const SchemaObject& want, const SchemaObject& live, StepBuilder& b);
 Change change_composite(const SchemaObject& want, const SchemaObject& live, StepBuilder& b);

@@ -147,6 +147,8 @@ class ObjectPlanner {
   Deps want_deps_, have_deps_;
   std::map<std::string, Change> changes_;
   std::set<std::string> recreate_, early_drop_, late_drop_, to_drop_, kept_recreated_;
+  std::set<std::string> swapped_;                             // materialized views rebuilt beside the live one
+  std::set<std::string> finished_;                            // recreated: comment and grants already given back
   std::set<std::string> early_undeclared_, late_undeclared_;  // undeclared, dropped with what they depend on
   std::vector<std::string> kept_;
   int early_group_ = 0, late_group_ = 0, early_create_group_ = 0;
@@ -320,6 +322,26 @@ class ObjectPlanner {
     }
     for (const auto& k : early_undeclared_) to_drop_.erase(k);
     for (const auto& k : late_undeclared_) to_drop_.erase(k);
+    // A materialized view with a new query and nothing over or under it
+    // dropped: built beside the live one and swapped in, never a DROP that
+    // leaves readers waiting for the whole query.
+    for (const auto& k : recreate_) {
+      if (want_.at(k)->kind != ObjectKind::MaterializedView || early_drop_.count(k) || depended_on(k)) continue;
+      std::set<std::string> others = closure;
+      others.erase(k);
+      if (k_depends_on(k, others)) continue;
+      swapped_.insert(k);
+      late_drop_.erase(k);
+    }
+  }
+
+  // Whether a live object or table depends on the live object `key`.
+  bool depended_on(const std::string& key) const {
+    for (const auto& [k, deps] : have_deps_)
+      if (std::find(deps.begin(), deps.end(), key) != deps.end()) return true;
+    for (const auto& [t, deps] : live_.table_dependencies)
+      if (std::find(deps.begin(), deps.end(), key) != deps.end()) return true;
+    return false;
   }
 
   // Whether the live object depends, directly or not, on one of `keys` that is
@@ -352,6 +374,12 @@ class ObjectPlanner {
     }
     const auto& o = *want_.at(k);
     StepBuilder b(o, group_);
+    if (swapped_.count(k)) {
+      const int g = group_();
+      swap_materialized_view(o, *have_.at(k), b, g, out);
+      finish_in_group(out, k, g);
+      return;
+    }
     const bool again = recreate_.count(k) > 0;
     auto& s = b.add(out, fmt::format("{} {}", again ? "create again" : "create", o.key()), o.definition, "none", false);
     s.group = again ? (early_drop_.count(k) ? early_create_group() : late_group()) : group_();
@@ -361,6 +389,7 @@ class ObjectPlanner {
         b.add(out, "index materialized view " + o.name.display(), sql, "none", false).group = g;
     for (const auto& sql : trigger_steps_sql(o, nullptr))
       b.add(out, "trigger on view " + o.name.display(), sql, "none", false).group = g;
+    if (again) finish_in_group(out, k, g);
   }
 
   void recreate_live(std::vector<Step>& out, const SchemaObject& o) {
@@ -378,10 +407,27 @@ class ObjectPlanner {
             fmt::format("COMMENT ON {} {} IS {}", sql_keyword(o.kind), o.sql_name(), quote_literal(*o.comment)), "none",
             false)
           .group = g;
+    // Its grants as they were (Supabase's API roles read views through them).
+    const auto first = out.size();
+    grants(out, o, nullptr, b);
+    for (auto i = first; i < out.size(); ++i) out[i].group = g;
   }
 
   // OWNED BY, comments and grants, once the object and its tables exist.
   void finish(std::vector<Step>& out, const std::string& k) {
+    if (!finished_.count(k)) finish_steps(out, k);
+  }
+
+  // A recreated object gets its comment and grants back right after it is
+  // created again, in that transaction: nobody finds it without its grants.
+  void finish_in_group(std::vector<Step>& out, const std::string& k, int g) {
+    const auto first = out.size();
+    finish_steps(out, k);
+    for (auto i = first; i < out.size(); ++i) out[i].group = g;
+    finished_.insert(k);
+  }
+
+  void finish_steps(std::vector<Step>& out, const std::string& k) {
     const auto& o = *want_.at(k);
     const auto* h = have_.count(k) && !recreate_.count(k) ? have_.at(k) : nullptr;
     StepBuilder b(o, group_);
