@@ -704,3 +704,40 @@ ALTER TABLE ONLY tokens ADD CONSTRAINT tokens_owner FOREIGN KEY (owner_id) REFER
     CHECK(plan_for(dir, tdb.url()).plan.empty());
   }
 }
+
+TEST_CASE("a table without a replica identity added to a publication of updates blocks: its UPDATEs would fail") {
+  TestDatabase tdb;
+  Db db = tdb.connect();
+  db.exec("CREATE PUBLICATION supabase_realtime");
+  const std::string table = "CREATE TABLE events (at timestamptz NOT NULL, body text);\n";
+  const std::string publish = "ALTER PUBLICATION supabase_realtime ADD TABLE events;\n";
+  const auto bare =
+      schema_folder("replicated_bare", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"events.sql", table}});
+  apply_schema(bare, tdb.url());
+  db.exec("INSERT INTO events VALUES (now(), 'x')");
+
+  const auto dir = schema_folder(
+      "replicated", {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"}, {"events.sql", table + publish}});
+  auto plan = plan_for(dir, tdb.url());
+  INFO(render_text(plan.plan));
+  const auto* add = step_starting(plan.plan, "ALTER PUBLICATION \"supabase_realtime\" ADD TABLE \"public\".\"events\"");
+  REQUIRE(add);
+  CHECK(std::find(add->hazards.begin(), add->hazards.end(), "replica-identity-missing") != add->hazards.end());
+  CHECK(hazard_blocks("replica-identity-missing"));
+  // What the hazard warns of, once allowed: PostgreSQL refuses the table's UPDATEs.
+  apply_outcome(plan, tdb.url());
+  CHECK_THROWS_WITH(db.exec("UPDATE events SET body = 'y'"),
+                    doctest::Contains("does not have a replica identity and publishes updates"));
+
+  // With REPLICA IDENTITY FULL declared, the same publication is safe: no hazard.
+  const auto full = schema_folder("replicated_full",
+                                  {{"schemac.toml", "[project]\ntarget = \"postgres\"\n"},
+                                   {"events.sql", table + publish + "ALTER TABLE events REPLICA IDENTITY FULL;\n"}});
+  auto fixed = plan_for(full, tdb.url());
+  INFO(render_text(fixed.plan));
+  REQUIRE(fixed.plan.steps.size() == 1);
+  CHECK(fixed.plan.hazards().count("replica-identity-missing") == 0);
+  apply_outcome(fixed, tdb.url());
+  db.exec("UPDATE events SET body = 'y'");
+  CHECK(db.scalar("SELECT body FROM events") == "y");
+}

@@ -37,7 +37,7 @@ const char* phase_name(Phase p) {
 
 bool hazard_blocks(const std::string& code) {
   return code == "deletes-data" || code == "table-rewrite" || code == "backfill-required" || code == kDropsUndeclared ||
-         code == "enum-value-removed" || code == "table-lock";
+         code == "enum-value-removed" || code == "table-lock" || code == "replica-identity-missing";
 }
 
 std::set<std::string> Plan::hazards() const {
@@ -133,6 +133,7 @@ Plan Planner::run() {
           fmt::format("{}{} at {}", decl.kind, decl.name.name.empty() ? "" : " " + decl.name.name, decl.pos.str()));
   append(objects.after_tables);
   append(objects.contract_last);
+  replicated_writes();  // replicated_writes.cpp: once every step is known
   std::sort(plan_.unmanaged_objects.begin(), plan_.unmanaged_objects.end());
   // Phases run in order; within a phase, the order steps were added (dependencies, then names).
   std::stable_sort(plan_.steps.begin(), plan_.steps.end(),

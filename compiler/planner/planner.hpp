@@ -157,6 +157,10 @@ class Planner {
 
   // publications.cpp
   void publications();
+  // Declared publications by name: true when CREATE PUBLICATION declares it whole.
+  std::map<std::string, bool> declared_publications() const;
+  // replicated_writes.cpp: hazard replica-identity-missing.
+  void replicated_writes();
 };
 
 }  // namespace schemac::planner

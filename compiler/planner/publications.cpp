@@ -48,6 +48,15 @@ const PublishedTable* published(const Publication& p, const QualifiedName& table
 
 }  // namespace
 
+std::map<std::string, bool> Planner::declared_publications() const {
+  std::map<std::string, bool> out;
+  for (const auto& decl : d_.sql) {
+    if (decl.kind == "publication") out[decl.name.name] = true;
+    if (decl.kind == "alter publication") out.try_emplace(decl.name.name, false);
+  }
+  return out;
+}
+
 void Planner::publications() {
   std::map<std::string, Origin> created, altered;  // by name: the first statement that names it
   for (const auto& decl : d_.sql) {
