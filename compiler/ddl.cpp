@@ -235,4 +235,26 @@ std::string search_path(const std::vector<std::string>& schemas) {
   return fmt::format("SET search_path = {}", join_idents(schemas));
 }
 
+std::string published_table(const PublishedTable& t) {
+  std::string out = t.table.sql();
+  if (!t.columns.empty()) out += " (" + join_idents(t.columns) + ")";
+  if (!t.where.empty()) out += " WHERE (" + t.where + ")";
+  return out;
+}
+
+std::string create_publication(const Publication& p) {
+  std::string what;
+  if (p.all_tables) what = " FOR ALL TABLES";
+  std::vector<std::string> objects;
+  for (const auto& t : p.tables) objects.push_back("TABLE " + published_table(t));
+  for (const auto& s : p.schemas) objects.push_back("TABLES IN SCHEMA " + quote_ident(s));
+  for (std::size_t i = 0; i < objects.size(); ++i) what += (i ? ", " : " FOR ") + objects[i];
+  return fmt::format("CREATE PUBLICATION {}{} WITH ({})", quote_ident(p.name), what, p.options);
+}
+
+std::string create_extension(const std::string& name, const std::string& schema) {
+  return fmt::format("CREATE EXTENSION IF NOT EXISTS {}{}", quote_ident(name),
+                     schema.empty() ? "" : " WITH SCHEMA " + quote_ident(schema));
+}
+
 }  // namespace schemac::ddl

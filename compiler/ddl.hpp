@@ -42,5 +42,10 @@ std::string revoke_columns(const QualifiedName& table, const ColumnPrivileges& p
 // ALTER TABLE t REPLICA IDENTITY <identity>: "DEFAULT", "FULL", "NOTHING" or "USING INDEX <name>" (unquoted).
 std::string replica_identity(const QualifiedName& table, const std::string& identity);
 std::string search_path(const std::vector<std::string>& schemas);
+// A published table: "s"."t" ("a", "b") WHERE (filter), as ADD TABLE and CREATE PUBLICATION say it.
+std::string published_table(const PublishedTable& t);
+std::string create_publication(const Publication& p);
+// CREATE EXTENSION IF NOT EXISTS e [WITH SCHEMA s] (schema empty: the first schema on the search path).
+std::string create_extension(const std::string& name, const std::string& schema);
 
 }  // namespace schemac::ddl

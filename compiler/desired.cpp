@@ -48,7 +48,10 @@ Desired desired_state(const CompiledSchema& schema) {
       add_unique(d.settings.schemas, decl.name.name);
       d.catalog.schemas.insert(decl.name.name);
     }
-    if (decl.kind == "extension" && !decl.name.name.empty()) d.catalog.extensions.insert(decl.name.name);
+    if (decl.kind == "extension" && !decl.name.name.empty()) {
+      d.catalog.extensions.insert(decl.name.name);
+      if (!decl.name.schema.empty()) d.catalog.extension_schemas[decl.name.name] = decl.name.schema;
+    }
   }
   const auto& s = d.settings;
   // Only the function's own name is filled in: nothing from a declaration is
@@ -110,10 +113,16 @@ Desired desired_state(const CompiledSchema& schema) {
   d.catalog.schemas.insert(s.runtime_schema);
   if (d.creates_auth_standins()) d.catalog.schemas.insert("auth");
   if (d.creates_api_roles()) {
-    // Supabase's API roles, as Supabase defines them (postgres-facts 3.3).
-    d.role_attributes = {{"anon", "NOLOGIN NOINHERIT"},
-                         {"authenticated", "NOLOGIN NOINHERIT"},
-                         {"service_role", "NOLOGIN NOINHERIT BYPASSRLS"}};
+    // Supabase's API roles, as Supabase defines them (postgres-facts 3.3), when
+    // the declarations are Supabase-shaped: they name one of them or call
+    // auth.jwt()/auth.uid(). A plain PostgreSQL schema (an imported one) that
+    // does neither gets only the roles it names.
+    const std::map<std::string, std::string> supabase = {{"anon", "NOLOGIN NOINHERIT"},
+                                                         {"authenticated", "NOLOGIN NOINHERIT"},
+                                                         {"service_role", "NOLOGIN NOINHERIT BYPASSRLS"}};
+    bool api_shaped = d.uses_auth;
+    for (const auto& r : d.required_roles) api_shaped = api_shaped || supabase.count(r);
+    if (api_shaped) d.role_attributes = supabase;
     for (const auto& r : d.required_roles)
       if (!d.role_attributes.count(r)) d.role_attributes[r] = "NOLOGIN NOINHERIT";
     for (const auto& [r, attrs] : d.role_attributes) add_unique(d.required_roles, r);

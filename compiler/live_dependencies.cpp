@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "compiler/ddl.hpp"
 #include "schema/sql_syntax.hpp"
 
 namespace schemac {
@@ -164,8 +165,7 @@ LiveDependencies read_live_dependencies(Db& live, const Desired& d) {
         d.catalog.extensions.end())
       continue;  // declared: created by the declarations themselves
     schemas.insert(r[1].as<std::string>());
-    out.statements.push_back(fmt::format("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}",
-                                         quote_ident(r[0].as<std::string>()), quote_ident(r[1].as<std::string>())));
+    out.statements.push_back(ddl::create_extension(r[0].as<std::string>(), r[1].as<std::string>()));
     out.copies.push_back({});
   }
   const std::string user_objects =

@@ -11,6 +11,7 @@
 
 #include "compiler/catalog/introspect.hpp"
 #include "compiler/ddl.hpp"
+#include "compiler/live_reprint.hpp"
 #include "runtime/runtime.hpp"
 #include "schema/sql_syntax.hpp"
 #include "schema/sql_written.hpp"
@@ -45,13 +46,18 @@ std::string for_role(const std::string& sql, const std::string& role) {
 
 std::vector<Statement> scratch_script(const Desired& d, const LiveDependencies& deps) {
   std::vector<Statement> out;
-  for (const auto& ext : d.catalog.extensions)
-    out.push_back({fmt::format("CREATE EXTENSION IF NOT EXISTS {}", quote_ident(ext)), {}, "extension " + ext});
   auto schemas = d.catalog.schemas;
   schemas.insert("auth");
   schemas.insert(deps.schemas.begin(), deps.schemas.end());
+  for (const auto& [ext, schema] : d.catalog.extension_schemas) schemas.insert(schema);
   for (const auto& s : schemas)
     out.push_back({fmt::format("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(s)), {}, "schema " + s});
+  for (const auto& ext : d.catalog.extensions) {
+    const auto in = d.catalog.extension_schemas.find(ext);
+    out.push_back({ddl::create_extension(ext, in == d.catalog.extension_schemas.end() ? "" : in->second),
+                   {},
+                   "extension " + ext});
+  }
   // Copies of the live types and functions the declarations use; bodies are
   // not checked (a function may read a table that does not exist yet).
   out.push_back({"SET check_function_bodies = off", {}, "setting"});
@@ -185,7 +191,7 @@ bool reprint_sql_tables(Db& db, const Desired& d, const Catalog& catalog) {
 // commit as they go: one transaction creating 2,000 tables would run out of
 // lock slots (max_locks_per_transaction).
 std::optional<Catalog> materialize(Db& db, const Desired& d, const LiveDependencies& deps, bool in_transaction,
-                                   Diagnostics& diags) {
+                                   const Catalog* live, Diagnostics& diags) {
   if (in_transaction) db.exec("BEGIN");
   db.exec(ddl::search_path(d.search_path));
   const auto script = scratch_script(d, deps);
@@ -246,7 +252,15 @@ std::optional<Catalog> materialize(Db& db, const Desired& d, const LiveDependenc
            copied.count(o.name);
   });
   mark_volatile_defaults(db, d.catalog, catalog);
-  if (in_transaction) db.exec("ROLLBACK");
+  if (live) {
+    if (!in_transaction) db.exec("BEGIN");
+    // .sql tables only: they are normalized every time, never cached, so what
+    // is equated to one live database is never reused against another.
+    equate_reprinted(db, *live, catalog, d.catalog);
+    db.exec("ROLLBACK");
+  } else if (in_transaction) {
+    db.exec("ROLLBACK");
+  }
   return catalog;
 }
 
@@ -266,7 +280,7 @@ std::optional<Catalog> normalize_in_scratch(const Desired& d, const LiveDependen
           "temporary one, with CREATEDB)",
           e.what()));
     }
-    return materialize(*db, d, deps, true, diags);
+    return materialize(*db, d, deps, true, options.live, diags);
   }
   auto stamp = std::chrono::steady_clock::now().time_since_epoch().count() % 1000000000;
   const std::string name = fmt::format("schemac_scratch_{}_{}", getpid(), stamp);
@@ -283,7 +297,7 @@ std::optional<Catalog> normalize_in_scratch(const Desired& d, const LiveDependen
   std::optional<Catalog> out;
   try {
     Db db(Db::with_database(options.server_url, name), "schemac scratch");
-    out = materialize(db, d, deps, false, diags);
+    out = materialize(db, d, deps, false, options.live, diags);
   } catch (...) {
     admin.exec(fmt::format("DROP DATABASE IF EXISTS {}", quote_ident(name)));
     throw;
@@ -303,11 +317,13 @@ std::optional<Catalog> normalize(const Desired& d, const Catalog& live, const Li
   for (const auto& s : d.search_path) context += " " + s;
   for (const auto& e : d.catalog.extensions) context += "\nextension " + e;
   for (const auto& st : deps.statements) context += "\n" + st;
+  ScratchOptions with_live = options;
+  with_live.live = &live;
 
   if (!d.sql.empty()) {
     // .sql declarations are statements, not per-table keys: normalized whole, every time.
     stats.scratch_database_used = true;
-    auto whole = normalize_in_scratch(d, deps, options, diags);
+    auto whole = normalize_in_scratch(d, deps, with_live, diags);
     if (whole) stats.tables_materialized = whole->tables.size();
     return whole;
   }
@@ -359,12 +375,12 @@ std::optional<Catalog> normalize(const Desired& d, const Catalog& live, const Li
   stats.scratch_database_used = true;
   Diagnostics first_try;
   auto normalized =
-      normalize_in_scratch(subset, deps, options, needed.size() == d.catalog.tables.size() ? diags : first_try);
+      normalize_in_scratch(subset, deps, with_live, needed.size() == d.catalog.tables.size() ? diags : first_try);
   if (!normalized && needed.size() != d.catalog.tables.size()) {
     // A policy may read a table no foreign key names: materialize everything.
     needed.clear();
     for (const auto& t : d.catalog.tables) needed.insert(t.name);
-    normalized = normalize_in_scratch(d, deps, options, diags);
+    normalized = normalize_in_scratch(d, deps, with_live, diags);
   }
   if (!normalized) return std::nullopt;
   stats.tables_materialized = needed.size();

@@ -18,6 +18,9 @@ struct ScratchOptions {
   std::string server_url;              // where to create (and drop) a temporary database
   std::optional<std::string> dev_url;  // or: an existing database, used inside a rolled-back transaction
   int server_version = 0;              // part of the cache key: deparsed forms can change between versions
+  // The live database's catalog, when planning against one: expressions that
+  // differ from it only in how PostgreSQL prints them are equated (live_reprint.hpp).
+  const Catalog* live = nullptr;
 };
 
 struct NormalizeStats {

@@ -243,6 +243,8 @@ struct Catalog {
   std::vector<Function> functions;
   std::set<std::string> schemas;
   std::set<std::string> extensions;
+  // Extensions declared WITH SCHEMA: name -> schema (Supabase keeps them in `extensions`).
+  std::map<std::string, std::string> extension_schemas;
   std::set<std::string> roles;
   // Read from a database: objects in the managed schemas of kinds schemac does
   // not declare (views, functions, types, sequences), as "kind schema.name";

@@ -399,7 +399,15 @@ Verdict classify(const std::string& node, const Json& body, const std::string& s
     if (name.empty()) name = text_of(member(body, "authrole"), "rolename");  // CREATE SCHEMA AUTHORIZATION joe
     return declares("schema", {"", name});
   }
-  if (node == "CreateExtensionStmt") return declares("extension", {"", text_of(body, "extname")});
+  if (node == "CreateExtensionStmt") {
+    // WITH SCHEMA s: the schema it is created in, as the extension's name's schema.
+    std::string schema;
+    if (const auto& options = member(body, "options"); options.is_array())
+      for (const auto& o : options)
+        if (text_of(member(o, "DefElem"), "defname") == "schema")
+          schema = string_node(member(member(o, "DefElem"), "arg"));
+    return declares("extension", {schema, text_of(body, "extname")});
+  }
   if (node == "CreatePLangStmt") return declares("language", {"", text_of(body, "plname")});
   if (node == "CreatePublicationStmt") return declares("publication", {"", text_of(body, "pubname")});
   if (node == "AlterPublicationStmt") return declares("alter publication", {"", text_of(body, "pubname")});

@@ -174,11 +174,13 @@ TEST_CASE("schemas, extensions, publications, comments, grants and owners") {
   check_all({
       {"CREATE SCHEMA IF NOT EXISTS api", "schema", {"", "api"}, {}, "CreateSchemaStmt"},
       {"CREATE SCHEMA AUTHORIZATION joe", "schema", {"", "joe"}, {}, ""},
+      // The schema it is created in, as its name's schema (Supabase's `extensions`).
       {"CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions",
        "extension",
-       {"", "pgcrypto"},
+       {"extensions", "pgcrypto"},
        {},
        "CreateExtensionStmt"},
+      {"CREATE EXTENSION citext", "extension", {"", "citext"}, {}, ""},
       {"CREATE PUBLICATION supabase_realtime FOR TABLE public.orders",
        "publication",
        {"", "supabase_realtime"},

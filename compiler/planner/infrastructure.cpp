@@ -10,10 +10,16 @@
 namespace schemac::planner {
 
 void Planner::infrastructure() {
-  for (const auto& ext : d_.catalog.extensions)
-    if (!live_.extensions.count(ext))
-      add(Phase::Infrastructure, "", "create extension " + ext,
-          fmt::format("CREATE EXTENSION IF NOT EXISTS {}", quote_ident(ext)), "none", group(), {});
+  for (const auto& ext : d_.catalog.extensions) {
+    if (live_.extensions.count(ext)) continue;
+    const auto in = d_.catalog.extension_schemas.find(ext);
+    const std::string schema = in == d_.catalog.extension_schemas.end() ? "" : in->second;
+    // Its schema first when nothing else creates it (Supabase's `extensions`).
+    if (!schema.empty() && !live_.schemas.count(schema) && !d_.catalog.schemas.count(schema))
+      add(Phase::Infrastructure, "", "create schema " + schema + " for extension " + ext,
+          fmt::format("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(schema)), "none", group(), {});
+    add(Phase::Infrastructure, "", "create extension " + ext, ddl::create_extension(ext, schema), "none", group(), {});
+  }
   for (const auto& [role, attrs] : d_.role_attributes)
     if (!live_.roles.count(role))
       add(Phase::Infrastructure, "", "create role " + role,

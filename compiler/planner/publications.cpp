@@ -13,32 +13,12 @@
 #include <map>
 #include <set>
 
+#include "compiler/ddl.hpp"
 #include "compiler/planner/planner.hpp"
 
 namespace schemac::planner {
 
 namespace {
-
-std::string table_spec(const PublishedTable& t) {
-  std::string out = t.table.sql();
-  if (!t.columns.empty()) {
-    out += " (";
-    for (std::size_t i = 0; i < t.columns.size(); ++i) out += (i ? ", " : "") + quote_ident(t.columns[i]);
-    out += ")";
-  }
-  if (!t.where.empty()) out += " WHERE (" + t.where + ")";
-  return out;
-}
-
-std::string create_publication(const Publication& p) {
-  std::string what;
-  if (p.all_tables) what = " FOR ALL TABLES";
-  std::vector<std::string> objects;
-  for (const auto& t : p.tables) objects.push_back("TABLE " + table_spec(t));
-  for (const auto& s : p.schemas) objects.push_back("TABLES IN SCHEMA " + quote_ident(s));
-  for (std::size_t i = 0; i < objects.size(); ++i) what += (i ? ", " : " FOR ") + objects[i];
-  return fmt::format("CREATE PUBLICATION {}{} WITH ({})", quote_ident(p.name), what, p.options);
-}
 
 const PublishedTable* published(const Publication& p, const QualifiedName& table) {
   for (const auto& t : p.tables)
@@ -76,8 +56,8 @@ void Planner::publications() {
     auto it = live.find(want.name);
     const Publication* have = it == live.end() ? nullptr : it->second;
     if (!have) {
-      add(Phase::Infrastructure, "", "create publication " + want.name, create_publication(want), lock_tables, group(),
-          origin);
+      add(Phase::Infrastructure, "", "create publication " + want.name, ddl::create_publication(want), lock_tables,
+          group(), origin);
       continue;
     }
     live.erase(it);
@@ -86,7 +66,7 @@ void Planner::publications() {
         const int g = group();
         add(Phase::Infrastructure, "", "drop publication " + want.name + " to create it again",
             "DROP PUBLICATION " + name, "none (subscribers see the publication go and come back)", g, origin);
-        add(Phase::Infrastructure, "", "create publication " + want.name, create_publication(want), lock_tables, g,
+        add(Phase::Infrastructure, "", "create publication " + want.name, ddl::create_publication(want), lock_tables, g,
             origin);
       }
       continue;
@@ -102,7 +82,7 @@ void Planner::publications() {
                         t.table.display(), want.name),
             fmt::format("ALTER PUBLICATION {} DROP TABLE {}", name, t.table.sql()), lock_tables, g, origin);
       add(Phase::Infrastructure, "", fmt::format("add {} to publication {}", t.table.display(), want.name),
-          fmt::format("ALTER PUBLICATION {} ADD TABLE {}", name, table_spec(t)), lock_tables, g, origin);
+          fmt::format("ALTER PUBLICATION {} ADD TABLE {}", name, ddl::published_table(t)), lock_tables, g, origin);
     }
     for (const auto& s : want.schemas)
       if (std::find(have->schemas.begin(), have->schemas.end(), s) == have->schemas.end())
