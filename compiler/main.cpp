@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "compiler/adopt/import.hpp"
 #include "compiler/deploy/apply.hpp"
 #include "compiler/deploy/apply_command.hpp"
 #include "compiler/deploy/history.hpp"
@@ -49,6 +50,13 @@ int main(int argc, char** argv) {
   int history_limit = 20;
   history->add_option("--limit", history_limit, "how many, newest first");
   history->add_option("--database-url", database_url, "default: DATABASE_URL, else libpq's PG* variables");
+  auto* import = app.add_subcommand("import", "write the declarations of a live database (reads only)");
+  ImportRequest import_request;
+  import->add_option("--database-url", database_url, "default: DATABASE_URL, else libpq's PG* variables");
+  import->add_option("--schema-dir", import_request.schema_dir, "the folder to write (default ./schema)");
+  import->add_option("--schemas", import_request.schemas, "the schemas to import, comma-separated (default public)")
+      ->delimiter(',');
+  import->add_flag("--force", import_request.force, "write into a folder that already holds files");
   for (auto* cmd : {check, plan, apply}) cmd->add_option("--schema", schema_path, "a .toml file or a folder of them");
   std::string cache_dir = default_cache_dir();
   bool no_cache = false;
@@ -84,6 +92,14 @@ int main(int argc, char** argv) {
       std::cout << render_history(db, history_limit);
       return kOk;
     }
+    if (import->parsed()) {
+      import_request.database_url = database_url;
+      const auto r = import_database(import_request);
+      std::cout << fmt::format("Imported {} tables and {} other objects into {}: {}\n", r.tables, r.objects,
+                               import_request.schema_dir, fmt::join(r.files, ", "));
+      for (const auto& w : r.warnings) std::cout << "warning: " << w << "\n";
+      return kOk;
+    }
     if (check->parsed()) {
       auto compiled = compile_schema(schema_path, diags);
       if (!compiled) return report(diags);
@@ -117,6 +133,9 @@ int main(int argc, char** argv) {
     else
       std::cout << render_text(p, {color_stdout()});
     return detailed && !p.empty() ? kChanges : kOk;
+  } catch (const ImportError& e) {
+    std::cerr << "schemac import: " << e.what() << "\n";
+    return kError;
   } catch (const PlanFileError& e) {
     std::cerr << "schemac apply: " << e.what() << "\n";
     return kError;

@@ -12,7 +12,13 @@
 //     by schemac's catalog reader and by migra;
 //  6. squawk finds no zero-downtime violation in the plan's SQL that the step
 //     does not flag with a hazard.
-// Usage: pgschema_case CASE_DIR   (on the server the PG* variables name)
+// With --import, the round trip of `schemac import` instead (issue 10):
+//  1. a fresh database with setup.sql (if any), then new.sql;
+//  2. schemac import writes its declarations into a folder;
+//  3. schemac plan of that folder against the same database is empty, with
+//     undeclared_tables and undeclared_objects = "drop" added to the schemac.toml
+//     import wrote, so that anything import left out shows as a drop.
+// Usage: pgschema_case [--import] CASE_DIR   (on the server the PG* variables name)
 // Prints "FAIL: ..." for each check that fails and exits 1; "ok ..." and 0 when all pass.
 #include <fmt/format.h>
 #include <unistd.h>
@@ -172,28 +178,52 @@ void run_case(const fs::path& dir) {
     fail("migra sees a difference: " + line);
 }
 
+void run_import_case(const fs::path& dir) {
+  test::ScratchDatabase imported(fmt::format("schemac_peer_{}_imported", getpid()), "TEMPLATE template0");
+  {
+    Db admin("", "schemac peer suite");  // the roles lock, as load_case takes it
+    admin.exec("SELECT pg_advisory_lock(hashtext('schemac peer suite: roles'))");
+    if (!load(imported.url(), dir, {"setup.sql", "new.sql"})) return;
+  }
+  TempFolder temp;
+  const auto url = "--database-url " + test::shell_quote(imported.url());
+  auto written = schemac("import --schema-dir schema " + url, temp.path);
+  if (written.code != 0)
+    return fail(fmt::format("schemac import exited {}: {}{}", written.code, written.err, written.out));
+  std::ofstream(temp.path / "schema" / "schemac.toml", std::ios::app)
+      << "undeclared_tables = \"drop\"\nundeclared_objects = \"drop\"\n";
+  auto planned = schemac("plan --detailed-exitcode --no-cache --schema schema " + url, temp.path);
+  if (planned.code != 0)
+    fail(fmt::format("the plan after import is not empty (exit {}):\n{}{}", planned.code, planned.err, planned.out));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::cerr << "usage: pgschema_case CASE_DIR\n";
+  const bool import = argc == 3 && std::string(argv[1]) == "--import";
+  if (argc != 2 && !import) {
+    std::cerr << "usage: pgschema_case [--import] CASE_DIR\n";
     return 2;
   }
-  const fs::path dir = argv[1];
+  const fs::path dir = argv[argc - 1];
   const auto name = dir.parent_path().filename().string() + "/" + dir.filename().string();
   try {
-    run_case(dir);
+    if (import)
+      run_import_case(dir);
+    else
+      run_case(dir);
   } catch (const std::exception& e) {
     fail(std::string("exception: ") + e.what());
   }
   const char* known = std::getenv("SCHEMAC_KNOWN_FAILURE");
+  const std::string list = import ? "pgschema-import-known-failures.txt" : "pgschema-known-failures.txt";
   if (test::failure_count()) {
-    if (known) std::cout << "(a known failure, tests/peer/pgschema-known-failures.txt: " << known << ")\n";
+    if (known) std::cout << "(a known failure, tests/peer/" << list << ": " << known << ")\n";
     return 1;
   }
   std::cout << "ok pgschema/" << name << "\n";
   if (known)
-    std::cout << "pgschema/" << name
-              << " passes now: remove it from tests/peer/pgschema-known-failures.txt (listed as: " << known << ")\n";
+    std::cout << "pgschema/" << name << " passes now: remove it from tests/peer/" << list << " (listed as: " << known
+              << ")\n";
   return 0;
 }

@@ -1,0 +1,291 @@
+#include "compiler/adopt/import.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "compiler/catalog/introspect.hpp"
+#include "compiler/ddl.hpp"
+#include "compiler/planner/object_changes.hpp"
+#include "compiler/planner/plan.hpp"
+
+namespace schemac {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string statement(std::string sql) {
+  while (!sql.empty() && (sql.back() == ';' || sql.back() == '\n' || sql.back() == ' ')) sql.pop_back();
+  return sql + ";\n";
+}
+
+std::string grantee(const std::string& role) {
+  return role == "public" ? "PUBLIC" : quote_ident(role);
+}
+
+// A file name for a database name: letters, digits, '_', '-' and '.' kept.
+std::string file_safe(const std::string& name) {
+  std::string out;
+  for (unsigned char c : name) out += std::isalnum(c) || c == '_' || c == '-' || c == '.' ? static_cast<char>(c) : '_';
+  return out;
+}
+
+// The grantees of default privileges on `objects` ("TABLES", "FUNCTIONS", ...)
+// created in `schema`: what a new object gets from them depends on who creates
+// it, so the declarations state such a role's privileges whole (REVOKE ALL, then GRANT).
+std::set<std::string> default_grantees(const Catalog& cat, const std::string& objects, const std::string& schema) {
+  std::set<std::string> out;
+  for (const auto& p : cat.default_privileges)
+    if (p.objects == objects && (p.schema.empty() || p.schema == schema))
+      for (const auto& item : p.items) out.insert(item.substr(1, item.find(' ') - 1));
+  return out;
+}
+
+const char* default_privilege_objects(ObjectKind kind) {
+  switch (kind) {
+    case ObjectKind::Function:
+    case ObjectKind::Procedure:
+    case ObjectKind::Aggregate:
+      return "FUNCTIONS";
+    case ObjectKind::Sequence:
+      return "SEQUENCES";
+    case ObjectKind::View:
+    case ObjectKind::MaterializedView:
+      return "TABLES";
+    default:
+      return "TYPES";
+  }
+}
+
+// The GRANT and REVOKE statements that give a new object the ACL the live one
+// has: PostgreSQL gives a new routine EXECUTE and a new type USAGE to PUBLIC.
+std::string object_grants(const SchemaObject& o, const std::set<std::string>& whole) {
+  Grants builtin;
+  if (o.kind == ObjectKind::Function || o.kind == ObjectKind::Procedure || o.kind == ObjectKind::Aggregate)
+    builtin["public"] = {"EXECUTE"};
+  if (o.kind == ObjectKind::Enum || o.kind == ObjectKind::Domain || o.kind == ObjectKind::CompositeType)
+    builtin["public"] = {"USAGE"};
+  const std::string keyword = o.kind == ObjectKind::Aggregate                                        ? "FUNCTION"
+                              : o.kind == ObjectKind::View || o.kind == ObjectKind::MaterializedView ? "TABLE"
+                              : o.kind == ObjectKind::Enum || o.kind == ObjectKind::CompositeType
+                                  ? "TYPE"
+                                  : objects::sql_keyword(o.kind);
+  std::set<std::string> roles;
+  for (const auto& [r, p] : builtin) roles.insert(r);
+  for (const auto& [r, p] : o.grants) roles.insert(r);
+  roles.insert(whole.begin(), whole.end());
+  std::string out;
+  static const std::set<std::string> none;
+  for (const auto& r : roles) {
+    const auto& want = o.grants.count(r) ? o.grants.at(r) : none;
+    const auto& have = builtin.count(r) ? builtin.at(r) : none;
+    if (whole.count(r)) {
+      out += statement(fmt::format("REVOKE ALL ON {} {} FROM {}", keyword, o.sql_name(), grantee(r)));
+      if (!want.empty())
+        out +=
+            statement(fmt::format("GRANT {} ON {} {} TO {}", fmt::join(want, ", "), keyword, o.sql_name(), grantee(r)));
+      continue;
+    }
+    std::vector<std::string> add, remove;
+    for (const auto& p : want)
+      if (!have.count(p)) add.push_back(p);
+    for (const auto& p : have)
+      if (!want.count(p)) remove.push_back(p);
+    if (!remove.empty())
+      out += statement(
+          fmt::format("REVOKE {} ON {} {} FROM {}", fmt::join(remove, ", "), keyword, o.sql_name(), grantee(r)));
+    if (!add.empty())
+      out += statement(fmt::format("GRANT {} ON {} {} TO {}", fmt::join(add, ", "), keyword, o.sql_name(), grantee(r)));
+  }
+  return out;
+}
+
+std::string object_sql(const SchemaObject& o, const Catalog& cat) {
+  std::string out = statement(o.definition);
+  for (const auto& i : o.indexes) out += statement(i);
+  for (const auto& t : o.triggers) out += statement(t);
+  if (!o.owned_by.empty()) out += statement(fmt::format("ALTER SEQUENCE {} OWNED BY {}", o.name.sql(), o.owned_by));
+  if (o.comment)
+    out += statement(
+        fmt::format("COMMENT ON {} {} IS {}", objects::sql_keyword(o.kind), o.sql_name(), quote_literal(*o.comment)));
+  return out + object_grants(o, default_grantees(cat, default_privilege_objects(o.kind), o.name.schema));
+}
+
+const char* object_file(ObjectKind kind) {
+  switch (kind) {
+    case ObjectKind::Enum:
+    case ObjectKind::Domain:
+    case ObjectKind::CompositeType:
+      return "types.sql";
+    case ObjectKind::Sequence:
+      return "sequences.sql";
+    case ObjectKind::Function:
+    case ObjectKind::Procedure:
+    case ObjectKind::Aggregate:
+      return "functions.sql";
+    case ObjectKind::View:
+    case ObjectKind::MaterializedView:
+      return "views.sql";
+  }
+  return "objects.sql";
+}
+
+// "+grantee PRIVILEGE[ WITH GRANT OPTION]" or "-grantee PRIVILEGE" as ALTER DEFAULT PRIVILEGES.
+std::string default_privileges_sql(const DefaultPrivileges& p) {
+  std::string out;
+  const std::string head = fmt::format("ALTER DEFAULT PRIVILEGES FOR ROLE {}{}", quote_ident(p.role),
+                                       p.schema.empty() ? "" : " IN SCHEMA " + quote_ident(p.schema));
+  for (const auto& item : p.items) {
+    const bool grant = item[0] == '+';
+    const auto space = item.find(' ');
+    const auto who = item.substr(1, space - 1);
+    std::string privilege = item.substr(space + 1);
+    const std::string option = " WITH GRANT OPTION";
+    const bool with_option = privilege.size() > option.size() && privilege.ends_with(option);
+    if (with_option) privilege.resize(privilege.size() - option.size());
+    out += statement(grant ? fmt::format("{} GRANT {} ON {} TO {}{}", head, privilege, p.objects, grantee(who),
+                                         with_option ? option : "")
+                           : fmt::format("{} REVOKE {} ON {} FROM {}", head, privilege, p.objects, grantee(who)));
+  }
+  return out;
+}
+
+// A partition's own column defaults and NOT NULLs, where they differ from its parent's.
+std::string partition_overrides(const Table& t, const Table& parent) {
+  std::string out;
+  for (const auto& c : t.columns) {
+    const Column* pc = parent.column(c.name);
+    if (!pc || !c.generated.empty()) continue;
+    const auto column = fmt::format("ALTER TABLE {} ALTER COLUMN {}", t.name.sql(), quote_ident(c.name));
+    if (c.default_expr != pc->default_expr)
+      out += statement(c.default_expr ? column + " SET DEFAULT " + ddl::default_expression(*c.default_expr)
+                                      : column + " DROP DEFAULT");
+    if (!c.nullable && pc->nullable) out += statement(column + " SET NOT NULL");
+  }
+  return out;
+}
+
+// One table's file: CREATE TABLE with its own constraints, the foreign keys to
+// other tables after it (so that files may run in any order, and cycles load),
+// then its indexes, triggers, policies, comments and grants.
+std::string table_sql(const Table& t, const Catalog& cat) {
+  std::set<QualifiedName> ready;  // tables outside the imported ones (auth.users): there already
+  std::vector<const Constraint*> later;
+  for (const auto& c : t.constraints)
+    if (c.kind == ConstraintKind::ForeignKey) {
+      if (!cat.table(c.ref_table))
+        ready.insert(c.ref_table);
+      else if (c.ref_table != t.name)
+        later.push_back(&c);
+    }
+  // Roles that default privileges give something on a new table: stated whole.
+  // (an empty set: REVOKE ALL and no GRANT, before any column grants).
+  Table shown = t;
+  for (const auto& role : default_grantees(cat, "TABLES", t.name.schema)) {
+    shown.grants[role];
+    shown.exact_grant_roles.insert(role);
+  }
+  // A primary key, unique or exclusion constraint brings its own index.
+  std::set<std::string> constraint_indexes;
+  for (const auto& i : t.indexes)
+    if (i.backs_constraint) constraint_indexes.insert("create index " + i.name);
+  std::string out;
+  for (const auto& s : create_table_statements(shown, ready, false)) {
+    if (constraint_indexes.count(s.what)) continue;
+    out += statement(s.sql);
+    if (s.what == "create table") {
+      if (t.partition_of)
+        if (const Table* parent = cat.table(*t.partition_of)) out += partition_overrides(t, *parent);
+      for (const auto* c : later) out += statement(ddl::add_constraint(t.name, *c, !c->validated));
+    }
+  }
+  return out;
+}
+
+std::string toml_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) out += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+  return out + "\"";
+}
+
+std::string settings_toml(Db& db, const ImportRequest& r) {
+  // Supabase when its API roles and auth schema are there.
+  const bool supabase =
+      db.scalar(
+          "SELECT (SELECT count(*) FROM pg_catalog.pg_roles WHERE rolname IN ('anon', 'authenticated', "
+          "'service_role')) = 3 AND EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = 'auth')") == "t";
+  std::string schemas;
+  for (const auto& s : r.schemas) schemas += (schemas.empty() ? "" : ", ") + toml_string(s);
+  return fmt::format(
+      "# Written by schemac import. The tables and objects are in the .sql files beside it.\n"
+      "[project]\ntarget = \"{}\"\nschemas = [{}]\n",
+      supabase ? "supabase" : "postgres", schemas);
+}
+
+}  // namespace
+
+ImportReport import_database(const ImportRequest& request) {
+  std::error_code ec;
+  if (!request.force && fs::exists(request.schema_dir, ec) && !fs::is_empty(request.schema_dir, ec))
+    throw ImportError(
+        fmt::format("{} already holds files; name an empty folder with --schema-dir, or pass --force to "
+                    "write over them",
+                    request.schema_dir));
+  Db db(request.database_url, "schemac import");
+  IntrospectScope scope;
+  scope.schemas = request.schemas;
+  const Catalog cat = read_catalog(db, scope);
+
+  std::map<std::string, std::string> files;  // path relative to schema_dir -> text
+  files["schemac.toml"] = settings_toml(db, request);
+
+  std::string schemas_sql;
+  for (const auto& s : request.schemas)
+    if (s != "public") schemas_sql += statement("CREATE SCHEMA " + quote_ident(s));
+  for (const auto& r : db.query("SELECT e.extname::text, n.nspname::text FROM pg_catalog.pg_extension e "
+                                "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
+                                "WHERE e.extname <> 'plpgsql' ORDER BY 1"))
+    schemas_sql += statement(ddl::create_extension(r[0].as<std::string>(), r[1].as<std::string>()));
+  if (!schemas_sql.empty()) files["schemas.sql"] = schemas_sql;
+
+  for (const auto& t : cat.tables) {
+    const auto base = t.name.schema == request.schemas.front() ? t.name.name : t.name.schema + "." + t.name.name;
+    auto path = "tables/" + file_safe(base) + ".sql";
+    for (int n = 2; files.count(path); ++n) path = fmt::format("tables/{}_{}.sql", file_safe(base), n);
+    files[path] = table_sql(t, cat);
+  }
+  for (const auto& o : cat.objects) files[object_file(o.kind)] += object_sql(o, cat) + "\n";
+  std::string privileges;
+  for (const auto& p : cat.default_privileges) privileges += default_privileges_sql(p);
+  if (!privileges.empty()) files["privileges.sql"] = privileges;
+  std::string publications;
+  for (const auto& p : cat.publications) publications += statement(ddl::create_publication(p));
+  if (!publications.empty()) files["publications.sql"] = publications;
+
+  if (!files.count("schemas.sql")) files["schemas.sql"] = "";  // the folder is a schema even when the database is empty
+  ImportReport report;
+  for (const auto& o : cat.objects)
+    if (o.definition.find("SECURITY DEFINER") != std::string::npos &&
+        o.definition.find("SET search_path") == std::string::npos)
+      report.warnings.push_back(fmt::format(
+          "{} {} is SECURITY DEFINER without a pinned search_path: schemac check refuses it until its declaration in "
+          "functions.sql says SET search_path = pg_catalog, pg_temp (and qualifies every name it uses)",
+          objects::sql_keyword(o.kind), o.name.display()));
+  report.tables = cat.tables.size();
+  report.objects = cat.objects.size();
+  for (const auto& [path, text] : files) {
+    const auto full = fs::path(request.schema_dir) / path;
+    fs::create_directories(full.parent_path());
+    std::ofstream out(full, std::ios::binary);
+    out << text;
+    if (!out) throw ImportError(fmt::format("cannot write {}", full.string()));
+    report.files.push_back(path);
+  }
+  return report;
+}
+
+}  // namespace schemac

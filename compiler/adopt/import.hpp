@@ -1,0 +1,37 @@
+#pragma once
+// schemac import: the declarations of a live database, written as files that
+// plan to "No changes" against it. This first form writes SQL (one file per
+// table, one per kind of other object); recognising the intent flags and
+// writing TOML comes on top of it.
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "compiler/db.hpp"
+
+namespace schemac {
+
+struct ImportRequest {
+  std::string database_url;
+  std::string schema_dir = "schema";
+  std::vector<std::string> schemas = {"public"};
+  bool force = false;  // write into a folder that already holds files
+};
+
+// What was written: the files, relative to schema_dir, and one line per table and object kind.
+struct ImportReport {
+  std::vector<std::string> files;
+  std::size_t tables = 0, objects = 0;
+  // What the declarations will not plan the way the database has it (a
+  // SECURITY DEFINER function without a pinned search_path, which check refuses).
+  std::vector<std::string> warnings;
+};
+
+class ImportError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+ImportReport import_database(const ImportRequest& request);
+
+}  // namespace schemac
