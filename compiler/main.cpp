@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "compiler/adopt/audit.hpp"
 #include "compiler/adopt/import.hpp"
 #include "compiler/deploy/apply.hpp"
 #include "compiler/deploy/apply_command.hpp"
@@ -57,6 +58,14 @@ int main(int argc, char** argv) {
   import->add_option("--schemas", import_request.schemas, "the schemas to import, comma-separated (default public)")
       ->delimiter(',');
   import->add_flag("--force", import_request.force, "write into a folder that already holds files");
+  auto* audit = app.add_subcommand("audit", "report what a live database does against the best practices (reads only)");
+  AuditRequest audit_request;
+  std::string audit_format = "text";
+  audit->add_option("--database-url", database_url, "default: DATABASE_URL, else libpq's PG* variables");
+  audit->add_option("--schemas", audit_request.schemas, "the schemas to audit, comma-separated (default public)")
+      ->delimiter(',');
+  audit->add_option("--format", audit_format, "text, json or markdown")
+      ->check(CLI::IsMember({"text", "json", "markdown"}));
   for (auto* cmd : {check, plan, apply}) cmd->add_option("--schema", schema_path, "a .toml file or a folder of them");
   std::string cache_dir = default_cache_dir();
   bool no_cache = false;
@@ -91,6 +100,14 @@ int main(int argc, char** argv) {
       Db db(database_url);
       std::cout << render_history(db, history_limit);
       return kOk;
+    }
+    if (audit->parsed()) {
+      audit_request.database_url = database_url;
+      const auto findings = audit_database(audit_request);
+      std::cout << (audit_format == "json"       ? render_audit_json(findings)
+                    : audit_format == "markdown" ? render_audit_markdown(findings)
+                                                 : render_audit_text(findings));
+      return findings.empty() ? kOk : kChanges;
     }
     if (import->parsed()) {
       import_request.database_url = database_url;

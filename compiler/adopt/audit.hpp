@@ -1,0 +1,32 @@
+#pragma once
+// schemac audit: what a live database does against the seed audit's best
+// practices (shared/seed/migration-best-practices-audit.md), each finding with
+// its table, what was seen, and the declaration that fixes it. Reads only.
+#include <string>
+#include <vector>
+
+#include "schema/model.hpp"
+
+namespace schemac {
+
+struct AuditFinding {
+  std::string code;      // "updated-at-not-maintained", ... (README, Adopting an existing database)
+  std::string subject;   // "public.api_keys", or a function's name
+  std::string evidence;  // what the catalog shows
+  std::string fix;       // the declaration (or step) that fixes it
+};
+
+struct AuditRequest {
+  std::string database_url;
+  std::vector<std::string> schemas = {"public"};
+};
+
+// Sorted by subject, then code: the same database gives the same report.
+std::vector<AuditFinding> audit_catalog(const Catalog& catalog, bool api_exposed);
+std::vector<AuditFinding> audit_database(const AuditRequest& request);
+
+std::string render_audit_text(const std::vector<AuditFinding>& findings);
+std::string render_audit_json(const std::vector<AuditFinding>& findings);
+std::string render_audit_markdown(const std::vector<AuditFinding>& findings);
+
+}  // namespace schemac
