@@ -58,6 +58,11 @@ int main(int argc, char** argv) {
   import->add_option("--schemas", import_request.schemas, "the schemas to import, comma-separated (default public)")
       ->delimiter(',');
   import->add_flag("--force", import_request.force, "write into a folder that already holds files");
+  import
+      ->add_option("--from-sql", import_request.from_sql,
+                   "import SQL schema files instead, run in this order in a temporary database on the server "
+                   "--database-url names")
+      ->check(CLI::ExistingFile);
   auto* audit = app.add_subcommand("audit", "report what a live database does against the best practices (reads only)");
   AuditRequest audit_request;
   std::string audit_format = "text";

@@ -97,3 +97,55 @@ TEST_CASE(
   CHECK(changed.code == 2);
   CHECK(changed.out.find("'left'") != std::string::npos);
 }
+
+TEST_CASE("import --from-sql: Supabase schema files, their trigger on auth.users, and a file PostgreSQL refuses") {
+  TestDatabase database;
+  auto db = database.connect();
+  db.exec(read_file(source_path("tests/supabase_like.sql")));
+  db.exec("CREATE TABLE auth.users (id uuid PRIMARY KEY)");
+  const auto profiles = write_temp("import_profiles.sql", R"sql(
+    create table public.profiles (
+      id uuid primary key references auth.users on delete cascade,
+      username text unique check (char_length(username) >= 3),
+      status varchar(10) not null default 'active' check (status in ('active', 'gone'))
+    );
+    alter table public.profiles enable row level security;
+    create policy "read own" on public.profiles for select to authenticated using ((select auth.uid()) = id);
+    create function public.handle_new_user() returns trigger language plpgsql security definer
+      set search_path = '' as $$ begin insert into public.profiles (id) values (new.id); return new; end $$;
+    create trigger on_auth_user_created after insert on auth.users
+      for each row execute procedure public.handle_new_user();
+  )sql");
+  auto count_temporary = [&] {
+    return db.scalar("SELECT count(*) FROM pg_database WHERE datname LIKE 'schemac\\_import\\_%'");
+  };
+  const auto before = count_temporary();
+
+  const auto dir = fresh_folder("import_from_sql");
+  auto imported = run_schemac(
+      fmt::format("import --from-sql {} --schema-dir {}", shell_quote(profiles), shell_quote(dir)), database.url());
+  INFO(imported.out);
+  REQUIRE(imported.code == 0);
+  CHECK(read_file(dir + "/triggers.sql").find("CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users") !=
+        std::string::npos);
+  CHECK(count_temporary() == before);  // the temporary database is gone
+
+  // The database the files describe, built from them, plans to nothing against the import.
+  db.exec(read_file(profiles));
+  auto planned = run_schemac("plan --detailed-exitcode --no-cache --schema " + shell_quote(dir), database.url());
+  INFO(planned.out);
+  CHECK(planned.code == 0);
+
+  const auto broken = write_temp("import_broken.sql",
+                                 "create table public.t (id int primary key);\n"
+                                 "create table public.u (t_id int references public.missing);\n");
+  const auto nowhere = fresh_folder("import_from_broken_sql");
+  auto refused = run_schemac(
+      fmt::format("import --from-sql {} --schema-dir {}", shell_quote(broken), shell_quote(nowhere)), database.url());
+  INFO(refused.out);
+  CHECK(refused.code == 1);
+  CHECK(refused.out.find("import_broken.sql: PostgreSQL refused it") != std::string::npos);
+  CHECK(refused.out.find("relation \"public.missing\" does not exist") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(nowhere));
+  CHECK(count_temporary() == before);
+}

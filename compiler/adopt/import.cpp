@@ -1,7 +1,9 @@
 #include "compiler/adopt/import.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -11,6 +13,7 @@
 #include "compiler/ddl.hpp"
 #include "compiler/planner/object_changes.hpp"
 #include "compiler/planner/plan.hpp"
+#include "runtime/runtime.hpp"
 
 namespace schemac {
 
@@ -206,6 +209,17 @@ std::string table_sql(const Table& t, const Catalog& cat) {
   return out;
 }
 
+// Array literal items: "a", "b c" (double-quoted, as text[] input reads them).
+std::vector<std::string> quoted_array_items(const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (const auto& i : items) {
+    std::string q = "\"";
+    for (char c : i) q += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+    out.push_back(q + "\"");
+  }
+  return out;
+}
+
 std::string toml_string(const std::string& s) {
   std::string out = "\"";
   for (char c : s) out += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
@@ -228,6 +242,71 @@ std::string settings_toml(Db& db, const ImportRequest& r) {
 
 }  // namespace
 
+namespace {
+
+std::string read_whole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ImportError(fmt::format("{}: cannot read it", path));
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// What Supabase gives every database and SQL schema files take for granted:
+// the auth schema with auth.uid() and auth.jwt() (schemac's stand-ins) and
+// auth.users, made in the temporary database when the files name them.
+void supabase_standins(Db& db, const std::string& sql) {
+  if (sql.find("auth.") == std::string::npos) return;
+  db.exec("CREATE SCHEMA IF NOT EXISTS auth");
+  for (const char* name : {"auth_jwt.sql", "auth_uid.sql"}) db.exec(runtime::render(name, {}));
+  if (sql.find("auth.users") != std::string::npos) db.exec("CREATE TABLE auth.users (id uuid PRIMARY KEY)");
+}
+
+ImportReport import_from_sql(const ImportRequest& request) {
+  std::string all;
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& f : request.from_sql) {
+    files.push_back({f, read_whole(f)});
+    all += files.back().second;
+  }
+  auto stamp = std::chrono::steady_clock::now().time_since_epoch().count() % 1000000000;
+  const std::string name = fmt::format("schemac_import_{}_{}", getpid(), stamp);
+  Db admin(request.database_url, "schemac import");
+  try {
+    admin.exec(fmt::format("CREATE DATABASE {} TEMPLATE template0", quote_ident(name)));
+  } catch (const pqxx::sql_error& e) {
+    throw ImportError(
+        fmt::format("could not create the temporary database the SQL files run in: {}(--database-url "
+                    "names the server; its role needs CREATEDB)",
+                    e.what()));
+  }
+  auto drop = [&] { admin.exec(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name))); };
+  ImportReport report;
+  try {
+    ImportRequest from_database = request;
+    from_database.from_sql.clear();
+    from_database.database_url = Db::with_database(request.database_url, name);
+    {
+      Db db(from_database.database_url, "schemac import");
+      supabase_standins(db, all);
+      for (const auto& [path, sql] : files) try {
+          db.exec(sql);
+        } catch (const pqxx::sql_error& e) {
+          std::string message = e.what();
+          while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+          throw ImportError(
+              fmt::format("{}: PostgreSQL refused it: {}\nfix the file; nothing was written", path, message));
+        }
+    }
+    report = import_database(from_database);
+  } catch (...) {
+    drop();
+    throw;
+  }
+  drop();
+  return report;
+}
+
+}  // namespace
+
 ImportReport import_database(const ImportRequest& request) {
   std::error_code ec;
   if (!request.force && fs::exists(request.schema_dir, ec) && !fs::is_empty(request.schema_dir, ec))
@@ -235,6 +314,7 @@ ImportReport import_database(const ImportRequest& request) {
         fmt::format("{} already holds files; name an empty folder with --schema-dir, or pass --force to "
                     "write over them",
                     request.schema_dir));
+  if (!request.from_sql.empty()) return import_from_sql(request);
   Db db(request.database_url, "schemac import");
   IntrospectScope scope;
   scope.schemas = request.schemas;
@@ -259,6 +339,18 @@ ImportReport import_database(const ImportRequest& request) {
     files[path] = table_sql(t, cat);
   }
   for (const auto& o : cat.objects) files[object_file(o.kind)] += object_sql(o, cat) + "\n";
+  // Triggers on tables outside the imported schemas that call an imported
+  // function (Supabase's on_auth_user_created on auth.users).
+  std::string external_triggers;
+  for (const auto& r : db.query(fmt::format(
+           "SELECT pg_catalog.pg_get_triggerdef(tg.oid) FROM pg_catalog.pg_trigger tg "
+           "JOIN pg_catalog.pg_class c ON c.oid = tg.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+           "JOIN pg_catalog.pg_proc p ON p.oid = tg.tgfoid JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace "
+           "WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND NOT n.nspname = ANY({0}) AND pn.nspname = ANY({0}) "
+           "ORDER BY n.nspname, c.relname, tg.tgname",
+           quote_literal("{" + fmt::format("{}", fmt::join(quoted_array_items(request.schemas), ",")) + "}"))))
+    external_triggers += statement(r[0].as<std::string>());
+  if (!external_triggers.empty()) files["triggers.sql"] = external_triggers;
   std::string privileges;
   for (const auto& p : cat.default_privileges) privileges += default_privileges_sql(p);
   if (!privileges.empty()) files["privileges.sql"] = privileges;

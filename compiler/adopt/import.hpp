@@ -16,6 +16,10 @@ struct ImportRequest {
   std::string schema_dir = "schema";
   std::vector<std::string> schemas = {"public"};
   bool force = false;  // write into a folder that already holds files
+  // --from-sql: SQL schema files (supabase/schemas/*.sql, a folder of
+  // migrations), run in this order in a temporary database on the server
+  // database_url names, which is imported instead and dropped.
+  std::vector<std::string> from_sql;
 };
 
 // What was written: the files, relative to schema_dir, and one line per table and object kind.
