@@ -101,6 +101,7 @@ TEST_CASE("audit: each rule on the table that breaks it, and not on its fixed tw
     CREATE INDEX notes_by_tenant ON notes (tenant_id);
     ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
     CREATE POLICY notes_all ON notes TO authenticated USING (true);
+    GRANT SELECT ON events, notes TO authenticated;
     CREATE TABLE dupes (id int, v int);
     INSERT INTO dupes VALUES (1, 1), (2, 1);
   )sql");

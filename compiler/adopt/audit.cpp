@@ -245,10 +245,15 @@ class Auditor {
   }
 
   void policies(const Table& t, const std::string& name, const std::string& in) {
-    if (api_exposed_ && !t.rls_enabled)
+    // Exposed: an API role (or PUBLIC) holds a privilege on it, and no row
+    // level security narrows what that privilege reaches.
+    std::vector<std::string> exposed_to;
+    for (const auto& [role, privileges] : t.grants)
+      if (api_role(role) && !privileges.empty()) exposed_to.push_back(role == "public" ? "PUBLIC" : role);
+    if (api_exposed_ && !t.rls_enabled && !exposed_to.empty())
       add(name, "rls-disabled",
-          fmt::format("row level security is off in schema {}, which the API exposes: its grants alone decide",
-                      t.name.schema),
+          fmt::format("row level security is off and {} may read or write it: every row, to every caller",
+                      fmt::join(exposed_to, ", ")),
           "rls = true with policies, or tenant_scoped = true in " + in);
     if (t.rls_enabled && t.policies.empty())
       add(name, "rls-without-policies", "row level security is on and no policy exists: no API role sees a row",
