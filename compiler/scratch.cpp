@@ -109,9 +109,10 @@ std::vector<Statement> scratch_script(const Desired& d, const LiveDependencies& 
   std::vector<Statement> later;
   for (const auto& t : d.catalog.tables)
     for (auto& st : create_table_statements(t, {}, true)) (st.after_all_tables ? later : out).push_back(std::move(st));
+  // A table's foreign keys to itself came with its CREATE TABLE.
   for (const auto& t : d.catalog.tables)
     for (const auto& c : t.constraints)
-      if (c.kind == ConstraintKind::ForeignKey)
+      if (c.kind == ConstraintKind::ForeignKey && c.ref_table != t.name)
         out.push_back({ddl::add_constraint(t.name, c, false), c.origin, "foreign key " + c.name});
   out.insert(out.end(), later.begin(), later.end());
   if (mixed)

@@ -88,7 +88,17 @@ void adopt_sql_declarations(Desired& d, Catalog& normalized, const Catalog& live
   for (auto& [table, triggers] : normalized.external_triggers)
     for (auto& tr : triggers) tr.origin = origins.find("trigger", {"", tr.name}, table);
   for (const auto& nt : normalized.tables) {
-    if (d.catalog.table(nt.name)) continue;
+    if (Table* toml = d.catalog.table(nt.name)) {
+      // A TOML table's triggers may be declared in SQL (the language has no
+      // trigger key): they are the table's, declared where the statement is.
+      for (const auto& tr : nt.triggers) {
+        if (toml->trigger(tr.name)) continue;
+        Trigger declared = tr;
+        declared.origin = origins.find("trigger", {"", tr.name}, nt.name);
+        if (declared.origin.known()) toml->triggers.push_back(std::move(declared));
+      }
+      continue;
+    }
     Table t = nt;
     t.origin = origins.find("table", t.name);
     if (!t.origin.known()) continue;  // made by something else (a stand-in, the runtime)
