@@ -59,6 +59,7 @@ std::string constraint_clause(const Constraint& c) {
                                     join_idents(c.columns), c.ref_table.sql());
       if (!c.ref_columns.empty()) out += fmt::format(" ({})", join_idents(c.ref_columns));
       if (!c.on_delete.empty()) out += " ON DELETE " + c.on_delete;
+      if (!c.on_update.empty()) out += " ON UPDATE " + c.on_update;
       return out;
     }
   }

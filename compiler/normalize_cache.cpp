@@ -38,7 +38,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Origin, pos, flag)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Column, name, type, nullable, default_expr, comment, renamed_from, volatile_default,
                                    origin, identity, generated, grants)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Constraint, name, kind, columns, expression, ref_table, ref_columns, on_delete,
-                                   definition, validated, origin, comment)
+                                   on_update, definition, validated, origin, comment)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Index, name, keys, where, unique, method, include, include_deleted, definition,
                                    valid, backs_constraint, attached_to, origin, comment)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Trigger, name, timing, events, level, referencing, when, function, args, definition,
@@ -105,6 +105,9 @@ std::string NormalizeCache::table_key(const Table& t, const std::string& context
   for (const auto& c : t.constraints)
     f << c.name << std::to_string(static_cast<int>(c.kind)) << c.columns << c.expression << c.ref_table << c.ref_columns
       << c.on_delete;
+  // Only when set: the keys of declarations without it stay what they were.
+  for (const auto& c : t.constraints)
+    if (!c.on_update.empty()) f << c.name << c.on_update;
   for (const auto& i : t.indexes)
     f << i.name << i.keys << i.where << i.unique << i.method << i.include << i.include_deleted;
   for (const auto& tr : t.triggers)

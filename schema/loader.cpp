@@ -535,9 +535,10 @@ class FileLoader {
     }
   }
 
-  void check_on_delete(const std::string& v, const SourcePos& p) {
+  // An on_delete (or on_update) action: the same words.
+  void check_on_delete(const std::string& v, const SourcePos& p, const char* key = "on_delete") {
     if (std::find(kOnDelete.begin(), kOnDelete.end(), v) == kOnDelete.end())
-      d_.error(p, fmt::format("unknown on_delete action '{}'", v),
+      d_.error(p, fmt::format("unknown {} action '{}'", key, v),
                help_or(did_you_mean(v, kOnDelete), "use cascade, restrict, set null, set default or no action"));
   }
 
@@ -646,7 +647,7 @@ class FileLoader {
     auto& tbl = decl.table;
     const auto* t = table(n, fmt::format("foreign_keys of table {}", tbl.name.name));
     if (!t) return;
-    static const std::vector<std::string> allowed = {"columns", "references", "on_delete"};
+    static const std::vector<std::string> allowed = {"columns", "references", "on_delete", "on_update"};
     for (auto [k, v] : in_file_order(*t)) {
       Constraint c;
       c.kind = ConstraintKind::ForeignKey;
@@ -671,6 +672,11 @@ class FileLoader {
           if (auto a = string(*fv, what)) {
             check_on_delete(*a, pos(*fv));
             c.on_delete = on_delete_sql(*a);
+          }
+        } else if (key == "on_update") {
+          if (auto a = string(*fv, what)) {
+            check_on_delete(*a, pos(*fv), "on_update");
+            c.on_update = on_delete_sql(*a);
           }
         } else
           unknown_key(*fk, allowed, where);

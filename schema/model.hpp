@@ -58,6 +58,7 @@ struct Constraint {
   bool validated = true;
   Origin origin;
   std::optional<std::string> comment;  // COMMENT ON CONSTRAINT (declared in SQL, or read from a database)
+  std::string on_update;               // foreign key: as on_delete, for ON UPDATE
 };
 
 struct Index {

@@ -337,6 +337,11 @@ void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnos
                 "'organization_id')::uuid\"");
   }
 
+  // Tables the folder's .sql files declare: a TOML foreign key may reference them.
+  std::set<QualifiedName> sql_tables;
+  for (const auto& decl : decls.sql)
+    if (decl.kind == "table")
+      sql_tables.insert({decl.name.schema.empty() ? s.default_schema() : decl.name.schema, decl.name.name});
   std::map<std::pair<std::string, std::string>, SourcePos> relation_names;  // (schema, name) -> where
   for (const auto& t : catalog.tables) relation_names[{t.name.schema, t.name.name}] = t.origin.pos;
   for (const auto& t : catalog.tables) {
@@ -377,6 +382,16 @@ void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnos
                   fmt::format("foreign key {} has {} column(s) but references {}", c.name, c.columns.size(),
                               c.ref_columns.size()),
                   "list as many referenced columns as local ones");
+        continue;
+      }
+      if (!target && sql_tables.count(c.ref_table)) {
+        // Declared in a .sql file: the scratch database checks the reference;
+        // its columns must be named here (its primary key is not known yet).
+        if (c.ref_columns.empty())
+          d.error(c.origin.pos,
+                  fmt::format("foreign key {} references {}, declared in SQL, without naming its columns", c.name,
+                              c.ref_table.display()),
+                  fmt::format("write references = \"{}(id)\" with the referenced column", c.ref_table.name));
         continue;
       }
       if (!target) {

@@ -132,7 +132,8 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   for (const auto& r : db.query(fmt::format(
            "SELECT n.nspname, c.relname, con.conname, con.contype, pg_catalog.pg_get_constraintdef(con.oid), "
            "con.convalidated, {}, rn.nspname, rc.relname, {}, con.confdeltype, "
-           "pg_catalog.pg_get_expr(con.conbin, con.conrelid), pg_catalog.obj_description(con.oid, 'pg_constraint') "
+           "pg_catalog.pg_get_expr(con.conbin, con.conrelid), pg_catalog.obj_description(con.oid, 'pg_constraint'), "
+           "con.confupdtype "
            "FROM {} JOIN pg_catalog.pg_constraint con ON con.conrelid = c.oid "
            "LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid "
            "LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace "
@@ -161,6 +162,7 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
       c.ref_table = {str(r[7]), str(r[8])};
       c.ref_columns = json_strings(r[9]);
       c.on_delete = fk_action(str(r[10]));
+      c.on_update = fk_action(str(r[13]));
     }
     c.expression = str(r[11]);
     if (!r[12].is_null()) c.comment = str(r[12]);
