@@ -104,11 +104,13 @@ Desired desired_state(const CompiledSchema& schema) {
     for (const auto& p : t.policies)
       for (const auto& r : p.roles)
         if (r != "public") add_unique(d.required_roles, r);
+    // A role that is to hold nothing need not exist (RLS makes anon's and
+    // authenticated's privileges exact: none, where nothing grants them any).
     for (const auto& [role, privs] : t.grants)
-      if (role != "public") add_unique(d.required_roles, role);
+      if (role != "public" && !privs.empty()) add_unique(d.required_roles, role);
     for (const auto& c : t.columns)
       for (const auto& [role, privs] : c.grants)
-        if (role != "public") add_unique(d.required_roles, role);
+        if (role != "public" && !privs.empty()) add_unique(d.required_roles, role);
   }
   d.catalog.schemas.insert(s.runtime_schema);
   if (d.creates_auth_standins()) d.catalog.schemas.insert("auth");
