@@ -120,6 +120,7 @@ int main(int argc, char** argv) {
       std::cout << fmt::format("Imported {} tables and {} other objects into {}: {}\n", r.tables, r.objects,
                                import_request.schema_dir, fmt::join(r.files, ", "));
       for (const auto& w : r.warnings) std::cout << "warning: " << w << "\n";
+      for (const auto& sgt : r.suggestions) std::cout << "suggested: " << sgt << "\n";
       return kOk;
     }
     if (check->parsed()) {

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "tests/process.hpp"
 #include "tests/test_database.hpp"
@@ -34,10 +35,11 @@ TEST_CASE("import of the seed audit's database: the plan that follows is empty, 
   REQUIRE(imported.code == 0);
   CHECK(imported.out.find("Imported 6 tables") != std::string::npos);
   CHECK(read_file(dir + "/schemac.toml").find("target = \"supabase\"") != std::string::npos);
-  // Indexes built by hand, ownership policies, grants: written as they are.
-  const auto api_keys = read_file(dir + "/tables/api_keys.sql");
-  CHECK(api_keys.find("CREATE INDEX \"idx_api_keys_active\"") != std::string::npos);
-  CHECK(api_keys.find("ENABLE ROW LEVEL SECURITY") != std::string::npos);
+  // In TOML, as they are: indexes built by hand, RLS without FORCE, ownership policies, grants.
+  const auto api_keys = read_file(dir + "/tables/api_keys.toml");
+  CHECK(api_keys.find("idx_api_keys_active = { columns = [\"organization_id\", \"revoked\"] }") != std::string::npos);
+  CHECK(api_keys.find("rls = \"enabled\"") != std::string::npos);
+  CHECK(api_keys.find("[tables.api_keys.policies.\"Users can view their org's API keys\"]") != std::string::npos);
 
   auto planned = run_schemac("plan --detailed-exitcode --no-cache --schema " + shell_quote(dir), database.url());
   INFO(planned.out);
@@ -64,7 +66,7 @@ TEST_CASE(
     CREATE TABLE departments (id int PRIMARY KEY, manager_id int, tags utils.hstore);
     CREATE TABLE people (id int PRIMARY KEY, department_id int REFERENCES departments,
                          status varchar(10) NOT NULL CHECK (status IN ('active', 'gone')));
-    ALTER TABLE departments ADD FOREIGN KEY (manager_id) REFERENCES people;
+    ALTER TABLE departments ADD FOREIGN KEY (manager_id) REFERENCES people ON UPDATE CASCADE;
     REVOKE SELECT ON people FROM schemac_import_reader;
     CREATE TABLE orders (id bigint NOT NULL, region text NOT NULL, priority int DEFAULT 0, notes text)
       PARTITION BY LIST (region);
@@ -76,6 +78,8 @@ TEST_CASE(
   REQUIRE(imported.code == 0);
   CHECK(read_file(dir + "/schemas.sql").find("CREATE EXTENSION IF NOT EXISTS \"hstore\" WITH SCHEMA \"utils\"") !=
         std::string::npos);
+  // departments is TOML (its ON UPDATE too); people is SQL (a check PostgreSQL prints two ways).
+  CHECK(read_file(dir + "/tables/departments.toml").find("on_update = \"cascade\"") != std::string::npos);
   CHECK(read_file(dir + "/tables/people.sql")
             .find("REVOKE ALL ON TABLE \"public\".\"people\" FROM "
                   "\"schemac_import_reader\"") != std::string::npos);
@@ -148,4 +152,66 @@ TEST_CASE("import --from-sql: Supabase schema files, their trigger on auth.users
   CHECK(refused.out.find("relation \"public.missing\" does not exist") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(nowhere));
   CHECK(count_temporary() == before);
+}
+
+// Uncomments what import suggested: the flags in each table's file and the
+// [tenancy] settings in schemac.toml, as a user adopting them would.
+void adopt_suggestions(const std::string& dir) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir + "/tables")) {
+    if (entry.path().extension() != ".toml") continue;
+    std::istringstream in(read_file(entry.path().string()));
+    std::string out, line;
+    while (std::getline(in, line)) {
+      for (const char* flag : {"audited", "soft_delete", "tenant_scoped", "touch_updated_at"})
+        if (line.starts_with(std::string("# ") + flag + " ")) line = std::string(flag) + " = true";
+      out += line + "\n";
+    }
+    std::ofstream(entry.path(), std::ios::trunc) << out;
+  }
+  std::istringstream in(read_file(dir + "/schemac.toml"));
+  std::string out, line;
+  bool tenancy = false;
+  while (std::getline(in, line)) {
+    if (line == "# [tenancy]") tenancy = true;
+    if (tenancy && line.starts_with("# "))
+      line = line.substr(2, line.find("   #") == std::string::npos ? std::string::npos : line.find("   #") - 2);
+    out += line + "\n";
+  }
+  std::ofstream(dir + "/schemac.toml", std::ios::trunc) << out;
+}
+
+TEST_CASE("import suggests the flags the audit points to; adopted, they plan online, apply and isolate tenants") {
+  TestDatabase database;
+  auto db = database.connect();
+  load_seed_audit(db);
+  const auto dir = fresh_folder("import_flags");
+  auto imported = run_schemac("import --schema-dir " + shell_quote(dir), database.url());
+  INFO(imported.out);
+  REQUIRE(imported.code == 0);
+  CHECK(imported.out.find("suggested: public.api_keys: soft_delete = true") != std::string::npos);
+  CHECK(imported.out.find("suggested: public.webhooks: tenant_scoped = true") != std::string::npos);
+  // Suggested only: as written, the declarations change nothing.
+  CHECK(run_schemac("plan --detailed-exitcode --no-cache --schema " + shell_quote(dir), database.url()).code == 0);
+
+  adopt_suggestions(dir);
+  auto planned = run_schemac("plan --detailed-exitcode --no-cache --schema " + shell_quote(dir), database.url());
+  INFO(planned.out);
+  CHECK(planned.code == 2);
+  CHECK(planned.out.find("no hazard that blocks apply") != std::string::npos);
+  CHECK(planned.out.find("CREATE INDEX CONCURRENTLY \"idx_automation_rules_tenant\"") != std::string::npos);
+  auto applied = run_schemac("apply --auto-approve --quiet --no-cache --schema " + shell_quote(dir), database.url());
+  INFO(applied.out);
+  REQUIRE(applied.code == 0);
+  CHECK(run_schemac("plan --detailed-exitcode --no-cache --schema " + shell_quote(dir), database.url()).code == 0);
+
+  // As the API calls it: one organization's member sees that organization's keys only.
+  const auto org = *db.scalar("SELECT organization_id::text FROM api_keys ORDER BY created_at LIMIT 1");
+  const auto theirs = *db.scalar(fmt::format("SELECT count(*) FROM api_keys WHERE organization_id = '{}'", org));
+  const auto all = *db.scalar("SELECT count(*) FROM api_keys");
+  REQUIRE(theirs != all);
+  auto seen =
+      as_role(db, "authenticated",
+              fmt::format(R"({{"sub": "{}", "organization_id": "{}"}})", "00000000-0000-0000-0000-000000000001", org),
+              "SELECT count(*) FROM api_keys");
+  CHECK(seen[0][0].as<std::string>() == theirs);
 }

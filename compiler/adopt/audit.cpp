@@ -94,6 +94,8 @@ bool holds_secrets_or_configuration(const Table& t) {
                      [](const Column& c) { return std::regex_search(c.name, column); });
 }
 
+}  // namespace
+
 // The tenancy column: the first of the usual names that at least two tables share.
 std::string tenant_column(const Catalog& cat) {
   for (const char* candidate : {"organization_id", "tenant_id", "org_id", "account_id", "workspace_id", "team_id"}) {
@@ -103,6 +105,16 @@ std::string tenant_column(const Catalog& cat) {
   }
   return "";
 }
+
+std::string flag_of(const AuditFinding& f) {
+  if (f.code == "updated-at-not-maintained") return "touch_updated_at = true";
+  if (f.code == "hard-delete" || f.code == "no-soft-delete") return "soft_delete = true";
+  if (f.code == "no-audit-trail") return "audited = true";
+  if (f.code == "ownership-policy") return "tenant_scoped = true";
+  return "";
+}
+
+namespace {
 
 bool api_role(const std::string& r) {
   return r == "public" || r == "anon" || r == "authenticated";

@@ -23,6 +23,10 @@ struct AuditRequest {
 
 // Sorted by subject, then code: the same database gives the same report.
 std::vector<AuditFinding> audit_catalog(const Catalog& catalog, bool api_exposed);
+// The tenancy column the tables share ("organization_id", "tenant_id", ...), or "".
+std::string tenant_column(const Catalog& catalog);
+// The flag a finding's fix is ("touch_updated_at = true"), or "" when its fix is not a flag.
+std::string flag_of(const AuditFinding& finding);
 std::vector<AuditFinding> audit_database(const AuditRequest& request);
 
 std::string render_audit_text(const std::vector<AuditFinding>& findings);

@@ -9,11 +9,14 @@
 #include <map>
 #include <set>
 
+#include "compiler/adopt/audit.hpp"
+#include "compiler/adopt/toml_table.hpp"
 #include "compiler/catalog/introspect.hpp"
 #include "compiler/ddl.hpp"
 #include "compiler/planner/object_changes.hpp"
 #include "compiler/planner/plan.hpp"
 #include "runtime/runtime.hpp"
+#include "schema/compile.hpp"
 
 namespace schemac {
 
@@ -220,6 +223,52 @@ std::vector<std::string> quoted_array_items(const std::vector<std::string>& item
   return out;
 }
 
+// One file per table: TOML where the language says everything the table has,
+// else SQL. What the TOML files say is then compiled with the rest; a table
+// whose TOML the compiler refuses (a reference the language cannot follow)
+// is written as SQL instead, until everything compiles.
+void write_tables(const Catalog& cat, const std::string& default_schema,
+                  const std::map<QualifiedName, std::string>& preambles, std::map<std::string, std::string>& files) {
+  std::set<QualifiedName> as_sql;
+  for (int round = 0;; ++round) {
+    std::map<std::string, std::string> out = files;
+    std::map<std::string, QualifiedName> toml_files;
+    for (const auto& t : cat.tables) {
+      const auto base = t.name.schema == default_schema ? t.name.name : t.name.schema + "." + t.name.name;
+      std::optional<std::string> toml;
+      if (!as_sql.count(t.name)) {
+        auto whole = default_grantees(cat, "TABLES", t.name.schema);
+        const auto preamble = preambles.find(t.name);
+        toml = table_toml(t, default_schema, whole, preamble == preambles.end() ? "" : preamble->second);
+      }
+      const std::string ext = toml ? ".toml" : ".sql";
+      auto path = "tables/" + file_safe(base) + ext;
+      for (int n = 2; out.count(path); ++n) path = fmt::format("tables/{}_{}{}", file_safe(base), n, ext);
+      out[path] = toml ? *toml : table_sql(t, cat);
+      if (toml) {
+        toml_files[path] = t.name;
+        // The language has no key for a trigger: a TOML table's are SQL, in triggers.sql.
+        for (const auto& tr : t.triggers) out["triggers.sql"] += statement(ddl::create_trigger(t.name, tr, false));
+      }
+    }
+    if (toml_files.empty() || round == 3) {
+      files = std::move(out);
+      return;
+    }
+    std::vector<SourceFile> sources;
+    for (const auto& [path, text] : out) sources.push_back({path, text});
+    Diagnostics diags;
+    compile_schema(sources, diags);
+    std::size_t before = as_sql.size();
+    for (const auto& d : diags.sorted())
+      if (auto it = toml_files.find(d.pos.file); it != toml_files.end()) as_sql.insert(it->second);
+    if (as_sql.size() == before) {
+      files = std::move(out);
+      return;
+    }
+  }
+}
+
 std::string toml_string(const std::string& s) {
   std::string out = "\"";
   for (char c : s) out += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
@@ -235,9 +284,25 @@ std::string settings_toml(Db& db, const ImportRequest& r) {
   std::string schemas;
   for (const auto& s : r.schemas) schemas += (schemas.empty() ? "" : ", ") + toml_string(s);
   return fmt::format(
-      "# Written by schemac import. The tables and objects are in the .sql files beside it.\n"
+      "# Written by schemac import: the tables are in tables/ (TOML where the language says all\n"
+      "# they have, else SQL), the other objects in the .sql files beside this one.\n"
       "[project]\ntarget = \"{}\"\nschemas = [{}]\n",
       supabase ? "supabase" : "postgres", schemas);
+}
+
+// The [tenancy] settings tenant_scoped needs, commented out, when the audit
+// suggests the flag: the shared tenant column and what its foreign keys reference.
+std::string tenancy_suggestion(const Catalog& cat) {
+  const auto column = tenant_column(cat);
+  std::string references;
+  for (const auto& t : cat.tables)
+    for (const auto& c : t.constraints)
+      if (references.empty() && c.kind == ConstraintKind::ForeignKey && c.columns == std::vector<std::string>{column})
+        references = fmt::format("{}({})", c.ref_table.name, fmt::join(c.ref_columns, ", "));
+  return fmt::format(
+      "\n# tenant_scoped is suggested for some tables (see their files); it needs these settings:\n"
+      "# [tenancy]\n# column     = {}\n# references = {}\n# claim      = {}   # the JWT claim holding the tenant\n",
+      toml_string(column), toml_string(references), toml_string(column));
 }
 
 }  // namespace
@@ -332,12 +397,6 @@ ImportReport import_database(const ImportRequest& request) {
     schemas_sql += statement(ddl::create_extension(r[0].as<std::string>(), r[1].as<std::string>()));
   if (!schemas_sql.empty()) files["schemas.sql"] = schemas_sql;
 
-  for (const auto& t : cat.tables) {
-    const auto base = t.name.schema == request.schemas.front() ? t.name.name : t.name.schema + "." + t.name.name;
-    auto path = "tables/" + file_safe(base) + ".sql";
-    for (int n = 2; files.count(path); ++n) path = fmt::format("tables/{}_{}.sql", file_safe(base), n);
-    files[path] = table_sql(t, cat);
-  }
   for (const auto& o : cat.objects) files[object_file(o.kind)] += object_sql(o, cat) + "\n";
   // Triggers on tables outside the imported schemas that call an imported
   // function (Supabase's on_auth_user_created on auth.users).
@@ -359,7 +418,32 @@ ImportReport import_database(const ImportRequest& request) {
   if (!publications.empty()) files["publications.sql"] = publications;
 
   if (!files.count("schemas.sql")) files["schemas.sql"] = "";  // the folder is a schema even when the database is empty
+  // The intent flags the audit's findings point to: suggested, never switched
+  // on (each changes what the database does); in the table's TOML as comments
+  // and in the report.
   ImportReport report;
+  const bool api_roles = db.scalar(
+                             "SELECT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname IN ('anon', "
+                             "'authenticated'))") == "t";
+  const auto findings = audit_catalog(cat, api_roles);
+  std::map<QualifiedName, std::string> preambles;
+  bool tenancy = false;
+  for (const auto& t : cat.tables) {
+    std::set<std::string> flags;
+    std::string lines;
+    for (const auto& f : findings) {
+      const auto flag = flag_of(f);
+      if (f.subject != t.name.display() || flag.empty() || !flags.insert(flag).second) continue;
+      lines += fmt::format("# {:<25} # {}\n", flag, f.evidence);
+      report.suggestions.push_back(fmt::format("{}: {} ({})", t.name.display(), flag, f.evidence));
+      tenancy = tenancy || flag.starts_with("tenant_scoped");
+    }
+    if (!lines.empty())
+      preambles[t.name] =
+          "# Suggested by schemac audit; uncomment to adopt, and schemac plan shows what each adds:\n" + lines;
+  }
+  if (tenancy && !tenant_column(cat).empty()) files["schemac.toml"] += tenancy_suggestion(cat);
+  write_tables(cat, request.schemas.front(), preambles, files);
   for (const auto& o : cat.objects)
     if (o.definition.find("SECURITY DEFINER") != std::string::npos &&
         o.definition.find("SET search_path") == std::string::npos)

@@ -29,6 +29,9 @@ struct ImportReport {
   // What the declarations will not plan the way the database has it (a
   // SECURITY DEFINER function without a pinned search_path, which check refuses).
   std::vector<std::string> warnings;
+  // Intent flags schemac audit's findings point to, one line per table and
+  // flag: "public.api_keys: soft_delete = true (...)". Suggested, not written.
+  std::vector<std::string> suggestions;
 };
 
 class ImportError : public std::runtime_error {

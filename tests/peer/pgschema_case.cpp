@@ -183,6 +183,9 @@ void run_import_case(const fs::path& dir) {
   {
     Db admin("", "schemac peer suite");  // the roles lock, as load_case takes it
     admin.exec("SELECT pg_advisory_lock(hashtext('schemac peer suite: roles'))");
+    admin.exec(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'testuser') THEN CREATE ROLE testuser; "
+        "END IF; END $$");
     if (!load(imported.url(), dir, {"setup.sql", "new.sql"})) return;
   }
   TempFolder temp;
