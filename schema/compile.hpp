@@ -26,6 +26,10 @@ void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnos
 
 // All of the above, from --schema PATH; nullopt when any error was reported.
 std::optional<CompiledSchema> compile_schema(const std::string& path, Diagnostics& diags);
+// For declarations written from PostgreSQL's own printing (schemac import): the
+// loader, the flags and the checks across tables, without parsing each SQL
+// fragment again (PostgreSQL printed them; at 2,000 tables that parse is a second).
+void check_printed_declarations(const std::vector<SourceFile>& files, Diagnostics& diags);
 // The same from text already in memory (tests, the fuzzer).
 std::optional<CompiledSchema> compile_schema(const std::vector<SourceFile>& files, Diagnostics& diags);
 

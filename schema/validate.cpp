@@ -510,6 +510,13 @@ std::optional<CompiledSchema> compile_schema(const std::string& path, Diagnostic
   return compile(load_declarations(files, diags), path, diags);
 }
 
+void check_printed_declarations(const std::vector<SourceFile>& files, Diagnostics& diags) {
+  auto decls = load_declarations(files, diags);
+  if (!diags.empty()) return;
+  auto catalog = expand(decls, diags);
+  validate_catalog(catalog, decls, diags);
+}
+
 std::optional<CompiledSchema> compile_schema(const std::vector<SourceFile>& files, Diagnostics& diags) {
   return compile(load_declarations(files, diags), "schema", diags);
 }
