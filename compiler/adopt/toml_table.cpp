@@ -80,13 +80,17 @@ std::string toml_grants(const Grants& grants) {
   return out + " }";
 }
 
-// Splits "a, lower(b), c DESC" at the commas outside parentheses and quotes.
-std::vector<std::string> split_top_level(const std::string& text) {
-  std::vector<std::string> out;
-  std::string current;
+// Calls on(at, depth, quoted) for each character of text from `from`: depth is
+// the parentheses open after it (a '(' counts itself, a ')' is already closed),
+// quoted whether it lies in '...' or "..." (the quote characters included).
+// Stops when on returns false.
+template <class On>
+void walk(const std::string& text, std::size_t from, On on) {
   int depth = 0;
   char quote = 0;
-  for (char c : text) {
+  for (auto at = from; at < text.size(); ++at) {
+    const char c = text[at];
+    const bool quoted = quote || c == '\'' || c == '"';
     if (quote) {
       if (c == quote) quote = 0;
     } else if (c == '\'' || c == '"') {
@@ -95,14 +99,21 @@ std::vector<std::string> split_top_level(const std::string& text) {
       ++depth;
     } else if (c == ')') {
       --depth;
-    } else if (c == ',' && depth == 0) {
-      out.push_back(current);
-      current.clear();
-      continue;
     }
-    current += c;
+    if (!on(at, depth, quoted)) return;
   }
-  out.push_back(current);
+}
+
+// Splits "a, lower(b), c DESC" at the commas outside parentheses and quotes.
+std::vector<std::string> split_top_level(const std::string& text) {
+  std::vector<std::string> out(1);
+  walk(text, 0, [&](std::size_t at, int depth, bool quoted) {
+    if (!quoted && depth == 0 && text[at] == ',')
+      out.emplace_back();
+    else
+      out.back() += text[at];
+    return true;
+  });
   for (auto& s : out) {
     while (!s.empty() && s.front() == ' ') s.erase(0, 1);
     while (!s.empty() && s.back() == ' ') s.pop_back();
@@ -110,24 +121,16 @@ std::vector<std::string> split_top_level(const std::string& text) {
   return out;
 }
 
-// The text inside the parenthesis that opens at `open`, or nullopt.
+// The text inside the parenthesis that opens at `open`, and where it ends; nullopt when it does not close.
 std::optional<std::pair<std::string, std::size_t>> parenthesized(const std::string& text, std::size_t open) {
   if (open >= text.size() || text[open] != '(') return std::nullopt;
-  int depth = 0;
-  char quote = 0;
-  for (auto at = open; at < text.size(); ++at) {
-    const char c = text[at];
-    if (quote) {
-      if (c == quote) quote = 0;
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-    } else if (c == '(') {
-      ++depth;
-    } else if (c == ')' && --depth == 0) {
-      return std::make_pair(text.substr(open + 1, at - open - 1), at + 1);
-    }
-  }
-  return std::nullopt;
+  std::optional<std::pair<std::string, std::size_t>> out;
+  walk(text, open, [&](std::size_t at, int depth, bool quoted) {
+    if (quoted || depth != 0 || text[at] != ')') return true;
+    out = std::make_pair(text.substr(open + 1, at - open - 1), at + 1);
+    return false;
+  });
+  return out;
 }
 
 // An index as TOML, from pg_get_indexdef:
