@@ -27,7 +27,8 @@ struct ImportReport {
   std::vector<std::string> files;
   std::size_t tables = 0, objects = 0;
   // What the declarations will not plan the way the database has it (a
-  // SECURITY DEFINER function without a pinned search_path, which check refuses).
+  // SECURITY DEFINER function without a pinned search_path, which check refuses
+  // until it says SET search_path = pg_catalog, pg_temp).
   std::vector<std::string> warnings;
   // Intent flags schemac audit's findings point to, one line per table and
   // flag: "public.api_keys: soft_delete = true (...)". Suggested, not written.
