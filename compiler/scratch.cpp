@@ -1,17 +1,16 @@
 #include "compiler/scratch.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <chrono>
 #include <map>
 #include <set>
 
 #include "compiler/catalog/introspect.hpp"
 #include "compiler/ddl.hpp"
 #include "compiler/live_reprint.hpp"
+#include "compiler/temporary_database.hpp"
 #include "runtime/runtime.hpp"
 #include "schema/sql_syntax.hpp"
 #include "schema/sql_written.hpp"
@@ -283,28 +282,17 @@ std::optional<Catalog> normalize_in_scratch(const Desired& d, const LiveDependen
     }
     return materialize(*db, d, deps, true, options.live, diags);
   }
-  auto stamp = std::chrono::steady_clock::now().time_since_epoch().count() % 1000000000;
-  const std::string name = fmt::format("schemac_scratch_{}_{}", getpid(), stamp);
-  Db admin(options.server_url, "schemac scratch");
+  std::optional<TemporaryDatabase> scratch;
   try {
-    // template0: nothing installed into template1 leaks into the comparison.
-    admin.exec(fmt::format("CREATE DATABASE {} TEMPLATE template0", quote_ident(name)));
+    scratch.emplace(options.server_url, "scratch");
   } catch (const pqxx::sql_error& e) {
     throw std::runtime_error(
         fmt::format("could not create the scratch database that normalizes the declarations: {}"
                     "pass --dev-url URL to name an empty database schemac may use instead",
                     e.what()));
   }
-  std::optional<Catalog> out;
-  try {
-    Db db(Db::with_database(options.server_url, name), "schemac scratch");
-    out = materialize(db, d, deps, false, options.live, diags);
-  } catch (...) {
-    admin.exec(fmt::format("DROP DATABASE IF EXISTS {}", quote_ident(name)));
-    throw;
-  }
-  admin.exec(fmt::format("DROP DATABASE IF EXISTS {}", quote_ident(name)));
-  return out;
+  Db db(scratch->url(), "schemac scratch");
+  return materialize(db, d, deps, false, options.live, diags);
 }
 
 }  // namespace schemac

@@ -345,7 +345,9 @@ class Auditor {
 
 }  // namespace
 
-std::vector<AuditFinding> audit_catalog(const Catalog& catalog, bool api_exposed) {
+std::vector<AuditFinding> audit_catalog(const Catalog& catalog) {
+  // Exposed to an API when its roles exist (Supabase's, or PostgREST's the same way).
+  const bool api_exposed = catalog.roles.count("anon") || catalog.roles.count("authenticated");
   return Auditor(catalog, api_exposed).run();
 }
 
@@ -353,11 +355,7 @@ std::vector<AuditFinding> audit_database(const AuditRequest& request) {
   Db db(request.database_url, "schemac audit");
   IntrospectScope scope;
   scope.schemas = request.schemas;
-  // Exposed to an API when its roles exist (Supabase's, or PostgREST's the same way).
-  const bool api = db.scalar(
-                       "SELECT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname IN ('anon', "
-                       "'authenticated'))") == "t";
-  return audit_catalog(read_catalog(db, scope), api);
+  return audit_catalog(read_catalog(db, scope));
 }
 
 std::string render_audit_text(const std::vector<AuditFinding>& findings) {

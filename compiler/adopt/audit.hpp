@@ -22,7 +22,7 @@ struct AuditRequest {
 };
 
 // Sorted by subject, then code: the same database gives the same report.
-std::vector<AuditFinding> audit_catalog(const Catalog& catalog, bool api_exposed);
+std::vector<AuditFinding> audit_catalog(const Catalog& catalog);
 // The tenancy column the tables share ("organization_id", "tenant_id", ...), or "".
 std::string tenant_column(const Catalog& catalog);
 // The flag a finding's fix is ("touch_updated_at = true"), or "" when its fix is not a flag.

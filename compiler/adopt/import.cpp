@@ -1,9 +1,7 @@
 #include "compiler/adopt/import.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -15,6 +13,7 @@
 #include "compiler/ddl.hpp"
 #include "compiler/planner/object_changes.hpp"
 #include "compiler/planner/plan.hpp"
+#include "compiler/temporary_database.hpp"
 #include "runtime/runtime.hpp"
 #include "schema/compile.hpp"
 
@@ -278,12 +277,10 @@ std::string toml_string(const std::string& s) {
   return out + "\"";
 }
 
-std::string settings_toml(Db& db, const ImportRequest& r) {
+std::string settings_toml(const Catalog& cat, const ImportRequest& r) {
   // Supabase when its API roles and auth schema are there.
-  const bool supabase =
-      db.scalar(
-          "SELECT (SELECT count(*) FROM pg_catalog.pg_roles WHERE rolname IN ('anon', 'authenticated', "
-          "'service_role')) = 3 AND EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = 'auth')") == "t";
+  const bool supabase = cat.roles.count("anon") && cat.roles.count("authenticated") &&
+                        cat.roles.count("service_role") && cat.schemas.count("auth");
   std::string schemas;
   for (const auto& s : r.schemas) schemas += (schemas.empty() ? "" : ", ") + toml_string(s);
   return fmt::format(
@@ -335,42 +332,31 @@ ImportReport import_from_sql(const ImportRequest& request) {
     files.push_back({f, read_whole(f)});
     all += files.back().second;
   }
-  auto stamp = std::chrono::steady_clock::now().time_since_epoch().count() % 1000000000;
-  const std::string name = fmt::format("schemac_import_{}_{}", getpid(), stamp);
-  Db admin(request.database_url, "schemac import");
+  std::optional<TemporaryDatabase> scratch;
   try {
-    admin.exec(fmt::format("CREATE DATABASE {} TEMPLATE template0", quote_ident(name)));
+    scratch.emplace(request.database_url, "import");
   } catch (const pqxx::sql_error& e) {
     throw ImportError(
         fmt::format("could not create the temporary database the SQL files run in: {}(--database-url "
                     "names the server; its role needs CREATEDB)",
                     e.what()));
   }
-  auto drop = [&] { admin.exec(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name))); };
-  ImportReport report;
-  try {
-    ImportRequest from_database = request;
-    from_database.from_sql.clear();
-    from_database.database_url = Db::with_database(request.database_url, name);
-    {
-      Db db(from_database.database_url, "schemac import");
-      supabase_standins(db, all);
-      for (const auto& [path, sql] : files) try {
-          db.exec(sql);
-        } catch (const pqxx::sql_error& e) {
-          std::string message = e.what();
-          while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-          throw ImportError(
-              fmt::format("{}: PostgreSQL refused it: {}\nfix the file; nothing was written", path, message));
-        }
-    }
-    report = import_database(from_database);
-  } catch (...) {
-    drop();
-    throw;
+  ImportRequest from_database = request;
+  from_database.from_sql.clear();
+  from_database.database_url = scratch->url();
+  {
+    Db db(from_database.database_url, "schemac import");
+    supabase_standins(db, all);
+    for (const auto& [path, sql] : files) try {
+        db.exec(sql);
+      } catch (const pqxx::sql_error& e) {
+        std::string message = e.what();
+        while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+        throw ImportError(
+            fmt::format("{}: PostgreSQL refused it: {}\nfix the file; nothing was written", path, message));
+      }
   }
-  drop();
-  return report;
+  return import_database(from_database);
 }
 
 }  // namespace
@@ -389,7 +375,7 @@ ImportReport import_database(const ImportRequest& request) {
   const Catalog cat = read_catalog(db, scope);
 
   std::map<std::string, std::string> files;  // path relative to schema_dir -> text
-  files["schemac.toml"] = settings_toml(db, request);
+  files["schemac.toml"] = settings_toml(cat, request);
 
   std::string schemas_sql;
   for (const auto& s : request.schemas)
@@ -425,10 +411,7 @@ ImportReport import_database(const ImportRequest& request) {
   // on (each changes what the database does); in the table's TOML as comments
   // and in the report.
   ImportReport report;
-  const bool api_roles = db.scalar(
-                             "SELECT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname IN ('anon', "
-                             "'authenticated'))") == "t";
-  const auto findings = audit_catalog(cat, api_roles);
+  const auto findings = audit_catalog(cat);
   std::map<QualifiedName, std::string> preambles;
   bool tenancy = false;
   for (const auto& t : cat.tables) {
