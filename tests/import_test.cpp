@@ -164,6 +164,7 @@ void adopt_suggestions(const std::string& dir) {
     while (std::getline(in, line)) {
       for (const char* flag : {"audited", "soft_delete", "tenant_scoped", "touch_updated_at"})
         if (line.starts_with(std::string("# ") + flag + " ")) line = std::string(flag) + " = true";
+      if (line.starts_with("rls = \"enabled\"  # delete this line with tenant_scoped")) continue;  // as it asks
       out += line + "\n";
     }
     std::ofstream(entry.path(), std::ios::trunc) << out;
@@ -199,6 +200,8 @@ TEST_CASE("import suggests the flags the audit points to; adopted, they plan onl
   CHECK(planned.code == 2);
   CHECK(planned.out.find("no hazard that blocks apply") != std::string::npos);
   CHECK(planned.out.find("CREATE INDEX CONCURRENTLY \"idx_automation_rules_tenant\"") != std::string::npos);
+  CHECK(planned.out.find("ALTER TABLE \"public\".\"api_keys\" FORCE ROW LEVEL SECURITY") != std::string::npos);
+  CHECK(planned.out.find("create policy outbox_tenant_select") != std::string::npos);
   auto applied = run_schemac("apply --auto-approve --quiet --no-cache --schema " + shell_quote(dir), database.url());
   INFO(applied.out);
   REQUIRE(applied.code == 0);
@@ -214,4 +217,108 @@ TEST_CASE("import suggests the flags the audit points to; adopted, they plan onl
               fmt::format(R"({{"sub": "{}", "organization_id": "{}"}})", "00000000-0000-0000-0000-000000000001", org),
               "SELECT count(*) FROM api_keys");
   CHECK(seen[0][0].as<std::string>() == theirs);
+}
+
+TEST_CASE("import of a database schemac built declares its flags, and only where the plan stays empty") {
+  TestDatabase database;
+  auto db = database.connect();
+  apply_schema(source_path("examples/saas/schema"), database.url());
+  const auto dir = fresh_folder("import_own_flags");
+  auto imported = run_schemac("import --schema-dir " + shell_quote(dir), database.url());
+  INFO(imported.out);
+  REQUIRE(imported.code == 0);
+  CHECK(imported.out.find("declared flags: public.api_keys: tenant_scoped, soft_delete, audited, touch_updated_at") !=
+        std::string::npos);
+  CHECK(imported.out.find("declared flags: public.outbox: tenant_scoped, soft_delete, touch_updated_at") !=
+        std::string::npos);
+  // The flags, not the hundreds of lines they generate: no trigger, no tenant
+  // policy, no audit table, no runtime function is written out.
+  const auto api_keys = read_file(dir + "/tables/api_keys.toml");
+  CHECK(api_keys.find(
+            "tenant_scoped    = true\nsoft_delete      = true\naudited          = true\ntouch_updated_at = true") !=
+        std::string::npos);
+  CHECK(api_keys.find("policies") == std::string::npos);
+  CHECK(api_keys.find("deleted_at") == std::string::npos);
+  CHECK(api_keys.find("organization_id = { type") == std::string::npos);
+  // The key to another tenant table is declared as written, the tenancy column left to the flag.
+  CHECK(read_file(dir + "/tables/automation_rules.toml")
+            .find("{ columns = [\"webhook_id\"], references = \"webhooks(id)\", on_delete = \"set null\" }") !=
+        std::string::npos);
+  const auto settings = read_file(dir + "/schemac.toml");
+  CHECK(settings.find("[tenancy]\ncolumn     = \"organization_id\"") != std::string::npos);
+  CHECK(settings.find("claim      = \"organization_id\"") != std::string::npos);
+  CHECK(settings.find("tenant_readable = true") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir + "/tables/audit_trail.toml"));
+  CHECK_FALSE(std::filesystem::exists(dir + "/triggers.sql"));
+  CHECK_FALSE(std::filesystem::exists(dir + "/functions.sql"));
+  auto planned = run_schemac("plan --detailed-exitcode --no-cache --schema " + shell_quote(dir), database.url());
+  INFO(planned.out);
+  CHECK(planned.code == 0);
+
+  // Someone edited a generated policy by hand: declaring the flag would undo
+  // it, so that table's objects are declared as they are, and the plan stays empty.
+  db.exec("ALTER POLICY webhooks_tenant_select ON webhooks USING (organization_id IS NOT NULL)");
+  const auto edited = fresh_folder("import_own_flags_edited");
+  auto again = run_schemac("import --schema-dir " + shell_quote(edited), database.url());
+  INFO(again.out);
+  REQUIRE(again.code == 0);
+  CHECK(again.out.find("flags not declared: public.webhooks: has the objects of tenant_scoped") != std::string::npos);
+  CHECK(again.out.find("declared flags: public.api_keys: tenant_scoped") != std::string::npos);
+  CHECK(read_file(edited + "/tables/webhooks.toml").find("organization_id IS NOT NULL") != std::string::npos);
+  auto replanned = run_schemac("plan --detailed-exitcode --no-cache --schema " + shell_quote(edited), database.url());
+  INFO(replanned.out);
+  CHECK(replanned.code == 0);
+}
+
+TEST_CASE("import suggests the flags hand-written triggers and policies carry out, and says what the plan does") {
+  TestDatabase database;
+  auto db = database.connect();
+  db.exec(read_file(source_path("tests/supabase_like.sql")));
+  db.exec(R"sql(
+    CREATE TABLE orgs (id uuid PRIMARY KEY DEFAULT gen_random_uuid());
+    CREATE TABLE projects (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      org_id uuid NOT NULL REFERENCES orgs ON DELETE CASCADE, name text NOT NULL,
+      updated_at timestamptz NOT NULL DEFAULT now(), deleted_at timestamptz);
+    CREATE TABLE history (id bigserial PRIMARY KEY, tbl text, op text, row_data jsonb);
+    CREATE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;
+    CREATE FUNCTION mark_deleted() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN UPDATE projects SET deleted_at = now() WHERE id = OLD.id; RETURN NULL; END $$;
+    CREATE FUNCTION write_history() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN INSERT INTO history (tbl, op, row_data) VALUES (TG_TABLE_NAME, TG_OP, to_jsonb(NEW)); RETURN NULL; END $$;
+    CREATE TRIGGER projects_updated BEFORE UPDATE ON projects FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+    CREATE TRIGGER projects_soft BEFORE DELETE ON projects FOR EACH ROW EXECUTE FUNCTION mark_deleted();
+    CREATE TRIGGER projects_history AFTER INSERT OR UPDATE OR DELETE ON projects
+      FOR EACH ROW EXECUTE FUNCTION write_history();
+    ALTER TABLE projects ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY "org members" ON projects FOR ALL TO authenticated
+      USING (org_id = ((auth.jwt() -> 'app_metadata' ->> 'org_id'))::uuid);
+  )sql");
+  const auto dir = fresh_folder("import_hand_written");
+  auto imported = run_schemac("import --schema-dir " + shell_quote(dir), database.url());
+  INFO(imported.out);
+  REQUIRE(imported.code == 0);
+  CHECK(imported.out.find("declared flags:") == std::string::npos);
+  CHECK(imported.out.find("suggested: public.projects: touch_updated_at = true (trigger projects_updated keeps "
+                          "updated_at by hand (public.set_updated_at())") != std::string::npos);
+  CHECK(imported.out.find("suggested: public.projects: soft_delete = true (trigger projects_soft turns DELETE into "
+                          "setting deleted_at by hand") != std::string::npos);
+  CHECK(imported.out.find("suggested: public.projects: audited = true (trigger projects_history writes an audit "
+                          "trail by hand") != std::string::npos);
+  CHECK(imported.out.find("suggested: public.projects: tenant_scoped = true (policy \"org members\" compares org_id "
+                          "with the JWT claim app_metadata.org_id by hand") != std::string::npos);
+  CHECK(imported.out.find("hides deleted rows in the tenant policies") != std::string::npos);
+  const auto settings = read_file(dir + "/schemac.toml");
+  CHECK(settings.find("# column     = \"org_id\"") != std::string::npos);
+  CHECK(settings.find("# claim      = \"app_metadata.org_id\"") != std::string::npos);
+  CHECK(run_schemac("plan --detailed-exitcode --no-cache --schema " + shell_quote(dir), database.url()).code == 0);
+
+  // Adopted, the plan adds schemac's triggers and policies beside the hand-written ones.
+  adopt_suggestions(dir);
+  auto planned = run_schemac("plan --detailed-exitcode --no-cache --schema " + shell_quote(dir), database.url());
+  INFO(planned.out);
+  CHECK(planned.code == 2);
+  for (const char* step : {"create trigger t_projects_touch", "create trigger t_projects_soft_delete",
+                           "create trigger t_projects_audit_insert", "create policy projects_tenant_select"})
+    CHECK(planned.out.find(step) != std::string::npos);
 }

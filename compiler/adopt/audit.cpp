@@ -19,31 +19,6 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// What a live trigger's definition says (pg_get_triggerdef): "CREATE TRIGGER n
-// BEFORE UPDATE ON s.t FOR EACH ROW EXECUTE FUNCTION f()".
-struct TriggerShape {
-  std::string timing, events;
-  bool row = false;
-};
-
-TriggerShape shape_of(const Trigger& tr) {
-  TriggerShape out;
-  const std::string& d = tr.definition;
-  // The earliest timing keyword after the name (which may or may not be quoted).
-  std::size_t at = std::string::npos;
-  for (const char* timing : {" BEFORE ", " AFTER ", " INSTEAD OF "})
-    if (const auto found = d.find(timing); found != std::string::npos && found < at) {
-      at = found;
-      out.timing = std::string(timing).substr(1, std::string(timing).size() - 2);
-    }
-  if (at == std::string::npos) return out;
-  const auto events_at = at + out.timing.size() + 2;
-  const auto on = d.find(" ON ", events_at);
-  if (on != std::string::npos) out.events = d.substr(events_at, on - events_at);
-  out.row = contains(d, " FOR EACH ROW ");
-  return out;
-}
-
 bool has_trigger(const Table& t, const std::string& timing, const std::string& event, bool row_only) {
   return std::any_of(t.triggers.begin(), t.triggers.end(), [&](const Trigger& tr) {
     const auto s = shape_of(tr);
@@ -127,6 +102,24 @@ std::string tenant_column(const Catalog& cat) {
     if (n >= 2) return candidate;
   }
   return "";
+}
+
+TriggerShape shape_of(const Trigger& tr) {
+  TriggerShape out;
+  const std::string& d = tr.definition;
+  // The earliest timing keyword after the name (which may or may not be quoted).
+  std::size_t at = std::string::npos;
+  for (const char* timing : {" BEFORE ", " AFTER ", " INSTEAD OF "})
+    if (const auto found = d.find(timing); found != std::string::npos && found < at) {
+      at = found;
+      out.timing = std::string(timing).substr(1, std::string(timing).size() - 2);
+    }
+  if (at == std::string::npos) return out;
+  const auto events_at = at + out.timing.size() + 2;
+  const auto on = d.find(" ON ", events_at);
+  if (on != std::string::npos) out.events = d.substr(events_at, on - events_at);
+  out.row = contains(d, " FOR EACH ROW ");
+  return out;
 }
 
 std::string flag_of(const AuditFinding& f) {

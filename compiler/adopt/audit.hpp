@@ -23,6 +23,13 @@ struct AuditRequest {
 
 // Sorted by subject, then code: the same database gives the same report.
 std::vector<AuditFinding> audit_catalog(const Catalog& catalog);
+// What a live trigger's definition says (pg_get_triggerdef): "CREATE TRIGGER n
+// BEFORE UPDATE ON s.t FOR EACH ROW EXECUTE FUNCTION f()".
+struct TriggerShape {
+  std::string timing, events;  // "BEFORE", "INSERT OR UPDATE"
+  bool row = false;
+};
+TriggerShape shape_of(const Trigger& trigger);
 // The tenancy column the tables share ("organization_id", "tenant_id", ...), or "".
 std::string tenant_column(const Catalog& catalog);
 // The flag a finding's fix is ("touch_updated_at = true"), or "" when its fix is not a flag.

@@ -1,6 +1,7 @@
 #include "compiler/adopt/import.hpp"
 
 #include <fmt/format.h>
+#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -8,12 +9,15 @@
 #include <set>
 
 #include "compiler/adopt/audit.hpp"
+#include "compiler/adopt/hand_written_flags.hpp"
+#include "compiler/adopt/recognize_flags.hpp"
 #include "compiler/adopt/toml_table.hpp"
 #include "compiler/catalog/introspect.hpp"
 #include "compiler/ddl.hpp"
 #include "compiler/planner/object_changes.hpp"
 #include "compiler/planner/plan.hpp"
 #include "compiler/temporary_database.hpp"
+#include "compiler/workflow.hpp"
 #include "runtime/runtime.hpp"
 #include "schema/compile.hpp"
 
@@ -227,29 +231,53 @@ std::vector<std::string> quoted_array_items(const std::vector<std::string>& item
 // whose TOML the compiler refuses (a reference the language cannot follow)
 // is written as SQL instead, until everything compiles.
 void write_tables(const Catalog& cat, const std::string& default_schema,
-                  const std::map<QualifiedName, std::string>& preambles, std::map<std::string, std::string>& files) {
+                  const std::map<QualifiedName, std::string>& preambles, FlagRecognition& flags,
+                  std::map<std::string, std::string>& files) {
   std::set<QualifiedName> as_sql;
   for (int round = 0;; ++round) {
     std::map<std::string, std::string> out = files;
     std::map<std::string, QualifiedName> toml_files;
-    for (const auto& t : cat.tables) {
+    flags.table_files.clear();
+    for (const auto& live : cat.tables) {
+      // The flag makes the audit table, unless it differs from the one it would make.
+      if (flags.audit && !flags.write_audit_table && live.name == flags.settings.audit_table()) continue;
+      const TableFlags* f = as_sql.count(live.name) ? nullptr : flags.flags(live.name);
+      const Table t = without_flag_objects(live, flags);
       const auto base = t.name.schema == default_schema ? t.name.name : t.name.schema + "." + t.name.name;
       std::optional<std::string> toml;
       if (!as_sql.count(t.name)) {
         auto whole = default_grantees(cat, "TABLES", t.name.schema);
+        // Under tenant_scoped, the API roles hold what the flag grants them.
+        if (f && f->tenant_scoped) {
+          for (const char* role : {"anon", "authenticated"})
+            if (!t.grants.count(role)) whole.erase(role);
+          for (const auto& role : flags.settings.tenancy.roles)
+            if (!t.grants.count(role)) whole.erase(role);
+        }
         const auto preamble = preambles.find(t.name);
-        toml = table_toml(t, default_schema, whole, preamble == preambles.end() ? "" : preamble->second);
+        const std::string suggested = preamble == preambles.end() ? "" : preamble->second;
+        toml = table_toml(t, default_schema, whole, (f ? flag_lines(*f) : "") + suggested);
+        // RLS as it is (the owner not subject to it) would keep tenant_scoped from forcing it.
+        const std::string unforced = "\nrls = \"enabled\"\n";
+        if (toml && suggested.find("# tenant_scoped") != std::string::npos)
+          if (auto at = toml->find(unforced); at != std::string::npos)
+            toml->replace(
+                at, unforced.size(),
+                "\nrls = \"enabled\"  # delete this line with tenant_scoped, which forces RLS on the owner too\n");
       }
       const std::string ext = toml ? ".toml" : ".sql";
       auto path = "tables/" + file_safe(base) + ext;
       for (int n = 2; out.count(path); ++n) path = fmt::format("tables/{}_{}{}", file_safe(base), n, ext);
-      out[path] = toml ? *toml : table_sql(t, cat);
+      out[path] = toml ? *toml : table_sql(live, cat);
+      if (f) flags.table_files[path] = t.name;
       if (toml) {
         toml_files[path] = t.name;
         // The language has no key for a trigger: a TOML table's are SQL, in triggers.sql.
         for (const auto& tr : t.triggers) out["triggers.sql"] += statement(ddl::create_trigger(t.name, tr, false));
       }
     }
+    // A table written as SQL says its objects, not flags.
+    for (const auto& name : as_sql) flags.tables.erase(name);
     if (toml_files.empty() || round == 3) {
       files = std::move(out);
       return;
@@ -292,8 +320,8 @@ std::string settings_toml(const Catalog& cat, const ImportRequest& r) {
 
 // The [tenancy] settings tenant_scoped needs, commented out, when the audit
 // suggests the flag: the shared tenant column and what its foreign keys reference.
-std::string tenancy_suggestion(const Catalog& cat) {
-  const auto column = tenant_column(cat);
+std::string tenancy_suggestion(const Catalog& cat, const std::string& column, const std::string& claim,
+                               const std::string& type) {
   std::string references;
   for (const auto& t : cat.tables)
     for (const auto& c : t.constraints)
@@ -301,8 +329,9 @@ std::string tenancy_suggestion(const Catalog& cat) {
         references = fmt::format("{}({})", c.ref_table.name, fmt::join(c.ref_columns, ", "));
   return fmt::format(
       "\n# tenant_scoped is suggested for some tables (see their files); it needs these settings:\n"
-      "# [tenancy]\n# column     = {}\n# references = {}\n# claim      = {}   # the JWT claim holding the tenant\n",
-      toml_string(column), toml_string(references), toml_string(column));
+      "# [tenancy]\n# column     = {}\n# type       = {}\n# references = {}\n# claim      = {}   # the JWT claim "
+      "holding the tenant\n",
+      toml_string(column), toml_string(type), toml_string(references), toml_string(claim));
 }
 
 }  // namespace
@@ -361,21 +390,14 @@ ImportReport import_from_sql(const ImportRequest& request) {
 
 }  // namespace
 
-ImportReport import_database(const ImportRequest& request) {
-  std::error_code ec;
-  if (!request.force && fs::exists(request.schema_dir, ec) && !fs::is_empty(request.schema_dir, ec))
-    throw ImportError(
-        fmt::format("{} already holds files; name an empty folder with --schema-dir, or pass --force to "
-                    "write over them",
-                    request.schema_dir));
-  if (!request.from_sql.empty()) return import_from_sql(request);
-  Db db(request.database_url, "schemac import");
-  IntrospectScope scope;
-  scope.schemas = request.schemas;
-  const Catalog cat = read_catalog(db, scope);
+namespace {
 
+// Every file of the declarations, with the flags `flags` recognized (their
+// objects left out, the flags written instead).
+std::map<std::string, std::string> declaration_files(Db& db, const Catalog& cat, const ImportRequest& request,
+                                                     FlagRecognition& flags, ImportReport& report) {
   std::map<std::string, std::string> files;  // path relative to schema_dir -> text
-  files["schemac.toml"] = settings_toml(cat, request);
+  files["schemac.toml"] = settings_toml(cat, request) + flag_settings_toml(flags);
 
   std::string schemas_sql;
   for (const auto& s : request.schemas)
@@ -386,7 +408,15 @@ ImportReport import_database(const ImportRequest& request) {
     schemas_sql += statement(ddl::create_extension(r[0].as<std::string>(), r[1].as<std::string>()));
   if (!schemas_sql.empty()) files["schemas.sql"] = schemas_sql;
 
-  for (const auto& o : cat.objects) files[object_file(o.kind)] += object_sql(o, cat) + "\n";
+  // The flags bring the runtime's trigger functions with them.
+  const auto flags_runtime = [&](const SchemaObject& o) {
+    if (flags.tables.empty() || o.kind != ObjectKind::Function || o.name.schema != flags.settings.runtime_schema)
+      return false;
+    return std::any_of(std::begin(runtime::kTriggerFunctions), std::end(runtime::kTriggerFunctions),
+                       [&](const char* name) { return o.name.name == name; });
+  };
+  for (const auto& o : cat.objects)
+    if (!flags_runtime(o)) files[object_file(o.kind)] += object_sql(o, cat) + "\n";
   // Triggers on tables outside the imported schemas that call an imported
   // function (Supabase's on_auth_user_created on auth.users).
   std::string external_triggers;
@@ -407,29 +437,188 @@ ImportReport import_database(const ImportRequest& request) {
   if (!publications.empty()) files["publications.sql"] = publications;
 
   if (!files.count("schemas.sql")) files["schemas.sql"] = "";  // the folder is a schema even when the database is empty
-  // The intent flags the audit's findings point to: suggested, never switched
-  // on (each changes what the database does); in the table's TOML as comments
-  // and in the report.
-  ImportReport report;
-  const auto findings = audit_catalog(cat);
-  std::map<QualifiedName, std::string> preambles;
-  bool tenancy = false;
-  for (const auto& t : cat.tables) {
-    std::set<std::string> flags;
-    std::string lines;
-    for (const auto& f : findings) {
-      const auto flag = flag_of(f);
-      if (f.subject != t.name.display() || flag.empty() || !flags.insert(flag).second) continue;
-      lines += fmt::format("# {:<25} # {}\n", flag, f.evidence);
-      report.suggestions.push_back(fmt::format("{}: {} ({})", t.name.display(), flag, f.evidence));
-      tenancy = tenancy || flag.starts_with("tenant_scoped");
-    }
-    if (!lines.empty())
-      preambles[t.name] =
-          "# Suggested by schemac audit; uncomment to adopt, and schemac plan shows what each adds:\n" + lines;
+  // The intent flags the audit's findings and the hand-written forms point
+  // to: suggested, never switched on (each changes what the database does);
+  // in the table's TOML as comments, with what the plan will do, and in the report.
+  report.suggestions.clear();
+  std::vector<FlagSuggestion> suggestions = hand_written_flags(cat, flags);
+  const auto tenant = tenant_column(cat);
+  for (const auto& f : audit_catalog(cat)) {
+    auto flag = flag_of(f);
+    // Row level security without policies, or none, on a table with the tenancy column.
+    if ((f.code == "rls-without-policies" || f.code == "rls-disabled") && !tenant.empty())
+      for (const auto& x : cat.tables)
+        if (x.name.display() == f.subject && x.column(tenant)) flag = "tenant_scoped = true";
+    const Table* t = nullptr;
+    for (const auto& x : cat.tables)
+      if (!flag.empty() && x.name.display() == f.subject) t = &x;
+    if (t && !flags.flags(t->name)) suggestions.push_back({t->name, flag, f.evidence, flag_consequence(flag, *t)});
   }
-  if (tenancy && !tenant_column(cat).empty()) files["schemac.toml"] += tenancy_suggestion(cat);
-  write_tables(cat, request.schemas.front(), preambles, files);
+  std::map<QualifiedName, std::string> preambles;
+  std::set<std::pair<QualifiedName, std::string>> suggested;
+  bool tenancy = false;
+  for (const auto& s : suggestions) {
+    const auto key = s.flag.substr(0, s.flag.find(' '));
+    if (!suggested.insert({s.table, key}).second) continue;
+    auto& lines = preambles[s.table];
+    if (lines.empty()) lines = "# Suggested by schemac import; uncomment to adopt, and schemac plan shows each step:\n";
+    lines += fmt::format("# {:<25} # {}\n# {:<25} #   declared, {}\n", s.flag, s.evidence, "", s.consequence);
+    report.suggestions.push_back(
+        fmt::format("{}: {} ({}; declared, {})", s.table.display(), s.flag, s.evidence, s.consequence));
+    tenancy = tenancy || key == "tenant_scoped";
+  }
+  if (tenancy && !flags.tenancy) {
+    if (auto hand = hand_written_tenancy(cat))
+      files["schemac.toml"] += tenancy_suggestion(cat, hand->column, hand->claim, hand->type);
+    else if (!tenant.empty())
+      files["schemac.toml"] += tenancy_suggestion(cat, tenant, tenant, "uuid");
+  }
+  write_tables(cat, request.schemas.front(), preambles, flags, files);
+  return files;
+}
+
+void write_files(const std::string& dir, const std::map<std::string, std::string>& files) {
+  for (const auto& [path, text] : files) {
+    const auto full = fs::path(dir) / path;
+    fs::create_directories(full.parent_path());
+    std::ofstream out(full, std::ios::binary);
+    out << text;
+    if (!out) throw ImportError(fmt::format("cannot write {}", full.string()));
+  }
+}
+
+// A folder under the system's temporary one, removed with this object.
+class TemporaryFolder {
+ public:
+  TemporaryFolder() {
+    std::string pattern = (fs::temp_directory_path() / "schemac-import-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw ImportError("cannot create a temporary folder to check the flags in");
+    path_ = pattern;
+  }
+  ~TemporaryFolder() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TemporaryFolder(const TemporaryFolder&) = delete;
+  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// The plan of `files` against the database: a flag is kept only where this is
+// empty. Compile errors: the files they name (relative to the folder) instead.
+struct PlanCheck {
+  std::vector<Step> steps;
+  std::set<std::string> files_in_error;
+};
+
+PlanCheck plan_of(const ImportRequest& request, const std::map<std::string, std::string>& files) {
+  TemporaryFolder folder;
+  write_files(folder.path(), files);
+  Diagnostics diags;
+  PlanRequest plan;
+  plan.schema_path = folder.path();
+  plan.database_url = request.database_url;
+  auto outcome = plan_against_database(plan, diags);
+  PlanCheck check;
+  for (const auto& d : diags.sorted())
+    check.files_in_error.insert(fs::path(d.pos.file).lexically_relative(folder.path()).generic_string());
+  if (outcome && diags.empty()) check.steps = std::move(outcome->plan.steps);
+  if (!outcome && check.files_in_error.empty()) check.files_in_error.insert("");
+  return check;
+}
+
+std::string flag_names(const TableFlags& f) {
+  std::vector<std::string> names;
+  if (f.tenant_scoped) names.push_back("tenant_scoped");
+  if (f.soft_delete) names.push_back("soft_delete");
+  if (f.audited) names.push_back("audited");
+  if (f.touch_updated_at) names.push_back("touch_updated_at");
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+// Declares the recognized flags where the plan that follows changes nothing:
+// each round plans the files against the database and takes the flags off
+// the tables its steps touch (a step on no table: off everywhere).
+std::map<std::string, std::string> files_with_checked_flags(Db& db, const Catalog& cat, const ImportRequest& request,
+                                                            ImportReport& report) {
+  FlagRecognition flags = recognize_flags(cat, request.schemas.front());
+  const FlagRecognition found = flags;
+  for (int round = 0;; ++round) {
+    auto files = declaration_files(db, cat, request, flags, report);
+    if (flags.tables.empty()) return files;
+    std::optional<PlanCheck> check;
+    try {
+      check = plan_of(request, files);
+    } catch (const std::exception& e) {
+      report.warnings.push_back(fmt::format(
+          "the intent flags were not checked, so none is declared: planning against the database failed: {}",
+          e.what()));
+    }
+    if (check && check->steps.empty() && check->files_in_error.empty()) {
+      for (const auto& [table, f] : flags.tables)
+        report.recognized.push_back(
+            fmt::format("{}: {} (the plan against the database is empty)", table.display(), flag_names(f)));
+      return files;
+    }
+    std::map<QualifiedName, std::string> changed;  // table -> why its flags are taken off
+    bool everywhere = !check || round == 3;
+    if (check) {
+      for (const auto& step : check->steps) {
+        const auto dot = step.table.find('.');
+        const QualifiedName table = dot == std::string::npos
+                                        ? QualifiedName{}
+                                        : QualifiedName{step.table.substr(0, dot), step.table.substr(dot + 1)};
+        if (flags.audit && table == flags.settings.audit_table())
+          flags.write_audit_table = true;
+        else if (flags.tables.count(table))
+          changed.emplace(table, "the plan would " + step.summary);
+        else
+          everywhere = true;
+      }
+      for (const auto& path : check->files_in_error) {
+        auto it = flags.table_files.find(path);
+        if (it == flags.table_files.end())
+          everywhere = true;
+        else
+          changed.emplace(it->second, "its declaration with the flags does not compile");
+      }
+    }
+    if (everywhere) {
+      changed.clear();
+      for (const auto& [table, f] : flags.tables)
+        changed.emplace(table, check ? "the plan would change objects outside it" : "not checked");
+    }
+    for (const auto& [table, summary] : changed) {
+      report.not_recognized.push_back(fmt::format(
+          "{}: has the objects of {}, but declaring the flags would change it ({}); its objects are declared "
+          "instead",
+          table.display(), flag_names(flags.tables.at(table)), summary));
+      flags.tables.erase(table);
+    }
+    if (flags.tables.empty()) flags = FlagRecognition{};
+  }
+}
+
+}  // namespace
+
+ImportReport import_database(const ImportRequest& request) {
+  std::error_code ec;
+  if (!request.force && fs::exists(request.schema_dir, ec) && !fs::is_empty(request.schema_dir, ec))
+    throw ImportError(
+        fmt::format("{} already holds files; name an empty folder with --schema-dir, or pass --force to "
+                    "write over them",
+                    request.schema_dir));
+  if (!request.from_sql.empty()) return import_from_sql(request);
+  Db db(request.database_url, "schemac import");
+  IntrospectScope scope;
+  scope.schemas = request.schemas;
+  const Catalog cat = read_catalog(db, scope);
+
+  ImportReport report;
+  const auto files = files_with_checked_flags(db, cat, request, report);
   for (const auto& o : cat.objects)
     if (o.definition.find("SECURITY DEFINER") != std::string::npos &&
         o.definition.find("SET search_path") == std::string::npos)
@@ -439,14 +628,8 @@ ImportReport import_database(const ImportRequest& request) {
           objects::sql_keyword(o.kind), o.name.display()));
   report.tables = cat.tables.size();
   report.objects = cat.objects.size();
-  for (const auto& [path, text] : files) {
-    const auto full = fs::path(request.schema_dir) / path;
-    fs::create_directories(full.parent_path());
-    std::ofstream out(full, std::ios::binary);
-    out << text;
-    if (!out) throw ImportError(fmt::format("cannot write {}", full.string()));
-    report.files.push_back(path);
-  }
+  write_files(request.schema_dir, files);
+  for (const auto& [path, text] : files) report.files.push_back(path);
   return report;
 }
 

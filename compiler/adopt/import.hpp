@@ -1,8 +1,8 @@
 #pragma once
 // schemac import: the declarations of a live database, written as files that
-// plan to "No changes" against it. This first form writes SQL (one file per
-// table, one per kind of other object); recognising the intent flags and
-// writing TOML comes on top of it.
+// plan to "No changes" against it: a TOML file per table the language can say
+// (else SQL), the intent flags where the tables are what the flags generate
+// (checked by planning against the database), SQL files for the other objects.
 #include <ostream>
 #include <string>
 #include <vector>
@@ -33,6 +33,13 @@ struct ImportReport {
   // Intent flags schemac audit's findings point to, one line per table and
   // flag: "public.api_keys: soft_delete = true (...)". Suggested, not written.
   std::vector<std::string> suggestions;
+  // Tables whose objects are what intent flags generate, declared with the
+  // flags: "public.api_keys: tenant_scoped, soft_delete (...)".
+  std::vector<std::string> recognized;
+  // Tables that have a flag's objects but would change if the flag were
+  // declared (a runtime function of another version, an edited policy):
+  // declared with their objects, and the reason.
+  std::vector<std::string> not_recognized;
 };
 
 class ImportError : public std::runtime_error {

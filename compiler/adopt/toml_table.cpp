@@ -133,17 +133,25 @@ std::optional<std::pair<std::string, std::size_t>> parenthesized(const std::stri
   return out;
 }
 
-// An index as TOML, from pg_get_indexdef:
-// CREATE [UNIQUE] INDEX n ON s.t USING m (keys) [INCLUDE (cols)] [WHERE (pred)].
-std::optional<std::string> index_toml(const Index& i) {
-  if (i.comment || !i.valid) return std::nullopt;
+// pg_get_indexdef: CREATE [UNIQUE] INDEX n ON s.t USING m (keys) [INCLUDE (cols)] [WHERE (pred)].
+// The method, and the keys' text with where it ends.
+std::optional<std::pair<std::string, std::pair<std::string, std::size_t>>> method_and_keys(const Index& i) {
   const auto using_at = i.definition.find(" USING ");
   if (using_at == std::string::npos) return std::nullopt;
   const auto method_end = i.definition.find(' ', using_at + 7);
   if (method_end == std::string::npos) return std::nullopt;
-  const auto method = i.definition.substr(using_at + 7, method_end - using_at - 7);
-  const auto keys = parenthesized(i.definition, method_end + 1);
+  auto keys = parenthesized(i.definition, method_end + 1);
   if (!keys) return std::nullopt;
+  return std::make_pair(i.definition.substr(using_at + 7, method_end - using_at - 7), *keys);
+}
+
+// An index as TOML.
+std::optional<std::string> index_toml(const Index& i) {
+  if (i.comment || !i.valid) return std::nullopt;
+  const auto parsed = method_and_keys(i);
+  if (!parsed) return std::nullopt;
+  const auto& method = parsed->first;
+  const auto* keys = &parsed->second;
   std::string rest = i.definition.substr(keys->second);
   std::vector<std::string> include;
   if (rest.starts_with(" INCLUDE ")) {
@@ -162,6 +170,7 @@ std::optional<std::string> index_toml(const Index& i) {
   if (method != "btree") out += ", using = " + toml_string(method);
   if (!include.empty()) out += ", include = " + toml_list(include);
   if (!i.where.empty()) out += ", where = " + toml_string(i.where);
+  if (i.include_deleted) out += ", include_deleted = true";
   return out + " }";
 }
 
@@ -186,6 +195,11 @@ bool reprints_differently(const std::string& expression) {
 }
 
 }  // namespace
+
+std::vector<std::string> live_index_keys(const Index& i) {
+  const auto parsed = method_and_keys(i);
+  return parsed ? split_top_level(parsed->second.first) : std::vector<std::string>{};
+}
 
 std::optional<std::string> table_toml(const Table& t, const std::string& default_schema,
                                       const std::set<std::string>& whole_roles, const std::string& preamble) {
@@ -227,7 +241,9 @@ std::optional<std::string> table_toml(const Table& t, const std::string& default
         checks.push_back({toml_key(c.name), toml_sql(c.expression)});
         break;
       case ConstraintKind::ForeignKey: {
-        if (contains(c.definition, "MATCH ") || !plain(c.ref_table.schema) || !plain(c.ref_table.name) ||
+        // ON DELETE SET NULL (column, ...) has no TOML key (tenant_scoped makes it from on_delete = "set null").
+        if (contains(c.definition, "MATCH ") || contains(c.definition, "SET NULL (") ||
+            contains(c.definition, "SET DEFAULT (") || !plain(c.ref_table.schema) || !plain(c.ref_table.name) ||
             !std::all_of(c.ref_columns.begin(), c.ref_columns.end(), plain))
           return std::nullopt;
         std::string fk =

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "schema/model.hpp"
 
@@ -19,5 +20,8 @@ namespace schemac {
 // preamble: comment lines written under the table's header (suggested flags).
 std::optional<std::string> table_toml(const Table& t, const std::string& default_schema,
                                       const std::set<std::string>& whole_roles, const std::string& preamble = "");
+
+// The keys of an index read from a database, from its definition: "organization_id", "created_at DESC".
+std::vector<std::string> live_index_keys(const Index& i);
 
 }  // namespace schemac
