@@ -74,10 +74,12 @@ int main(int argc, char** argv) {
   for (auto* cmd : {check, plan, apply}) cmd->add_option("--schema", schema_path, "a .toml file or a folder of them");
   std::string cache_dir = default_cache_dir();
   bool no_cache = false;
-  for (auto* cmd : {plan, apply}) {
+  for (auto* cmd : {plan, apply, import}) {
     cmd->add_option("--cache-dir", cache_dir,
                     "where normalized declarations are remembered (default ~/.cache/schemac)");
     cmd->add_flag("--no-cache", no_cache, "normalize every declaration in the scratch database");
+  }
+  for (auto* cmd : {plan, apply}) {
     cmd->add_option("--database-url", database_url, "default: DATABASE_URL, else libpq's PG* variables");
     cmd->add_option("--dev-url", dev_url, "an empty database to normalize declarations in (default: a temporary one)");
   }
@@ -116,6 +118,7 @@ int main(int argc, char** argv) {
     }
     if (import->parsed()) {
       import_request.database_url = database_url;
+      import_request.cache_dir = no_cache ? "" : cache_dir;
       const auto r = import_database(import_request);
       std::cout << fmt::format("Imported {} tables and {} other objects into {}: {}\n", r.tables, r.objects,
                                import_request.schema_dir, fmt::join(r.files, ", "));

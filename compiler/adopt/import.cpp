@@ -521,6 +521,7 @@ PlanCheck plan_of(const ImportRequest& request, const std::map<std::string, std:
   PlanRequest plan;
   plan.schema_path = folder.path();
   plan.database_url = request.database_url;
+  plan.cache_dir = request.cache_dir;
   auto outcome = plan_against_database(plan, diags);
   PlanCheck check;
   for (const auto& d : diags.sorted())

@@ -20,6 +20,9 @@ struct ImportRequest {
   // migrations), run in this order in a temporary database on the server
   // database_url names, which is imported instead and dropped.
   std::vector<std::string> from_sql;
+  // The normalization cache of the plan that checks recognized flags (the one
+  // `plan` uses, so that the plan after import starts warm); empty: none.
+  std::string cache_dir;
 };
 
 // What was written: the files, relative to schema_dir, and one line per table and object kind.
