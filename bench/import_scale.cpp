@@ -76,8 +76,8 @@ int main(int argc, char** argv) {
       // A fresh runner's: the plan that checks the flags import recognizes starts with no cache.
       const auto cache = base / fmt::format("cache_{}", round);
       fs::remove_all(cache);
-      auto import = run({schemac, "import", "--schema-dir", imported.string(), "--database-url", url, "--cache-dir",
-                         cache.string()});
+      auto import = run(
+          {schemac, "import", "--schema-dir", imported.string(), "--database-url", url, "--cache-dir", cache.string()});
       failed = failed || dump.exit_code != 0 || import.exit_code != 0;
       dump_s.push_back(dump.seconds);
       import_s.push_back(import.seconds);
@@ -95,8 +95,8 @@ int main(int argc, char** argv) {
         {schemac, "plan", "--schema", imported.string(), "--database-url", url, "--no-cache", "--detailed-exitcode"});
     auto warm = run({schemac, "plan", "--schema", imported.string(), "--database-url", url, "--cache-dir",
                      (base / fmt::format("cache_{}", kRounds - 1)).string(), "--detailed-exitcode"});
-    fmt::print("{:>7}  {:>10.2f} {:>9.1f}  {:>12.2f} {:>9.1f}  {:>7.2f}x  {:>8}  {:>13.2f} {:>4}  {:>13.2f} {:>4}{}\n", n,
-               median(dump_s), static_cast<double>(dump_kib) / 1024.0, median(import_s),
+    fmt::print("{:>7}  {:>10.2f} {:>9.1f}  {:>12.2f} {:>9.1f}  {:>7.2f}x  {:>8}  {:>13.2f} {:>4}  {:>13.2f} {:>4}{}\n",
+               n, median(dump_s), static_cast<double>(dump_kib) / 1024.0, median(import_s),
                static_cast<double>(import_kib) / 1024.0, median(import_s) / median(dump_s), flagged, planned.seconds,
                planned.exit_code, warm.seconds, warm.exit_code, failed ? "  (a command failed)" : "");
     std::fflush(stdout);
