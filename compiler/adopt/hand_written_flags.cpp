@@ -28,6 +28,13 @@ bool is_flag_object(const std::string& name, const Table& t, const char* kind) {
   return name.starts_with(fmt::format(fmt::runtime(kind), t.name.name));
 }
 
+// A column a tenant policy may compare with the claim: the table's own key
+// compared with it is the tenancy table's member policy (organizations.id).
+bool tenant_column_of(const Table& t, const std::string& column) {
+  const Constraint* pk = t.primary_key();
+  return t.column(column) && !(pk && pk->columns == std::vector<std::string>{column});
+}
+
 std::string function_display(const QualifiedName& f) {
   return (f.schema.empty() ? f.name : f.display()) + "()";
 }
@@ -116,7 +123,7 @@ std::vector<FlagSuggestion> hand_written_flags(const Catalog& cat, const FlagRec
         if (is_flag_object(p.name, t, "{}_tenant_")) continue;
         auto tenancy = tenancy_of(p.using_expr);
         if (!tenancy) tenancy = tenancy_of(p.check_expr);
-        if (!tenancy || !t.column(tenancy->column)) continue;
+        if (!tenancy || !tenant_column_of(t, tenancy->column)) continue;
         suggest("tenant_scoped = true",
                 fmt::format("policy \"{}\" compares {} with the JWT claim {} by hand; {}", p.name, tenancy->column,
                             tenancy->claim, delete_it("policy", p.name, "this file")));
@@ -131,7 +138,7 @@ std::optional<Settings::Tenancy> hand_written_tenancy(const Catalog& cat) {
     for (const auto& p : t.policies) {
       auto tenancy = tenancy_of(p.using_expr);
       if (!tenancy) tenancy = tenancy_of(p.check_expr);
-      if (!tenancy || !t.column(tenancy->column)) continue;
+      if (!tenancy || !tenant_column_of(t, tenancy->column)) continue;
       tenancy->roles = p.roles;
       return tenancy;
     }

@@ -551,12 +551,18 @@ std::map<std::string, std::string> files_with_checked_flags(Db& db, const Catalo
     auto files = declaration_files(db, cat, request, flags, report);
     if (flags.tables.empty()) return files;
     std::optional<PlanCheck> check;
+    std::string why_everywhere;  // set: take every flag off, for this reason
     try {
       check = plan_of(request, files);
     } catch (const std::exception& e) {
+      // The scratch database's error says --dev-url, which plan has and import does not.
+      std::string message = e.what();
+      message = message.substr(0, message.find("\npass --dev-url"));
       report.warnings.push_back(fmt::format(
-          "the intent flags were not checked, so none is declared: planning against the database failed: {}",
-          e.what()));
+          "the intent flags were not checked, so their objects are declared instead: the plan that checks them "
+          "failed: {} (it needs what plan needs: a role with CREATEDB for its scratch database)",
+          message));
+      why_everywhere = "the plan that checks them could not run";
     }
     if (check && check->steps.empty() && check->files_in_error.empty()) {
       for (const auto& [table, f] : flags.tables)
@@ -565,7 +571,6 @@ std::map<std::string, std::string> files_with_checked_flags(Db& db, const Catalo
       return files;
     }
     std::map<QualifiedName, std::string> changed;  // table -> why its flags are taken off
-    bool everywhere = !check || round == 3;
     if (check) {
       for (const auto& step : check->steps) {
         const auto dot = step.table.find('.');
@@ -576,27 +581,26 @@ std::map<std::string, std::string> files_with_checked_flags(Db& db, const Catalo
           flags.write_audit_table = true;
         else if (flags.tables.count(table))
           changed.emplace(table, "the plan would " + step.summary);
-        else
-          everywhere = true;
+        else if (why_everywhere.empty())
+          why_everywhere =
+              fmt::format("the plan would {}{}", step.summary, table.name.empty() ? "" : " on " + table.display());
       }
       for (const auto& path : check->files_in_error) {
         auto it = flags.table_files.find(path);
-        if (it == flags.table_files.end())
-          everywhere = true;
-        else
+        if (it != flags.table_files.end())
           changed.emplace(it->second, "its declaration with the flags does not compile");
+        else if (why_everywhere.empty())
+          why_everywhere = "the declarations with the flags do not compile";
       }
     }
-    if (everywhere) {
+    if (why_everywhere.empty() && round == 3) why_everywhere = "the plan is still not empty after three rounds";
+    if (!why_everywhere.empty()) {
       changed.clear();
-      for (const auto& [table, f] : flags.tables)
-        changed.emplace(table, check ? "the plan would change objects outside it" : "not checked");
+      for (const auto& [table, f] : flags.tables) changed.emplace(table, why_everywhere);
     }
-    for (const auto& [table, summary] : changed) {
-      report.not_recognized.push_back(fmt::format(
-          "{}: has the objects of {}, but declaring the flags would change it ({}); its objects are declared "
-          "instead",
-          table.display(), flag_names(flags.tables.at(table)), summary));
+    for (const auto& [table, reason] : changed) {
+      report.not_recognized.push_back(fmt::format("{}: has the objects of {}, declared as they are, not as flags: {}",
+                                                  table.display(), flag_names(flags.tables.at(table)), reason));
       flags.tables.erase(table);
     }
     if (flags.tables.empty()) flags = FlagRecognition{};
