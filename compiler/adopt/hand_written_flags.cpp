@@ -92,14 +92,22 @@ std::vector<FlagSuggestion> hand_written_flags(const Catalog& cat, const FlagRec
       if (!known->touch_updated_at && shape.timing == "BEFORE" && row &&
           shape.events.find("UPDATE") != std::string::npos && !is_flag_object(tr.name, t, "t_{}_touch")) {
         // Supabase's moddatetime(column), or a function that assigns NEW.<column>.
+        // One function often keeps created_at on INSERT too: the column named
+        // for updates wins, else the only one it assigns.
         std::string column;
+        std::vector<std::string> assigned;
         if (call->function.name == "moddatetime" && call->args.size() == 1)
           column = call->args.front();
         else
           for (const auto& c : t.columns)
             if ((c.type == "timestamp with time zone" || c.type == "timestamp without time zone") &&
                 body.find("new." + lower(c.name)) != std::string::npos)
-              column = c.name;
+              assigned.push_back(c.name);
+        for (const auto& name : assigned)
+          if (column.empty() &&
+              (lower(name).find("update") != std::string::npos || lower(name).find("modif") != std::string::npos))
+            column = name;
+        if (column.empty() && assigned.size() == 1) column = assigned.front();
         if (!column.empty())
           suggest(column == "updated_at" ? "touch_updated_at = true" : fmt::format("touch_updated_at = \"{}\"", column),
                   fmt::format("trigger {} keeps {} by hand ({}); {}", tr.name, column, function_display(call->function),
