@@ -3,6 +3,7 @@ CREATE OR REPLACE FUNCTION {{runtime}}.audit_changes()
  LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO pg_catalog, pg_temp
+ SET jit TO off
 AS $function$
 -- Statement-level AFTER trigger with transition tables: one INSERT into the
 -- audit table per statement, one audit row per changed row (r: the row as it
@@ -15,6 +16,9 @@ AS $function$
 -- last, and every type and function is written with its schema, so a
 -- temporary type or function of the caller's can never stand in for one.
 -- Names come only from the trigger's arguments, through format('%I').
+-- jit off: the planner cannot see how many rows a transition table holds and
+-- assumes millions, so JIT compiled every bulk statement's audit INSERT, at a
+-- cost of more than the INSERT itself.
 DECLARE
   pk pg_catalog.text := TG_ARGV[0];
   tenant pg_catalog.text := TG_ARGV[1];
