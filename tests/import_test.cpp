@@ -257,6 +257,21 @@ TEST_CASE("import of a database schemac built declares its flags, and only where
   INFO(planned.out);
   CHECK(planned.code == 0);
 
+  // An earlier schemac's runtime function: the flags are still declared, and
+  // the plan replaces the function, as any plan would after an upgrade.
+  db.exec(R"sql(ALTER FUNCTION public.touch_updated_at() SET work_mem = '1MB')sql");
+  const auto upgraded = fresh_folder("import_own_flags_upgraded");
+  auto older = run_schemac("import --no-cache --schema-dir " + shell_quote(upgraded), database.url());
+  INFO(older.out);
+  REQUIRE(older.code == 0);
+  CHECK(older.out.find("declared flags: public.api_keys: tenant_scoped, soft_delete, audited, touch_updated_at (the "
+                       "plan against the database is empty but for the runtime functions)") != std::string::npos);
+  CHECK(older.out.find("the plan replaces public.touch_updated_at() with this schemac's version") != std::string::npos);
+  auto replaced = run_schemac("plan --no-cache --schema " + shell_quote(upgraded), database.url());
+  CHECK(replaced.out.find("Plan: 1 step") != std::string::npos);
+  CHECK(replaced.out.find("replace function public.touch_updated_at()") != std::string::npos);
+  db.exec("ALTER FUNCTION public.touch_updated_at() RESET work_mem");
+
   // Someone edited a generated policy by hand: declaring the flag would undo
   // it, so that table's objects are declared as they are, and the plan stays empty.
   db.exec("ALTER POLICY webhooks_tenant_select ON webhooks USING (organization_id IS NOT NULL)");

@@ -564,10 +564,31 @@ std::map<std::string, std::string> files_with_checked_flags(Db& db, const Catalo
           message));
       why_everywhere = "the plan that checks them could not run";
     }
+    // A database an earlier schemac built has that version's runtime
+    // functions: replacing them with this version's is what any plan of the
+    // flags does after an upgrade, and is said, not a reason to refuse the flags.
+    std::vector<std::string> upgrades;
+    if (check)
+      std::erase_if(check->steps, [&](const Step& step) {
+        if (!step.table.empty() || step.phase != Phase::Infrastructure) return false;
+        for (const char* name : runtime::kTriggerFunctions) {
+          const auto function = QualifiedName{flags.settings.runtime_schema, name}.display() + "()";
+          if (step.summary == "replace function " + function) {
+            upgrades.push_back(function);
+            return true;
+          }
+        }
+        return false;
+      });
     if (check && check->steps.empty() && check->files_in_error.empty()) {
       for (const auto& [table, f] : flags.tables)
+        report.recognized.push_back(fmt::format("{}: {} (the plan against the database is empty{})", table.display(),
+                                                flag_names(f),
+                                                upgrades.empty() ? "" : " but for the runtime functions"));
+      if (!upgrades.empty())
         report.recognized.push_back(
-            fmt::format("{}: {} (the plan against the database is empty)", table.display(), flag_names(f)));
+            fmt::format("and the plan replaces {} with this schemac's version: the database has an earlier one's",
+                        fmt::join(upgrades, ", ")));
       return files;
     }
     std::map<QualifiedName, std::string> changed;  // table -> why its flags are taken off
