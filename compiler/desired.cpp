@@ -72,7 +72,9 @@ Desired desired_state(const CompiledSchema& schema) {
     // with arguments of their choosing, and run it as its owner.
     f.owner_only = true;
     const std::string fn = name;
-    f.origin.flag = fn == "audit_changes" || fn == "refuse_key_change" ? "audited" : fn;
+    f.origin.flag = fn == "audit_changes" || fn == "refuse_key_change" ? "audited"
+                    : fn == "soft_delete_mark"                         ? "soft_delete"
+                                                                       : fn;
     d.catalog.functions.push_back(std::move(f));
   }
   auto calls_auth = [](std::string text) {

@@ -15,8 +15,8 @@ struct SqlFile {
 const std::vector<SqlFile>& embedded_files();
 
 // The trigger functions the flags call, each in runtime/<name>.sql, created in runtime.schema.
-inline constexpr const char* kTriggerFunctions[] = {"touch_updated_at", "soft_delete", "audit_changes",
-                                                    "refuse_key_change"};
+inline constexpr const char* kTriggerFunctions[] = {"touch_updated_at", "soft_delete", "soft_delete_mark",
+                                                    "audit_changes", "refuse_key_change"};
 
 // The text of runtime/<name> with each {{key}} replaced by vars[key].
 // Throws std::out_of_range for an unknown file or a placeholder without a value.

@@ -143,6 +143,44 @@ struct Expander {
     on_update.events = "UPDATE OF " + quote_ident(column);
     on_update.when = fmt::format("old.{0} IS NULL AND new.{0} IS NOT NULL AND {1}", column_ref(column), rls_active);
     add_unless_declared(t.triggers, on_update);
+    // The DELETE's rows are queued by the row trigger and marked in one
+    // UPDATE at the end of the statement, not one UPDATE per row.
+    Trigger mark = on_delete;
+    mark.name = fmt::format("t_{}_soft_delete_mark", t.name.name);
+    mark.timing = "AFTER";
+    mark.level = "STATEMENT";
+    mark.function = runtime_fn("soft_delete_mark");
+    add_unless_declared(t.triggers, std::move(mark));
+  }
+
+  // Where soft_delete() queues a DELETE's rows for soft_delete_mark(): a
+  // session's rows live for one statement, so nothing needs crash safety
+  // (UNLOGGED). Only the runtime's definer functions read or write it.
+  Table soft_delete_queue(const Origin& origin) {
+    Table t;
+    t.name = runtime_fn("soft_delete_queue");
+    t.origin = origin;
+    t.unlogged = true;
+    t.comment = "Rows a DELETE soft-deletes, queued for one statement by schemac's soft_delete() triggers";
+    t.columns.push_back(Column{"backend", "integer", false, {}, {}, {}, false, origin, {}, {}, {}});
+    t.columns.push_back(Column{"relid", "oid", false, {}, {}, {}, false, origin, {}, {}, {}});
+    t.columns.push_back(Column{"row_data", "jsonb", false, {}, {}, {}, false, origin, {}, {}, {}});
+    Index by_statement;
+    by_statement.name = t.name.name + "_backend_idx";
+    by_statement.keys = {"backend", "relid"};
+    by_statement.origin = origin;
+    t.indexes.push_back(std::move(by_statement));
+    // No API role may touch it (no privilege at all: row level security
+    // would add nothing, and its owner's functions must not be subject to it).
+    for (const auto* role : {"anon", "authenticated", "service_role"}) {
+      t.exact_grant_roles.insert(role);
+      t.grants[role];
+    }
+    for (const auto& role : s.tenancy.roles) {
+      t.exact_grant_roles.insert(role);
+      t.grants[role];
+    }
+    return t;
   }
 
   void audited(const TableDecl& decl, Table& t) {
@@ -312,8 +350,8 @@ struct Expander {
     col("changed_by", "uuid", true);
     col("changed_at", "timestamptz", false, "now()");
     t.columns.push_back(Column{"tenant_id", s.tenancy.type, true, {}, {}, {}, false, origin, {}, {}, {}});
-    t.constraints.push_back(
-        Constraint{t.name.name + "_pkey", ConstraintKind::PrimaryKey, {"id"}, "", {}, {}, "", "", true, origin, {}});
+    t.constraints.push_back(Constraint{
+        t.name.name + "_pkey", ConstraintKind::PrimaryKey, {"id"}, "", {}, {}, "", "", true, origin, {}, ""});
     t.constraints.push_back(Constraint{t.name.name + "_action_check",
                                        ConstraintKind::Check,
                                        {"action"},
@@ -324,7 +362,8 @@ struct Expander {
                                        "",
                                        true,
                                        origin,
-                                       {}});
+                                       {},
+                                       ""});
     auto index = [&](std::string name, std::vector<std::string> keys, std::string method) {
       Index i;
       i.name = std::move(name);
@@ -438,9 +477,16 @@ Catalog expand(const Declarations& decls, Diagnostics& diags) {
   Catalog out;
   Expander ex{decls.settings, diags, api_roles(decls)};
   const TableDecl* first_audited = nullptr;
+  const TableDecl* first_soft_delete = nullptr;
   for (const auto& decl : decls.tables) {
     out.tables.push_back(ex.table(decl));
     if (decl.flags.audited && !first_audited) first_audited = &decl;
+    if (decl.flags.soft_delete && !first_soft_delete) first_soft_delete = &decl;
+  }
+  if (first_soft_delete) {
+    Origin origin{first_soft_delete->key_pos.at("soft_delete"), "soft_delete"};
+    auto queue = ex.soft_delete_queue(origin);
+    if (!out.table(queue.name)) out.tables.push_back(std::move(queue));
   }
   if (first_audited) {
     Origin origin{decls.settings.audit.pos.line ? decls.settings.audit.pos : first_audited->key_pos.at("audited"),

@@ -67,7 +67,7 @@ TEST_CASE("a saved plan runs only against the catalog it was made for, and only 
   auto applied = run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url());
   INFO(applied.out);
   CHECK(applied.code == 0);
-  CHECK(applied.out.find("Applied 158 statements.") != std::string::npos);
+  CHECK(applied.out.find("Applied 171 statements.") != std::string::npos);
   CHECK(has_trigger(db, "t_api_keys_touch"));
 
   auto again = run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared", tdb.url());
@@ -134,7 +134,7 @@ TEST_CASE("every apply is recorded, and schemac history prints it") {
   INFO(h.out);
   CHECK(h.code == 0);
   CHECK(h.out.find("succeeded") != std::string::npos);
-  CHECK(h.out.find("158/158") != std::string::npos);
+  CHECK(h.out.find("171/171") != std::string::npos);
   Db db = tdb.connect();
   auto row = db.query(
       "SELECT schemac_version, db_user = current_user, finished_at >= started_at, length(plan_fingerprint) "
@@ -347,7 +347,7 @@ TEST_CASE("apply refuses a transaction-mode pooler and says why, a session-mode 
                        bouncer.url(tdb.name()));
   INFO(r.out);
   CHECK(r.code == 0);
-  CHECK(r.out.find("Applied 158 statements.") != std::string::npos);
+  CHECK(r.out.find("Applied 171 statements.") != std::string::npos);
 }
 
 TEST_CASE("filling a new column's volatile default neither moves updated_at nor writes the audit trail") {

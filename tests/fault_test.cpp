@@ -161,7 +161,7 @@ void kill_at_boundaries(int part, int parts) {
 }
 
 // An apply that something ends from outside while it runs: once its log
-// shows a random step k (of the 158) starting, after a random 0-20 ms more.
+// shows a random step k (of the 171) starting, after a random 0-20 ms more.
 // Timed from the log rather than the clock, so that the fault lands inside
 // the apply however fast this machine is. Returns how many runs the fault
 // interrupted (a cancel that lands while no statement runs changes nothing).

@@ -37,7 +37,7 @@ TEST_CASE("apply of the seed-audit plan under load: no workload transaction fail
   load.stop();
   INFO(apply.output());
   CHECK(code == 0);
-  CHECK(apply.output().find("Applied 158 statements.") != std::string::npos);
+  CHECK(apply.output().find("Applied 171 statements.") != std::string::npos);
   for (const auto& s : load.stats()) {
     std::string failures;
     for (const auto& m : s.failure_messages) failures += "\n  " + m;

@@ -81,7 +81,7 @@ TEST_CASE("a transaction holds a lock for 20 s: apply waits lock_timeout per try
     const auto log = p.output();
     INFO(log);
     CHECK(code == 0);
-    CHECK(log.find("Applied 158 statements.") != std::string::npos);
+    CHECK(log.find("Applied 171 statements.") != std::string::npos);
     CHECK(log.find("lock_timeout (1s) waiting on public.api_keys; retry 1/12") != std::string::npos);
     MESSAGE(fmt::format("apply took {:.1f}s; {} reads, the longest {:.3f}s", took, readers.reads(), readers.longest()));
     CHECK(took > 20);

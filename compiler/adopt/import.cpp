@@ -241,6 +241,7 @@ void write_tables(const Catalog& cat, const std::string& default_schema,
     for (const auto& live : cat.tables) {
       // The flag makes the audit table, unless it differs from the one it would make.
       if (flags.audit && !flags.write_audit_table && live.name == flags.settings.audit_table()) continue;
+      if (flags.any_soft_delete() && !flags.write_soft_delete_queue && live.name == flags.soft_delete_queue) continue;
       const TableFlags* f = as_sql.count(live.name) ? nullptr : flags.flags(live.name);
       const Table t = without_flag_objects(live, flags);
       const auto base = t.name.schema == default_schema ? t.name.name : t.name.schema + "." + t.name.name;
@@ -600,6 +601,8 @@ std::map<std::string, std::string> files_with_checked_flags(Db& db, const Catalo
                                         : QualifiedName{step.table.substr(0, dot), step.table.substr(dot + 1)};
         if (flags.audit && table == flags.settings.audit_table())
           flags.write_audit_table = true;
+        else if (table == flags.soft_delete_queue)
+          flags.write_soft_delete_queue = true;
         else if (flags.tables.count(table))
           changed.emplace(table, "the plan would " + step.summary);
         else if (why_everywhere.empty())

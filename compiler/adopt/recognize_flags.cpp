@@ -181,8 +181,9 @@ FlagRecognition recognize_flags(const Catalog& cat, const std::string& default_s
     r.tenancy = true;
     r.settings.tenancy = *tenancy;
   }
-  // The audit table is the flag's, not a table of its own.
+  // The audit table is the flag's, not a table of its own; so is soft_delete's queue.
   if (r.audit) r.tables.erase(r.settings.audit_table());
+  r.soft_delete_queue = {runtime, "soft_delete_queue"};
   return r;
 }
 
@@ -194,7 +195,8 @@ Table without_flag_objects(const Table& live, const FlagRecognition& r) {
   std::set<std::string> triggers;
   if (f->touch_updated_at) triggers.insert(trigger_name(t, "touch"));
   if (f->soft_delete)
-    for (const char* s : {"soft_delete", "soft_delete_on_update"}) triggers.insert(trigger_name(t, s));
+    for (const char* s : {"soft_delete", "soft_delete_on_update", "soft_delete_mark"})
+      triggers.insert(trigger_name(t, s));
   if (f->audited)
     for (const char* s : {"audit_insert", "audit_update", "audit_delete", "audit_key"})
       triggers.insert(trigger_name(t, s));

@@ -29,6 +29,15 @@ struct FlagRecognition {
   // The audit table the audited flag makes, written only when it differs from
   // what the flag generates (then its declaration overrides the generated one).
   bool write_audit_table = false;
+  // soft_delete's queue (in the runtime schema), which the flag makes: not
+  // written while a table declares soft_delete, unless it differs.
+  QualifiedName soft_delete_queue;
+  bool write_soft_delete_queue = false;
+  bool any_soft_delete() const {
+    for (const auto& [name, f] : tables)
+      if (f.soft_delete) return true;
+    return false;
+  }
   // Where import wrote each flagged table ("tables/api_keys.toml"), to take
   // the flags off the table a compile error points at.
   std::map<std::string, QualifiedName> table_files;

@@ -91,7 +91,7 @@ TEST_CASE("only the owner may execute the runtime functions, and a tenant cannot
   for (const std::string target : {"postgres", "supabase"}) {
     INFO("target " << target);
     SaasUnderAttack s(target);
-    for (const char* fn : {"audit_changes", "soft_delete", "touch_updated_at", "refuse_key_change"})
+    for (const char* fn : {"audit_changes", "soft_delete", "soft_delete_mark", "touch_updated_at", "refuse_key_change"})
       for (const char* role : {"public", "anon", "authenticated", "service_role"}) {
         INFO(fn << " by " << role);
         const std::string grantee = std::string(role) == "public" ? "0" : fmt::format("'{}'::regrole", role);
@@ -107,6 +107,19 @@ TEST_CASE("only the owner may execute the runtime functions, and a tenant cannot
     CHECK(a.refused("authenticated", claims,
                     "CREATE TRIGGER pwn BEFORE DELETE ON pg_temp.mine FOR EACH ROW EXECUTE FUNCTION "
                     "public.soft_delete('id')") == "42501");
+    // With EXECUTE, soft_delete_mark would mark deleted whatever rows of a table the queue names.
+    CHECK(a.refused("authenticated", claims,
+                    "CREATE TRIGGER pwn AFTER DELETE ON pg_temp.mine FOR EACH STATEMENT EXECUTE FUNCTION "
+                    "public.soft_delete_mark('id')") == "42501");
+    // The queue names the rows soft_delete_mark() marks as the owner: no API role may read or write it.
+    for (const char* sql :
+         {"SELECT count(*) FROM public.soft_delete_queue",
+          "INSERT INTO public.soft_delete_queue VALUES (pg_backend_pid(), 'api_keys'::regclass, '{}')",
+          "DELETE FROM public.soft_delete_queue"}) {
+      INFO(sql);
+      CHECK(a.refused("authenticated", claims, sql) == "42501");
+      CHECK(a.refused("anon", "{}", sql) == "42501");
+    }
     // With EXECUTE, audit_changes with arguments of its choosing would write any table as the owner.
     CHECK(a.refused("authenticated", claims,
                     "CREATE TRIGGER pwn AFTER INSERT ON pg_temp.mine REFERENCING NEW TABLE AS new_rows FOR EACH "
@@ -120,11 +133,12 @@ TEST_CASE("every runtime SECURITY DEFINER function pins search_path to pg_catalo
   auto rows = s.admin.query(
       "SELECT p.proname, p.proconfig[1], array_length(p.proconfig, 1), p.proconfig::text FROM pg_proc p "
       "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname IN ('public', 'auth') AND p.prosecdef ORDER BY 1");
-  REQUIRE(rows.size() == 2);  // audit_changes, soft_delete
+  REQUIRE(rows.size() == 3);  // audit_changes, soft_delete, soft_delete_mark
   for (const auto& r : rows) {
     INFO(r[0].c_str(), " ", r[3].c_str());
     CHECK(std::string(r[1].c_str()) == "search_path=pg_catalog, pg_temp");
-    // Besides it, audit_changes turns JIT off (it cannot see how many rows a transition table holds).
-    CHECK(r[2].as<int>() == (std::string(r[0].c_str()) == "audit_changes" ? 2 : 1));
+    // Besides it, audit_changes and soft_delete_mark turn JIT off (the planner
+    // cannot see how many rows a transition table or the queue holds).
+    CHECK(r[2].as<int>() == (std::string(r[0].c_str()) == "soft_delete" ? 1 : 2));
   }
 }

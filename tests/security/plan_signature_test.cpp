@@ -101,7 +101,7 @@ TEST_CASE("a saved plan signed with SCHEMAC_PLAN_KEY applies in a job that has t
       run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url(), kWithKey);
   INFO(applied.out);
   CHECK(applied.code == 0);
-  CHECK(contains(applied.out, "Applied 158 statements."));
+  CHECK(contains(applied.out, "Applied 171 statements."));
   Db db = tdb.connect();
   CHECK(db.scalar("SELECT count(*) FROM pg_trigger WHERE tgname = 't_api_keys_touch'") == "1");
   fs::remove(file);
@@ -117,7 +117,7 @@ TEST_CASE("a saved plan signed with another key is refused and runs nothing, and
       run_schemac("apply " + file + " --auto-approve --allow-hazard drops-undeclared --quiet", tdb.url(), kWithoutKey);
   INFO(unchecked.out);
   CHECK(unchecked.code == 0);
-  CHECK(contains(unchecked.out, "Applied 158 statements."));
+  CHECK(contains(unchecked.out, "Applied 171 statements."));
   fs::remove(file);
 }
 
@@ -132,7 +132,7 @@ TEST_CASE("an unsigned saved plan is refused when SCHEMAC_PLAN_KEY is set, and r
                              "env SCHEMAC_PLAN_KEY=");
   INFO(applied.out);
   CHECK(applied.code == 0);
-  CHECK(contains(applied.out, "Applied 158 statements."));
+  CHECK(contains(applied.out, "Applied 171 statements."));
   fs::remove(file);
 }
 
