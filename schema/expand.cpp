@@ -153,6 +153,17 @@ struct Expander {
     add_unless_declared(t.triggers, std::move(mark));
   }
 
+  // The runtime's own tables: no API role holds any privilege on them (the
+  // Supabase default privileges would grant them ALL).
+  void no_api_privileges(Table& t) const {
+    std::set<std::string> roles = {"anon", "authenticated", "service_role"};
+    roles.insert(s.tenancy.roles.begin(), s.tenancy.roles.end());
+    for (const auto& role : roles) {
+      t.exact_grant_roles.insert(role);
+      t.grants[role];
+    }
+  }
+
   // Where soft_delete() queues a DELETE's rows for soft_delete_mark(): a
   // session's rows live for one statement, so nothing needs crash safety
   // (UNLOGGED). Only the runtime's definer functions read or write it.
@@ -172,14 +183,7 @@ struct Expander {
     t.indexes.push_back(std::move(by_statement));
     // No API role may touch it (no privilege at all: row level security
     // would add nothing, and its owner's functions must not be subject to it).
-    for (const auto* role : {"anon", "authenticated", "service_role"}) {
-      t.exact_grant_roles.insert(role);
-      t.grants[role];
-    }
-    for (const auto& role : s.tenancy.roles) {
-      t.exact_grant_roles.insert(role);
-      t.grants[role];
-    }
+    no_api_privileges(t);
     return t;
   }
 
@@ -379,14 +383,7 @@ struct Expander {
     if (s.audit.tenant_readable) index(t.name.name + "_tenant_idx", {"tenant_id", "changed_at"}, "btree");
     t.rls_enabled = t.rls_forced = true;
     // No API role may write it; by default none may read it either.
-    for (const auto* role : {"anon", "authenticated", "service_role"}) {
-      t.exact_grant_roles.insert(role);
-      t.grants[role];
-    }
-    for (const auto& role : s.tenancy.roles) {
-      t.exact_grant_roles.insert(role);
-      t.grants[role];
-    }
+    no_api_privileges(t);
     if (s.audit.tenant_readable) {
       Policy p;
       p.name = t.name.name + "_tenant_select";
