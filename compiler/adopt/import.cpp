@@ -393,13 +393,11 @@ ImportReport import_from_sql(const ImportRequest& request) {
 
 namespace {
 
-// Every file of the declarations, with the flags `flags` recognized (their
-// objects left out, the flags written instead).
-std::map<std::string, std::string> declaration_files(Db& db, const Catalog& cat, const ImportRequest& request,
-                                                     FlagRecognition& flags, ImportReport& report) {
+// The files that do not depend on which flags are declared: the schemas and
+// extensions, the triggers on tables outside the imported schemas, default
+// privileges and publications. Read once, whatever rounds the flags' check takes.
+std::map<std::string, std::string> database_wide_files(Db& db, const Catalog& cat, const ImportRequest& request) {
   std::map<std::string, std::string> files;  // path relative to schema_dir -> text
-  files["schemac.toml"] = settings_toml(cat, request) + flag_settings_toml(flags);
-
   std::string schemas_sql;
   for (const auto& s : request.schemas)
     if (s != "public") schemas_sql += statement("CREATE SCHEMA " + quote_ident(s));
@@ -408,16 +406,6 @@ std::map<std::string, std::string> declaration_files(Db& db, const Catalog& cat,
                                 "WHERE e.extname <> 'plpgsql' ORDER BY 1"))
     schemas_sql += statement(ddl::create_extension(r[0].as<std::string>(), r[1].as<std::string>()));
   if (!schemas_sql.empty()) files["schemas.sql"] = schemas_sql;
-
-  // The flags bring the runtime's trigger functions with them.
-  const auto flags_runtime = [&](const SchemaObject& o) {
-    if (flags.tables.empty() || o.kind != ObjectKind::Function || o.name.schema != flags.settings.runtime_schema)
-      return false;
-    return std::any_of(std::begin(runtime::kTriggerFunctions), std::end(runtime::kTriggerFunctions),
-                       [&](const char* name) { return o.name.name == name; });
-  };
-  for (const auto& o : cat.objects)
-    if (!flags_runtime(o)) files[object_file(o.kind)] += object_sql(o, cat) + "\n";
   // Triggers on tables outside the imported schemas that call an imported
   // function (Supabase's on_auth_user_created on auth.users).
   std::string external_triggers;
@@ -436,8 +424,25 @@ std::map<std::string, std::string> declaration_files(Db& db, const Catalog& cat,
   std::string publications;
   for (const auto& p : cat.publications) publications += statement(ddl::create_publication(p));
   if (!publications.empty()) files["publications.sql"] = publications;
-
   if (!files.count("schemas.sql")) files["schemas.sql"] = "";  // the folder is a schema even when the database is empty
+  return files;
+}
+
+// Every file of the declarations, with the flags `flags` recognized (their
+// objects left out, the flags written instead), on top of database_wide_files.
+std::map<std::string, std::string> declaration_files(const Catalog& cat, const ImportRequest& request,
+                                                     FlagRecognition& flags, ImportReport& report,
+                                                     std::map<std::string, std::string> files) {
+  files["schemac.toml"] = settings_toml(cat, request) + flag_settings_toml(flags);
+  // The flags bring the runtime's trigger functions with them.
+  const auto flags_runtime = [&](const SchemaObject& o) {
+    if (flags.tables.empty() || o.kind != ObjectKind::Function || o.name.schema != flags.settings.runtime_schema)
+      return false;
+    return std::any_of(std::begin(runtime::kTriggerFunctions), std::end(runtime::kTriggerFunctions),
+                       [&](const char* name) { return o.name.name == name; });
+  };
+  for (const auto& o : cat.objects)
+    if (!flags_runtime(o)) files[object_file(o.kind)] += object_sql(o, cat) + "\n";
   // The intent flags the audit's findings and the hand-written forms point
   // to: suggested, never switched on (each changes what the database does);
   // in the table's TOML as comments, with what the plan will do, and in the report.
@@ -548,8 +553,9 @@ std::map<std::string, std::string> files_with_checked_flags(Db& db, const Catalo
                                                             ImportReport& report) {
   FlagRecognition flags = recognize_flags(cat, request.schemas.front());
   const FlagRecognition found = flags;
+  const auto database_wide = database_wide_files(db, cat, request);
   for (int round = 0;; ++round) {
-    auto files = declaration_files(db, cat, request, flags, report);
+    auto files = declaration_files(cat, request, flags, report, database_wide);
     if (flags.tables.empty()) return files;
     std::optional<PlanCheck> check;
     std::string why_everywhere;  // set: take every flag off, for this reason
