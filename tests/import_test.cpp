@@ -296,10 +296,10 @@ TEST_CASE("import suggests the flags hand-written triggers and policies carry ou
     CREATE TABLE orgs (id uuid PRIMARY KEY DEFAULT gen_random_uuid());
     CREATE TABLE projects (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
       org_id uuid NOT NULL REFERENCES orgs ON DELETE CASCADE, name text NOT NULL,
-      updated_at timestamptz NOT NULL DEFAULT now(), deleted_at timestamptz);
+      updated_at timestamptz NOT NULL DEFAULT now(), deleted_at timestamptz, created_at timestamptz);
     CREATE TABLE history (id bigserial PRIMARY KEY, tbl text, op text, row_data jsonb);
     CREATE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS
-      $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;
+      $$ BEGIN IF TG_OP = 'INSERT' THEN NEW.created_at := now(); END IF; NEW.updated_at := now(); RETURN NEW; END $$;
     CREATE FUNCTION mark_deleted() RETURNS trigger LANGUAGE plpgsql AS
       $$ BEGIN UPDATE projects SET deleted_at = now() WHERE id = OLD.id; RETURN NULL; END $$;
     CREATE FUNCTION write_history() RETURNS trigger LANGUAGE plpgsql AS
@@ -317,6 +317,8 @@ TEST_CASE("import suggests the flags hand-written triggers and policies carry ou
   INFO(imported.out);
   REQUIRE(imported.code == 0);
   CHECK(imported.out.find("declared flags:") == std::string::npos);
+  // The function sets created_at too (on INSERT): the column named for updates is the one kept.
+  CHECK(imported.out.find("touch_updated_at = \"created_at\"") == std::string::npos);
   CHECK(imported.out.find("suggested: public.projects: touch_updated_at = true (trigger projects_updated keeps "
                           "updated_at by hand (public.set_updated_at())") != std::string::npos);
   CHECK(imported.out.find("suggested: public.projects: soft_delete = true (trigger projects_soft turns DELETE into "
