@@ -25,16 +25,12 @@
 
 namespace fs = std::filesystem;
 using namespace schemac;
+using bench::median;
 using bench::run;
 
 namespace {
 
 constexpr int kRounds = 3;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 }  // namespace
 

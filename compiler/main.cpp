@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
   for (auto* cmd : {plan, apply, import}) {
     cmd->add_option("--cache-dir", cache_dir,
                     "where normalized declarations are remembered (default ~/.cache/schemac)");
-    cmd->add_flag("--no-cache", no_cache, "normalize every declaration in the scratch database");
+    cmd->add_flag("--no-cache", no_cache,
+                  "normalize every declaration in the scratch database (no cache, no record in the database)");
   }
   for (auto* cmd : {plan, apply}) {
     cmd->add_option("--database-url", database_url, "default: DATABASE_URL, else libpq's PG* variables");
@@ -139,7 +140,7 @@ int main(int argc, char** argv) {
       return kOk;
     }
     PlanRequest request{schema_path, database_url, dev_url.empty() ? std::nullopt : std::optional<std::string>(dev_url),
-                        no_cache ? "" : cache_dir};
+                        no_cache ? "" : cache_dir, !no_cache};
     if (apply->parsed())
       return run_apply({request, plan_file, allowed_hazards, lock_timeout, retries, wait, quiet, dry_run, auto_approve,
                         color_stdout()});

@@ -9,6 +9,7 @@
 
 #include "compiler/catalog/introspect.hpp"
 #include "compiler/ddl.hpp"
+#include "compiler/hash.hpp"
 #include "compiler/live_reprint.hpp"
 #include "compiler/temporary_database.hpp"
 #include "runtime/runtime.hpp"
@@ -324,7 +325,8 @@ std::optional<Catalog> normalize_in_scratch(const Desired& d, const LiveDependen
 namespace schemac {
 
 std::optional<Catalog> normalize(const Desired& d, const Catalog& live, const LiveDependencies& deps,
-                                 const ScratchOptions& options, const NormalizeCache& cache, Diagnostics& diags,
+                                 const ScratchOptions& options, const NormalizeCache& cache,
+                                 const std::map<std::string, std::string>& recorded, Diagnostics& diags,
                                  NormalizeStats& stats) {
   std::string context = fmt::format("server {}\nsearch_path", options.server_version);
   for (const auto& s : d.search_path) context += " " + s;
@@ -345,16 +347,25 @@ std::optional<Catalog> normalize(const Desired& d, const Catalog& live, const Li
   std::map<QualifiedName, std::string> keys;
   auto digests = cache.digests();
   const auto digests_before = digests;
+  // The remembered digest of a key: this machine's cache first, then the database's record.
+  auto remembered = [&](const std::string& key) -> const std::string* {
+    if (auto it = digests.find(key); it != digests.end()) return &it->second;
+    if (auto it = recorded.find(key); it != recorded.end()) return &it->second;
+    return nullptr;
+  };
   for (const auto& t : d.catalog.tables) {
     const auto& key = keys[t.name] = NormalizeCache::table_key(t, context);
     // In sync: the live table already is what this declaration normalizes to,
     // so it stands in for the normalized form and nothing is read or created.
     const Table* lt = live.table(t.name);
-    if (auto it = digests.find(key);
-        lt && it != digests.end() && it->second == NormalizeCache::comparable_digest(*lt)) {
+    const std::string* digest = lt ? remembered(key) : nullptr;
+    if (digest && *digest == NormalizeCache::comparable_digest(*lt)) {
       out.tables.push_back(*lt);
       ++stats.tables_in_sync;
+      if (!digests.count(key)) ++stats.recorded_forms_used;
+      stats.digests[key] = *digest;
     } else if (auto cached = cache.table(key)) {
+      stats.digests[key] = NormalizeCache::comparable_digest(*cached);
       out.tables.push_back(std::move(*cached));
       ++stats.tables_from_cache;
     } else {
@@ -363,9 +374,18 @@ std::optional<Catalog> normalize(const Desired& d, const Catalog& live, const Li
   }
   bool functions_missing = false;
   for (const auto& f : d.catalog.functions) {
-    if (auto def = cache.function(NormalizeCache::function_key(f, context))) {
+    const auto key = NormalizeCache::function_key(f, context);
+    const Function* lf = live.function(f.name);
+    const std::string* digest = lf ? remembered(key) : nullptr;
+    std::optional<std::string> def;
+    if (digest && *digest == hash_text(lf->definition))
+      def = lf->definition;  // in sync, as tables are
+    else
+      def = cache.function(key);
+    if (def) {
+      stats.digests[key] = hash_text(*def);
       Function n = f;
-      n.definition = *def;
+      n.definition = std::move(*def);
       out.functions.push_back(std::move(n));
     } else {
       functions_missing = true;
@@ -400,14 +420,17 @@ std::optional<Catalog> normalize(const Desired& d, const Catalog& live, const Li
   for (const auto& t : normalized->tables) {
     if (!keys.count(t.name)) continue;
     cache.store(keys[t.name], t);
-    digests[keys[t.name]] = NormalizeCache::comparable_digest(t);
+    digests[keys[t.name]] = stats.digests[keys[t.name]] = NormalizeCache::comparable_digest(t);
     if (missing.count(t.name)) out.tables.push_back(t);
   }
-  if (digests != digests_before) cache.save_digests(digests);
   out.functions = normalized->functions;
   for (const auto& f : d.catalog.functions)
-    if (const auto* n = normalized->function(f.name))
-      cache.store(NormalizeCache::function_key(f, context), n->definition);
+    if (const auto* n = normalized->function(f.name)) {
+      const auto key = NormalizeCache::function_key(f, context);
+      cache.store(key, n->definition);
+      digests[key] = stats.digests[key] = hash_text(n->definition);
+    }
+  if (digests != digests_before) cache.save_digests(digests);
   std::sort(out.tables.begin(), out.tables.end(), [](const Table& a, const Table& b) { return a.name < b.name; });
   return out;
 }

@@ -3,6 +3,7 @@
 // back by the catalog reader, so both sides are compared in PostgreSQL's own
 // deparsed form. The scratch database also catches SQL the parser accepts but
 // PostgreSQL refuses (an unknown column or function), before anything is applied.
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -28,16 +29,24 @@ struct NormalizeStats {
   std::size_t tables_from_cache = 0;
   std::size_t tables_materialized = 0;
   bool scratch_database_used = false;
+  std::size_t recorded_forms_used = 0;  // of tables_in_sync: known from the database's record, not the cache
+  // Every declared table's and function's key -> digest of its normalized
+  // form: what apply records in the database (recorded_forms.hpp).
+  std::map<std::string, std::string> digests;
 };
 
 // nullopt when a declaration failed to create; diags names it.
 std::optional<Catalog> normalize_in_scratch(const Desired& desired, const LiveDependencies& dependencies,
                                             const ScratchOptions& options, Diagnostics& diags);
 
-// The same, materializing only what the cache does not already know (and the
-// tables those reference); everything when that is not enough.
+// The same, materializing only what is not already known (and the tables
+// those reference); everything when that is not enough. Known: a live table or
+// function whose digest is the one remembered for its declaration's key, in
+// the cache or in the database's record (recorded: key -> digest), or a cached
+// normalized form.
 std::optional<Catalog> normalize(const Desired& desired, const Catalog& live, const LiveDependencies& dependencies,
-                                 const ScratchOptions& options, const NormalizeCache& cache, Diagnostics& diags,
+                                 const ScratchOptions& options, const NormalizeCache& cache,
+                                 const std::map<std::string, std::string>& recorded, Diagnostics& diags,
                                  NormalizeStats& stats);
 
 // The names the .sql declarations create (unqualified ones in the default schema).

@@ -8,6 +8,7 @@
 #include "compiler/declared/sql_declared.hpp"
 #include "compiler/live_dependencies.hpp"
 #include "compiler/offline.hpp"
+#include "compiler/recorded_forms.hpp"
 #include "compiler/scratch.hpp"
 
 namespace schemac {
@@ -42,9 +43,11 @@ std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Dia
   for (const auto& p : dependencies.problems) diags.error(p.pos, p.message, p.help);
   if (!diags.empty()) return std::nullopt;
   NormalizeCache cache(request.cache_dir);
+  const auto recorded =
+      request.use_recorded_forms ? read_recorded_forms(live_db) : std::map<std::string, std::string>{};
   auto normalized =
       normalize(d, out.live, dependencies, {request.database_url, request.dev_url, live_db.server_major_version()},
-                cache, diags, out.normalize_stats);
+                cache, recorded, diags, out.normalize_stats);
   if (!normalized) return std::nullopt;
   adopt_sql_declarations(out.desired, *normalized, out.live);
   refuse_unpinned_definers(*normalized, diags);

@@ -14,7 +14,10 @@ struct PlanRequest {
   std::string schema_path;
   std::string database_url;  // empty: libpq defaults
   std::optional<std::string> dev_url;
-  std::string cache_dir;  // empty: normalize everything every time
+  std::string cache_dir;  // empty: no cache on this machine
+  // Trust the normalized forms the database recorded at its last apply
+  // (recorded_forms.hpp); --no-cache turns this off with the cache.
+  bool use_recorded_forms = true;
 };
 
 struct PlanOutcome {

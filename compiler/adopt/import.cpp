@@ -528,6 +528,7 @@ PlanCheck plan_of(const ImportRequest& request, const std::map<std::string, std:
   plan.schema_path = folder.path();
   plan.database_url = request.database_url;
   plan.cache_dir = request.cache_dir;
+  plan.use_recorded_forms = !request.cache_dir.empty();  // --no-cache: nothing remembered is trusted
   auto outcome = plan_against_database(plan, diags);
   PlanCheck check;
   for (const auto& d : diags.sorted())

@@ -54,8 +54,8 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   const std::string in_scope = fmt::format(
       "n.nspname = ANY({}) AND c.relkind IN ('r', 'p') "
       "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.objid = c.oid AND e.deptype = 'e') "
-      // schemac's own bookkeeping (compiler/history.cpp) is never a user table.
-      "AND NOT (n.nspname = 'schemac' AND c.relname = 'apply_history')",
+      // schemac's own bookkeeping (deploy/history.cpp, recorded_forms.cpp) is never a user table.
+      "AND NOT (n.nspname = 'schemac' AND c.relname IN ('apply_history', 'normalized_forms'))",
       schemas);
   const std::string from_tables = "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
 

@@ -13,6 +13,7 @@
 #include "compiler/deploy/history.hpp"
 #include "compiler/deploy/plan_file.hpp"
 #include "compiler/deploy/plan_signature.hpp"
+#include "compiler/recorded_forms.hpp"
 #include "compiler/render.hpp"
 
 namespace schemac {
@@ -42,11 +43,15 @@ bool confirmed() {
   return answer == "yes";
 }
 
-int execute(Db& db, const Plan& plan, const std::string& fingerprint, const ApplyCommand& c) {
+// forms: the declarations' normalized digests, recorded once the plan has
+// run to the end, so that the next plan on any machine starts warm.
+int execute(Db& db, const Plan& plan, const std::string& fingerprint, const ApplyCommand& c,
+            const std::map<std::string, std::string>& forms) {
   check_privileges(db, plan);
   History history(db, {SCHEMAC_VERSION, fingerprint, plan.steps.size()});
   ApplyOptions options{c.lock_timeout, c.retries, c.wait, c.quiet, true, &history, isatty(STDERR_FILENO) != 0};
   auto n = apply_plan(db, plan, options, std::cerr);
+  record_forms(db, forms);
   std::cerr << fmt::format("Applied {} statements.\n", n);
   return kOk;
 }
@@ -68,13 +73,16 @@ int apply_declarations(const ApplyCommand& c) {
   const bool blocked = refuse_hazards(p, c.allowed_hazards);
   if (c.dry_run || blocked || (!c.auto_approve && !p.empty())) std::cout << render_text(p, {c.color});
   if (blocked) return kHazards;
+  const auto& forms = outcome->normalize_stats.digests;
   if (p.empty()) {
+    // A database applied before the record existed gets one (the forms are true whether or not anything ran).
+    if (!c.dry_run) record_forms(db, forms);
     std::cerr << "Nothing to apply: the database matches the declarations.\n";
     return kOk;
   }
   if (c.dry_run) return kOk;
   if (!c.auto_approve && !confirmed()) return kError;
-  return execute(db, p, plan_fingerprint(p, object_hashes(outcome->live, touched_tables(p))), c);
+  return execute(db, p, plan_fingerprint(p, object_hashes(outcome->live, touched_tables(p))), c, forms);
 }
 
 int apply_saved(const ApplyCommand& c) {
@@ -121,7 +129,7 @@ int apply_saved(const ApplyCommand& c) {
   }
   if (c.dry_run) return kOk;
   if (!c.auto_approve && !confirmed()) return kError;
-  return execute(db, saved.plan, fingerprint, c);
+  return execute(db, saved.plan, fingerprint, c, saved.normalized_forms);
 }
 
 }  // namespace
@@ -137,6 +145,7 @@ void save_plan(const PlanOutcome& outcome, const PlanRequest& request, const std
   Db db(request.database_url);
   std::tie(saved.database, saved.system_identifier) = database_identity(db);
   saved.scope = outcome.desired.scope();
+  saved.normalized_forms = outcome.normalize_stats.digests;
   const auto tables = touched_tables(outcome.plan);
   saved.before = object_hashes(outcome.live, tables);
   // The scratch database reads policies back as for PUBLIC (roles are

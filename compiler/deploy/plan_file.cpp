@@ -116,6 +116,7 @@ std::string write_saved_plan(const SavedPlan& saved, const std::string& key) {
                {"fingerprint", plan_fingerprint(saved.plan, saved.before)},
                {"objects_before", saved.before},
                {"objects_after", saved.after},
+               {"normalized_forms", saved.normalized_forms},
                {"plan", plan_json(saved.plan)}};
   // The checksum covers the body as written: an edited or truncated file is
   // refused. The signature covers the same text, under a key an editor lacks.
@@ -163,6 +164,8 @@ SavedPlan read_saved_plan(const std::string& path, const std::string& key) {
     saved.scope.functions = names_from(body.at("scope").at("functions"));
     saved.before = body.at("objects_before").get<ObjectHashes>();
     saved.after = body.at("objects_after").get<ObjectHashes>();
+    // Files written before the record existed have none: apply records nothing.
+    saved.normalized_forms = body.value("normalized_forms", std::map<std::string, std::string>{});
     const auto& p = body.at("plan");
     for (const auto& s : p.at("steps")) saved.plan.steps.push_back(step_from(s));
     saved.plan.unmanaged_tables = p.at("unmanaged_tables").get<std::vector<std::string>>();

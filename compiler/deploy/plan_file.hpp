@@ -1,6 +1,7 @@
 #pragma once
 // Saved plans (`plan --out FILE`, `apply FILE`): the plan reviewed in a pull
 // request is the plan that runs, or nothing runs.
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -20,6 +21,8 @@ struct SavedPlan {
   IntrospectScope scope;          // what to read back at apply time
   ObjectHashes before;            // the touched objects as the plan found them
   ObjectHashes after;             // and as they will be once it has run
+  // The declarations' normalized digests, recorded by apply (recorded_forms.hpp).
+  std::map<std::string, std::string> normalized_forms;
 };
 
 struct PlanFileError : std::runtime_error {
