@@ -36,11 +36,15 @@ std::vector<QualifiedName> Desired::external_trigger_tables() const {
 }
 
 Desired desired_state(const CompiledSchema& schema) {
+  return desired_state(CompiledSchema(schema));
+}
+
+Desired desired_state(CompiledSchema&& schema) {
   Desired d;
-  d.settings = schema.settings;
-  d.catalog = schema.catalog;
-  d.files = schema.files;
-  d.sql = schema.sql;
+  d.settings = std::move(schema.settings);
+  d.catalog = std::move(schema.catalog);
+  d.files = std::move(schema.files);
+  d.sql = std::move(schema.sql);
   // A schema a .sql file creates is managed: created by the plan, its objects
   // read and compared. An extension is created like project.extensions.
   for (const auto& decl : d.sql) {

@@ -35,5 +35,7 @@ struct Desired {
 };
 
 Desired desired_state(const CompiledSchema& schema);
+// The same, taking the compiled catalog over instead of copying it.
+Desired desired_state(CompiledSchema&& schema);
 
 }  // namespace schemac

@@ -6,16 +6,29 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace schemac {
 
-inline std::string hash_text(const std::string& text) {
-  std::uint64_t h = 14695981039346656037ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
+// Fed in pieces, the same hash as hash_text of the pieces joined.
+class TextHash {
+ public:
+  void add(std::string_view text) {
+    for (unsigned char c : text) {
+      h_ ^= c;
+      h_ *= 1099511628211ULL;
+    }
   }
-  return fmt::format("{:016x}", h);
+  std::string hex() const { return fmt::format("{:016x}", h_); }
+
+ private:
+  std::uint64_t h_ = 14695981039346656037ULL;
+};
+
+inline std::string hash_text(const std::string& text) {
+  TextHash h;
+  h.add(text);
+  return h.hex();
 }
 
 }  // namespace schemac

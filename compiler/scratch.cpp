@@ -403,12 +403,16 @@ std::optional<Catalog> normalize(const Desired& d, const Catalog& live, const Li
           if (c.kind == ConstraintKind::ForeignKey && d.catalog.table(c.ref_table) && needed.insert(c.ref_table).second)
             grew = true;
   }
-  Desired subset = d;
-  std::erase_if(subset.catalog.tables, [&](const Table& t) { return !needed.count(t.name); });
+  // A copy of the declarations only for a subset of them (at 2,000 tables a copy is tens of MiB).
+  const bool everything = needed.size() == d.catalog.tables.size();
+  std::optional<Desired> subset;
+  if (!everything) {
+    subset = d;
+    std::erase_if(subset->catalog.tables, [&](const Table& t) { return !needed.count(t.name); });
+  }
   stats.scratch_database_used = true;
   Diagnostics first_try;
-  auto normalized =
-      normalize_in_scratch(subset, deps, with_live, needed.size() == d.catalog.tables.size() ? diags : first_try);
+  auto normalized = normalize_in_scratch(everything ? d : *subset, deps, with_live, everything ? diags : first_try);
   if (!normalized && needed.size() != d.catalog.tables.size()) {
     // A policy may read a table no foreign key names: materialize everything.
     needed.clear();
@@ -417,15 +421,15 @@ std::optional<Catalog> normalize(const Desired& d, const Catalog& live, const Li
   }
   if (!normalized) return std::nullopt;
   stats.tables_materialized = needed.size();
-  for (const auto& t : normalized->tables) {
+  for (auto& t : normalized->tables) {
     if (!keys.count(t.name)) continue;
     cache.store(keys[t.name], t);
     digests[keys[t.name]] = stats.digests[keys[t.name]] = NormalizeCache::comparable_digest(t);
-    if (missing.count(t.name)) out.tables.push_back(t);
+    if (missing.count(t.name)) out.tables.push_back(std::move(t));  // moved: no second copy of the scratch catalog
   }
-  out.functions = normalized->functions;
+  out.functions = std::move(normalized->functions);
   for (const auto& f : d.catalog.functions)
-    if (const auto* n = normalized->function(f.name)) {
+    if (const auto* n = out.function(f.name)) {
       const auto key = NormalizeCache::function_key(f, context);
       cache.store(key, n->definition);
       digests[key] = stats.digests[key] = hash_text(n->definition);

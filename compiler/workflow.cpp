@@ -21,7 +21,7 @@ std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Dia
   // Nothing touches the database while declaration errors remain.
   auto compiled = compile_schema(request.schema_path, diags);
   if (!compiled) return std::nullopt;
-  PlanOutcome out{desired_state(*compiled), {}, {}, {}, {}};
+  PlanOutcome out{desired_state(std::move(*compiled)), {}, {}, {}, {}};
   const auto& d = out.desired;
 
   Db live_db(request.database_url);

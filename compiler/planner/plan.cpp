@@ -48,8 +48,29 @@ std::set<std::string> Plan::hazards() const {
 
 namespace planner {
 
+namespace {
+
+// Whether the live side must be changed before it is compared: a declared
+// rename to do, or tables not yet in name order.
+bool must_rename(const Desired& d, const Catalog& live) {
+  for (const auto& t : d.catalog.tables) {
+    if (!t.renamed_from.empty()) return true;
+    for (const auto& c : t.columns)
+      if (!c.renamed_from.empty()) return true;
+  }
+  return !std::is_sorted(live.tables.begin(), live.tables.end(),
+                         [](const Table& a, const Table& b) { return a.name < b.name; });
+}
+
+}  // namespace
+
 Planner::Planner(const Desired& d, const Catalog& norm, const Catalog& live)
-    : d_(d), norm_(norm), live_(live), renamed_(live), external_(external_tables(d)) {
+    : d_(d),
+      norm_(norm),
+      live_(live),
+      renamed_copy_(must_rename(d, live) ? std::optional<Catalog>(live) : std::nullopt),
+      renamed_(renamed_copy_ ? *renamed_copy_ : live),
+      external_(external_tables(d)) {
   plan_.search_path = d.search_path;
   plan_.lock_timeout = d.settings.lock_timeout;
   plan_.retries = d.settings.retries;

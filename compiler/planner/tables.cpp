@@ -15,9 +15,11 @@ namespace schemac::planner {
 
 // renamed_from on tables and columns: rename in place, keeping the data.
 void Planner::renames() {
+  if (!renamed_copy_) return;  // nothing to rename, already in order
+  auto& renamed = *renamed_copy_;
   for (const auto& t : d_.catalog.tables) {
-    if (t.renamed_from.empty() || renamed_.table(t.name)) continue;
-    Table* old = renamed_.table({t.name.schema, t.renamed_from});
+    if (t.renamed_from.empty() || renamed.table(t.name)) continue;
+    Table* old = renamed.table({t.name.schema, t.renamed_from});
     if (!old) continue;
     add(Phase::Infrastructure, t.name.display(), "rename table " + t.renamed_from + " to " + t.name.name,
         fmt::format("ALTER TABLE {} RENAME TO {}", old->name.sql(), quote_ident(t.name.name)), kAccessExclusive,
@@ -25,7 +27,7 @@ void Planner::renames() {
     old->name = t.name;
   }
   for (const auto& t : d_.catalog.tables) {
-    Table* live = renamed_.table(t.name);
+    Table* live = renamed.table(t.name);
     if (!live) continue;
     for (const auto& c : t.columns) {
       if (c.renamed_from.empty() || live->column(c.name)) continue;
@@ -39,7 +41,7 @@ void Planner::renames() {
       rename_column_in_definitions(t.name, c.renamed_from, c.name);
     }
   }
-  std::sort(renamed_.tables.begin(), renamed_.tables.end(),
+  std::sort(renamed.tables.begin(), renamed.tables.end(),
             [](const Table& a, const Table& b) { return a.name < b.name; });
 }
 
@@ -48,7 +50,7 @@ void Planner::renames() {
 // index and constraint on the column would look changed and be rebuilt.
 void Planner::rename_column_in_definitions(const QualifiedName& table, const std::string& from, const std::string& to) {
   auto swap = [&](std::vector<std::string>& names) { std::replace(names.begin(), names.end(), from, to); };
-  for (auto& lt : renamed_.tables) {
+  for (auto& lt : renamed_copy_->tables) {
     const bool own = lt.name == table;
     for (auto& c : lt.constraints) {
       if (c.kind != ConstraintKind::ForeignKey) {
