@@ -14,6 +14,7 @@
 #include "compiler/deploy/plan_file.hpp"
 #include "compiler/normalize_cache.hpp"
 #include "compiler/render.hpp"
+#include "compiler/start/init.hpp"
 #include "compiler/workflow.hpp"
 
 using namespace schemac;
@@ -38,12 +39,19 @@ int report(const Diagnostics& diags) {
 
 int main(int argc, char** argv) {
   CLI::App app{"schemac: PostgreSQL schema as code, with zero-downtime plans"};
+  app.set_version_flag("--version", std::string("schemac ") + SCHEMAC_VERSION);
   app.require_subcommand(1);
   std::string schema_path, database_url = env_or("DATABASE_URL", ""), dev_url, format = "text", lock_timeout;
   bool detailed = false, auto_approve = false, wait = false, quiet = false, dry_run = false;
   int retries = -1;
   std::vector<std::string> allowed_hazards;
 
+  auto* init = app.add_subcommand("init", "write a new project's first declarations, commented (no database)");
+  InitRequest init_request;
+  init->add_option("--schema-dir", init_request.schema_dir, "the folder to write (default ./schema)");
+  init->add_option("--target", init_request.target, "postgres (schemac creates the API roles) or supabase")
+      ->check(CLI::IsMember({"postgres", "supabase"}));
+  init->add_flag("--force", init_request.force, "write into a folder that already holds files");
   auto* check = app.add_subcommand("check", "parse, validate and expand the declarations (no database)");
   auto* plan = app.add_subcommand("plan", "read the live catalog, diff, and print the ordered plan (reads only)");
   auto* apply = app.add_subcommand("apply", "plan and execute, or execute a saved plan (writes)");
@@ -104,6 +112,15 @@ int main(int argc, char** argv) {
 
   try {
     Diagnostics diags;
+    if (init->parsed()) {
+      const auto files = init_project(init_request);
+      std::cout << fmt::format(
+          "Wrote {} in {} (target {}).\nNext: schemac check --schema {}, then schemac plan --schema {} "
+          "--database-url ...\n",
+          fmt::join(files, ", "), init_request.schema_dir, init_request.target, init_request.schema_dir,
+          init_request.schema_dir);
+      return kOk;
+    }
     if (history->parsed()) {
       Db db(database_url);
       std::cout << render_history(db, history_limit);

@@ -214,6 +214,7 @@ std::string render_json(const Plan& plan) {
   for (const auto& s : plan.steps)
     if (!s.drops_kind.empty()) drops.push_back({{"kind", s.drops_kind}, {"table", s.table}, {"name", s.drops_name}});
   nlohmann::json out = {{"format_version", 1},
+                        {"schemac_version", SCHEMAC_VERSION},
                         {"summary", summary_line(plan)},
                         {"lock_timeout", plan.lock_timeout},
                         {"search_path", plan.search_path},

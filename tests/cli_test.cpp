@@ -29,6 +29,12 @@ Run run(const std::string& args) {
 }
 }  // namespace
 
+TEST_CASE("--version prints the version and exits 0, without a subcommand") {
+  auto v = run("--version");
+  CHECK(v.code == 0);
+  CHECK(v.output == std::string("schemac ") + SCHEMAC_VERSION + "\n");
+}
+
 TEST_CASE("check: exit 0 for a good schema, 1 with file:line:col for a bad one") {
   auto good = run("check --schema " SOURCE_DIR "/examples/saas/schema");
   CHECK(good.code == 0);

@@ -448,6 +448,7 @@ owner_id = "uuid"
                       "public.plan_tier\n  function public.keep_owner()\n  view public.account_owners\n") !=
         std::string::npos);
   auto json = nlohmann::json::parse(run_schemac("plan --format json --schema " + schema, tdb.url()).out);
+  CHECK(json.at("schemac_version") == SCHEMAC_VERSION);  // which schemac made the plan, for a deploy system's log
   CHECK(json.at("drops_undeclared") ==
         nlohmann::json::parse(R"([{"kind": "foreign key", "name": "accounts_owner_id_fkey", "table": "public.accounts"},
                                   {"kind": "trigger", "name": "accounts_keep_owner", "table": "public.accounts"}])"));
