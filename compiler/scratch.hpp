@@ -22,6 +22,9 @@ struct ScratchOptions {
   // The live database's catalog, when planning against one: expressions that
   // differ from it only in how PostgreSQL prints them are equated (live_reprint.hpp).
   const Catalog* live = nullptr;
+  // Only these declared tables are created (nullptr: all): the ones that
+  // changed and what their foreign keys reference, without a copy of the rest.
+  const std::set<QualifiedName>* only_tables = nullptr;
 };
 
 struct NormalizeStats {
@@ -53,6 +56,7 @@ std::optional<Catalog> normalize(const Desired& desired, const Catalog& live, co
 std::set<QualifiedName> sql_declared_names(const Desired& desired);
 
 // The whole "create from nothing" script of the desired state, in order.
-std::vector<Statement> scratch_script(const Desired& desired, const LiveDependencies& dependencies);
+std::vector<Statement> scratch_script(const Desired& desired, const LiveDependencies& dependencies,
+                                      const std::set<QualifiedName>* only_tables = nullptr);
 
 }  // namespace schemac
