@@ -96,6 +96,12 @@ int main(int argc, char** argv) {
   plan->add_option("--out", out_path,
                    "also save the plan to FILE, with what `schemac apply FILE` checks before it runs it");
   apply->add_option("plan_file", plan_file, "a plan saved with plan --out (default: plan from the declarations)");
+  std::string apply_format = "text";
+  apply
+      ->add_option("--format", apply_format,
+                   "text, or json: one JSON event per line on stdout (plan, started, finished, retried, failed, "
+                   "applied)")
+      ->check(CLI::IsMember({"text", "json"}));
   plan->add_option("--format", format, "text, sql, json or markdown")
       ->check(CLI::IsMember({"text", "sql", "json", "markdown"}));
   plan->add_option("--from", from_path, "offline: plan from these declarations (e.g. the base branch's); no database");
@@ -160,7 +166,7 @@ int main(int argc, char** argv) {
                         no_cache ? "" : cache_dir, !no_cache};
     if (apply->parsed())
       return run_apply({request, plan_file, allowed_hazards, lock_timeout, retries, wait, quiet, dry_run, auto_approve,
-                        color_stdout()});
+                        color_stdout(), apply_format == "json"});
     if (!out_path.empty() && !from_path.empty()) {
       std::cerr << "schemac plan: --out saves a plan for apply against a database; it cannot be used with --from\n";
       return kError;

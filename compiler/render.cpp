@@ -41,6 +41,8 @@ std::string undeclared_drops(const Plan& plan) {
   return out;
 }
 
+}  // namespace
+
 std::string summary_line(const Plan& plan) {
   if (plan.empty()) return "No changes: the database matches the declarations.";
   std::set<std::string> tables;
@@ -61,6 +63,8 @@ std::string summary_line(const Plan& plan) {
   }
   return out;
 }
+
+namespace {
 
 // Steps a setting (not a declaration) caused.
 std::string setting_reason(const std::string& flag) {

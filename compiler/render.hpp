@@ -10,6 +10,9 @@ struct RenderOptions {
   bool color = false;
 };
 
+// "Plan: 12 steps on 3 tables, ..." or "No changes: ...".
+std::string summary_line(const Plan& plan);
+
 std::string render_text(const Plan& plan, const RenderOptions& options = {});
 // A script `psql -v ON_ERROR_STOP=1 -f` runs as it is.
 std::string render_sql(const Plan& plan);

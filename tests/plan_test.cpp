@@ -289,13 +289,9 @@ TEST_CASE("apply refuses a blocking hazard that was not allowed, with exit 3 and
 
 TEST_CASE("apply retries a transaction that hit lock_timeout, and names the blocker when retries run out") {
   TestDatabase tdb;
-  apply_schema(source_path("examples/saas/schema"), tdb.url());
-  Db db = tdb.connect();
-  db.exec("ALTER TABLE api_keys DROP CONSTRAINT api_keys_name_not_empty");
   // Another session holds a lock on api_keys for the whole attempt.
-  Db blocker = tdb.connect();
-  blocker.exec("BEGIN");
-  blocker.exec("LOCK TABLE api_keys IN ACCESS SHARE MODE");
+  PendingChangeBehindLock pending(tdb);
+  auto& blocker = pending.blocker;
   std::string out;
   int code = run_command(
       fmt::format("{} apply --schema {} --database-url \"{}\" --auto-approve --no-cache --lock-timeout 100ms "

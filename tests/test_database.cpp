@@ -83,6 +83,13 @@ std::string write_temp(const std::string& name, const std::string& text) {
   return path;
 }
 
+PendingChangeBehindLock::PendingChangeBehindLock(const TestDatabase& tdb) : blocker(tdb.connect()) {
+  apply_schema(source_path("examples/saas/schema"), tdb.url());
+  tdb.connect().exec("ALTER TABLE api_keys DROP CONSTRAINT api_keys_name_not_empty");
+  blocker.exec("BEGIN");
+  blocker.exec("LOCK TABLE api_keys IN ACCESS SHARE MODE");
+}
+
 CliRun run_schemac(const std::string& args, const std::string& url, const std::string& env) {
   CliRun r{0, {}};
   r.code = run_command(fmt::format("{} {} {} --database-url {} 2>&1", env, SCHEMAC_BIN, args, shell_quote(url)), r.out);

@@ -35,6 +35,14 @@ void apply_outcome(const PlanOutcome& outcome, const std::string& url);
 const Step* step_starting(const Plan& plan, const std::string& sql_start);
 const Step* step_containing(const Plan& plan, const std::string& text);
 
+// examples/saas applied, with a change pending on api_keys (its check dropped)
+// and another session holding ACCESS SHARE on api_keys in an open
+// transaction: apply's next step there waits for the lock.
+struct PendingChangeBehindLock {
+  explicit PendingChangeBehindLock(const TestDatabase& tdb);
+  Db blocker;
+};
+
 // Runs sql as an API request would: its own transaction, SET LOCAL ROLE, request.jwt.claims.
 pqxx::result as_role(Db& db, const std::string& role, const std::string& claims_json, const std::string& sql);
 

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "compiler/ddl.hpp"
+#include "compiler/deploy/apply_events.hpp"
 #include "compiler/deploy/apply_guard.hpp"
 #include "compiler/deploy/history.hpp"
 #include "compiler/deploy/progress.hpp"
@@ -83,6 +84,7 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
   const auto kill_at = kill_at_step();
 
   std::mt19937 rng(std::random_device{}());
+  const auto apply_started = Clock::now();
   std::size_t executed = 0;
   std::size_t i = 0;
   const auto total = plan.steps.size();
@@ -105,11 +107,22 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
           const auto label =
               fmt::format("[{}/{}] {}{}", current + 1, total, s.table.empty() ? "" : s.table + ": ", s.summary);
           if (!options.quiet) log << label << "\n" << std::flush;
+          if (options.events) options.events->started(current + 1, total, s);
           if (progress) progress->begin(label);
+          const auto step_started = Clock::now();
           db.exec(s.sql);
           if (progress) progress->end();
+          // A transactional step is done when its transaction commits: its "finished" comes after the COMMIT.
+          if (options.events && !s.transactional)
+            options.events->finished(current + 1, std::chrono::duration<double>(Clock::now() - step_started).count());
         }
-        if (plan.steps[i].transactional) db.exec("COMMIT");
+        if (plan.steps[i].transactional) {
+          db.exec("COMMIT");
+          if (options.events) {
+            const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+            for (std::size_t k = i; k < end; ++k) options.events->finished(k + 1, seconds);
+          }
+        }
         executed += end - i;
         if (options.history) options.history->progress(executed);
         if (!options.quiet)
@@ -120,11 +133,13 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
         // Nothing more can run, and nothing can be recorded, on this session;
         // the server rolled back the open transaction, if any.
         const auto& s = plan.steps[std::min(current, end - 1)];
-        throw ApplyError(fmt::format(
+        const auto msg = fmt::format(
             "the connection to the database was lost during step {} ({}{}): {}\n{} of {} statements were applied; "
             "every finished transaction is committed, and running apply again continues from where this stopped",
             std::min(current, end - 1) + 1, s.table.empty() ? "" : s.table + ": ", s.summary, first_line(e.what()),
-            executed, total));
+            executed, total);
+        if (options.events) options.events->failed(std::min(current, end - 1) + 1, "08006", msg);
+        throw ApplyError(msg);
       } catch (const pqxx::sql_error& e) {
         if (progress) progress->end();
         const std::string sqlstate = e.sqlstate();
@@ -148,6 +163,10 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
           // end, short enough that the queue behind us drains between tries.
           auto base = std::chrono::milliseconds(200 * (1 << std::min(attempt, 4)));
           auto jitter = std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 200)(rng));
+          if (options.events)
+            options.events->retried(std::min(current, end - 1) + 1,
+                                    sqlstate == "55P03" ? "lock_timeout" : "deadlock or serialization failure",
+                                    attempt + 1, retries, static_cast<long>((base + jitter).count()));
           if (!options.quiet)
             log << fmt::format("      {} on {}; retry {}/{} in {}ms\n",
                                sqlstate == "55P03" ? fmt::format("lock_timeout ({}) waiting", lock_timeout)
@@ -172,12 +191,15 @@ std::size_t apply_plan(Db& db, const Plan& plan, const ApplyOptions& options, st
             "and running apply again continues from where this stopped",
             executed, total);
         if (options.history) options.history->failed(executed, msg);
+        if (options.events) options.events->failed(std::min(current, end - 1) + 1, sqlstate, msg);
         throw ApplyError(msg);
       }
     }
     i = end;
   }
   if (options.history) options.history->succeeded(executed);
+  if (options.events)
+    options.events->applied(executed, std::chrono::duration<double>(Clock::now() - apply_started).count());
   return executed;
 }
 

@@ -11,6 +11,7 @@
 namespace schemac {
 
 class History;
+class ApplyEvents;
 
 struct ApplyOptions {
   std::string lock_timeout;  // overrides the plan's when not empty
@@ -20,6 +21,7 @@ struct ApplyOptions {
   bool lock_held = false;      // the caller holds the apply lock (ApplyLock) already
   History* history = nullptr;  // records steps run and the outcome
   bool terminal = false;       // progress as a live line (stderr is a terminal)
+  ApplyEvents* events = nullptr;  // --format json: an event per step on stdout
 };
 
 struct ApplyError : std::runtime_error {

@@ -9,6 +9,7 @@
 
 #include "compiler/catalog/introspect.hpp"
 #include "compiler/deploy/apply.hpp"
+#include "compiler/deploy/apply_events.hpp"
 #include "compiler/deploy/apply_guard.hpp"
 #include "compiler/deploy/history.hpp"
 #include "compiler/deploy/plan_file.hpp"
@@ -31,6 +32,13 @@ bool refuse_hazards(const Plan& plan, const std::vector<std::string>& allowed) {
   return true;
 }
 
+// The plan for the person at the terminal: on stdout, or on stderr when
+// stdout carries JSON events. With --format json the plan is also an event.
+void show_plan(const Plan& plan, const ApplyCommand& c, bool for_people) {
+  if (c.json_events) ApplyEvents(std::cout).plan(plan);
+  if (for_people) (c.json_events ? std::cerr : std::cout) << render_text(plan, {c.color});
+}
+
 bool confirmed() {
   if (!isatty(STDIN_FILENO)) {
     std::cerr << "schemac apply: no terminal to confirm on; pass --auto-approve in jobs\n";
@@ -49,7 +57,16 @@ int execute(Db& db, const Plan& plan, const std::string& fingerprint, const Appl
             const std::map<std::string, std::string>& forms) {
   check_privileges(db, plan);
   History history(db, {SCHEMAC_VERSION, fingerprint, plan.steps.size()});
-  ApplyOptions options{c.lock_timeout, c.retries, c.wait, c.quiet, true, &history, isatty(STDERR_FILENO) != 0};
+  std::optional<ApplyEvents> events;
+  if (c.json_events) events.emplace(std::cout);
+  ApplyOptions options{c.lock_timeout,
+                       c.retries,
+                       c.wait,
+                       c.quiet,
+                       true,
+                       &history,
+                       isatty(STDERR_FILENO) != 0,
+                       events ? &*events : nullptr};
   auto n = apply_plan(db, plan, options, std::cerr);
   record_forms(db, forms);
   std::cerr << fmt::format("Applied {} statements.\n", n);
@@ -71,12 +88,13 @@ int apply_declarations(const ApplyCommand& c) {
   }
   const auto& p = outcome->plan;
   const bool blocked = refuse_hazards(p, c.allowed_hazards);
-  if (c.dry_run || blocked || (!c.auto_approve && !p.empty())) std::cout << render_text(p, {c.color});
+  show_plan(p, c, c.dry_run || blocked || (!c.auto_approve && !p.empty()));
   if (blocked) return kHazards;
   const auto& forms = outcome->normalize_stats.digests;
   if (p.empty()) {
     // A database applied before the record existed gets one (the forms are true whether or not anything ran).
     if (!c.dry_run) record_forms(db, forms);
+    if (c.json_events) ApplyEvents(std::cout).nothing_to_apply("the database matches the declarations");
     std::cerr << "Nothing to apply: the database matches the declarations.\n";
     return kOk;
   }
@@ -103,11 +121,13 @@ int apply_saved(const ApplyCommand& c) {
 
   const auto fingerprint = plan_fingerprint(saved.plan, saved.before);
   if (auto when = already_applied(db, fingerprint)) {
+    if (c.json_events) ApplyEvents(std::cout).nothing_to_apply("already applied " + *when);
     std::cerr << fmt::format("{}: already applied ({}); nothing to do.\n", c.plan_file, *when);
     return kOk;
   }
   const auto live = object_hashes(read_catalog(db, saved.scope), touched_tables(saved.plan));
   if (same_outcome(saved.after, live) && live != saved.before) {
+    if (c.json_events) ApplyEvents(std::cout).nothing_to_apply("the database has every change this plan makes");
     std::cerr << fmt::format("{}: already applied: the database has every change this plan makes; nothing to do.\n",
                              c.plan_file);
     return kOk;
@@ -121,9 +141,10 @@ int apply_saved(const ApplyCommand& c) {
     throw ApplyError(msg);
   }
   const bool blocked = refuse_hazards(saved.plan, c.allowed_hazards);
-  if (c.dry_run || blocked || (!c.auto_approve && !saved.plan.empty())) std::cout << render_text(saved.plan, {c.color});
+  show_plan(saved.plan, c, c.dry_run || blocked || (!c.auto_approve && !saved.plan.empty()));
   if (blocked) return kHazards;
   if (saved.plan.empty()) {
+    if (c.json_events) ApplyEvents(std::cout).nothing_to_apply("the plan is empty");
     std::cerr << "Nothing to apply: the plan is empty.\n";
     return kOk;
   }

@@ -18,6 +18,7 @@ struct ApplyCommand {
   int retries = -1;
   bool wait = false, quiet = false, dry_run = false, auto_approve = false;
   bool color = false;
+  bool json_events = false;  // --format json: one JSON event per line on stdout (apply_events.hpp)
 };
 
 int run_apply(const ApplyCommand& command);
