@@ -14,8 +14,10 @@
 #include "compiler/deploy/plan_file.hpp"
 #include "compiler/normalize_cache.hpp"
 #include "compiler/render.hpp"
+#include "compiler/review/pull_request.hpp"
 #include "compiler/start/init.hpp"
 #include "compiler/workflow.hpp"
+#include "schema/language.hpp"
 
 using namespace schemac;
 
@@ -53,6 +55,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"postgres", "supabase"}));
   init->add_flag("--force", init_request.force, "write into a folder that already holds files");
   auto* check = app.add_subcommand("check", "parse, validate and expand the declarations (no database)");
+  auto* json_schema =
+      app.add_subcommand("json-schema", "print the JSON Schema of the TOML language, for editors (no database)");
   auto* plan = app.add_subcommand("plan", "read the live catalog, diff, and print the ordered plan (reads only)");
   auto* apply = app.add_subcommand("apply", "plan and execute, or execute a saved plan (writes)");
   auto* history = app.add_subcommand("history", "list the applies recorded in this database (reads only)");
@@ -104,6 +108,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}));
   plan->add_option("--format", format, "text, sql, json or markdown")
       ->check(CLI::IsMember({"text", "sql", "json", "markdown"}));
+  std::size_t markdown_limit = review::MarkdownOptions{}.limit;
+  plan->add_option("--markdown-limit", markdown_limit,
+                   "markdown: fold the plan to fit this many characters (GitHub comments: 65,536; the default leaves "
+                   "room for a workflow's own lines)")
+      ->check(CLI::Range(std::size_t{4000}, std::size_t{100000000}));
   plan->add_option("--from", from_path, "offline: plan from these declarations (e.g. the base branch's); no database");
   plan->add_flag("--detailed-exitcode", detailed, "exit 2 when there are changes, 0 when none");
   apply->add_flag("--auto-approve", auto_approve, "do not ask for confirmation");
@@ -125,6 +134,10 @@ int main(int argc, char** argv) {
           "--database-url ...\n",
           fmt::join(files, ", "), init_request.schema_dir, init_request.target, init_request.schema_dir,
           init_request.schema_dir);
+      return kOk;
+    }
+    if (json_schema->parsed()) {
+      std::cout << language::json_schema();
       return kOk;
     }
     if (history->parsed()) {
@@ -181,7 +194,7 @@ int main(int argc, char** argv) {
     else if (format == "json")
       std::cout << render_json(p);
     else if (format == "markdown")
-      std::cout << render_markdown(p);
+      std::cout << review::render_markdown(p, {.limit = markdown_limit, .saved_plan_path = out_path});
     else
       std::cout << render_text(p, {color_stdout()});
     return detailed && !p.empty() ? kChanges : kOk;

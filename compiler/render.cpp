@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "compiler/review/access_matrix.hpp"
+
 namespace schemac {
 
 namespace {
@@ -121,6 +123,7 @@ std::string render_text(const Plan& plan, const RenderOptions& options) {
         }
         out += indent(s.sql + ";", "       | ");
       });
+  out += review::render_access_text(plan.access_changes);
   if (!plan.unmanaged_tables.empty()) {
     out += "\nUnmanaged tables (not declared; left alone):\n";
     for (const auto& t : plan.unmanaged_tables) out += "  " + t + "\n";
@@ -164,36 +167,6 @@ std::string render_sql(const Plan& plan) {
   return out;
 }
 
-std::string render_markdown(const Plan& plan) {
-  std::string out = "### schemac plan\n\n**" + summary_line(plan) + "**\n";
-  if (plan.empty()) return out;
-  std::vector<std::string> blocking, review;
-  for (const auto& h : plan.hazards()) (hazard_blocks(h) ? blocking : review).push_back(h);
-  if (!blocking.empty()) {
-    out += "\n> [!CAUTION]\n> Blocking hazards (apply needs `--allow-hazard`):";
-    for (const auto& h : blocking) out += " `" + h + "`";
-    out += "\n";
-  }
-  if (!review.empty()) {
-    out += "\n> [!NOTE]\n> For review:";
-    for (const auto& h : review) out += " `" + h + "`";
-    out += "\n";
-  }
-  walk(
-      plan, [&](Phase p) { out += fmt::format("\n#### Phase {}: {}\n", static_cast<int>(p), phase_name(p)); },
-      [&](const std::string& table) {
-        out += fmt::format("\n**{}**\n\n", table == "(database)" ? table : "`" + table + "`");
-      },
-      [&](int number, const Step& s) {
-        out += fmt::format("{}. {}", number, s.summary);
-        for (const auto& h : s.hazards) out += hazard_blocks(h) ? " :warning: **" + h + "**" : " `" + h + "`";
-        if (s.origin.known()) out += fmt::format(" <sub>{}</sub>", s.origin.describe());
-        out += fmt::format("<br><sub>lock: {}</sub>\n", s.lock == "none" ? "none on existing tables" : s.lock);
-      });
-  out += "\n<details><summary>SQL</summary>\n\n```sql\n" + render_sql(plan) + "```\n\n</details>\n";
-  return out;
-}
-
 std::string render_json(const Plan& plan) {
   nlohmann::json steps = nlohmann::json::array();
   for (const auto& s : plan.steps) {
@@ -214,6 +187,10 @@ std::string render_json(const Plan& plan) {
     if (!s.drops_kind.empty()) j["drops_undeclared"] = {{"kind", s.drops_kind}, {"name", s.drops_name}};
     steps.push_back(std::move(j));
   }
+  nlohmann::json access = nlohmann::json::array();
+  for (const auto& a : plan.access_changes)
+    access.push_back(
+        {{"table", a.table}, {"role", a.role}, {"command", a.command}, {"before", a.before}, {"after", a.after}});
   nlohmann::json drops = nlohmann::json::array();
   for (const auto& s : plan.steps)
     if (!s.drops_kind.empty()) drops.push_back({{"kind", s.drops_kind}, {"table", s.table}, {"name", s.drops_name}});
@@ -224,6 +201,7 @@ std::string render_json(const Plan& plan) {
                         {"search_path", plan.search_path},
                         {"steps", std::move(steps)},
                         {"drops_undeclared", std::move(drops)},
+                        {"access_changes", std::move(access)},
                         {"unmanaged_tables", plan.unmanaged_tables},
                         {"unmanaged_objects", plan.unmanaged_objects},
                         {"not_planned", plan.not_planned}};

@@ -17,8 +17,6 @@ std::string render_text(const Plan& plan, const RenderOptions& options = {});
 // A script `psql -v ON_ERROR_STOP=1 -f` runs as it is.
 std::string render_sql(const Plan& plan);
 std::string render_json(const Plan& plan);
-// For a pull-request comment: summary, changes by phase and table, hazards
-// highlighted, the SQL in a fenced block.
-std::string render_markdown(const Plan& plan);
+// The pull-request comment (markdown) is review::render_markdown.
 
 }  // namespace schemac

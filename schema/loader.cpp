@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "schema/declarations.hpp"
+#include "schema/language.hpp"
 #include "schema/nesting_guard.hpp"
 #include "schema/reference.hpp"
 #include "schema/sql_declarations.hpp"
@@ -66,22 +67,14 @@ class FileLoader {
   void load(const toml::table& root) {
     for (auto [k, v] : in_file_order(root)) {
       const std::string key(k->str());
-      if (key == "project")
-        settings_section(*k, *v, key,
-                         {"target", "postgres", "schemas", "extensions", "undeclared_tables", "undeclared_objects"});
-      else if (key == "tenancy")
-        settings_section(*k, *v, key, {"column", "type", "references", "on_delete", "claim", "roles"});
-      else if (key == "audit")
-        settings_section(*k, *v, key, {"table", "tenant_readable"});
-      else if (key == "runtime")
-        settings_section(*k, *v, key, {"schema"});
-      else if (key == "apply")
-        settings_section(*k, *v, key, {"lock_timeout", "retries"});
-      else if (key == "tables")
+      // The allowed keys come from the language's one table (language.cpp), which the JSON Schema is made from.
+      if (key == "tables")
         tables(*k, *v);
+      else if (key == "project" || key == "tenancy" || key == "audit" || key == "runtime" || key == "apply")
+        settings_section(*k, *v, key, language::key_names(key));
       else
         d_.error(pos(*k), fmt::format("unknown section '{}'", key),
-                 help_or(did_you_mean(key, {"project", "tenancy", "audit", "runtime", "apply", "tables"}),
+                 help_or(did_you_mean(key, language::top_level_sections()),
                          "sections are [project], [tenancy], [audit], [runtime], [apply] and [tables.<name>]"));
     }
   }
@@ -317,10 +310,7 @@ class FileLoader {
     tbl.name = {"", std::string(name_key.str())};
     tbl.origin.pos = pos(name_key);
     const std::string where = fmt::format("table {}", tbl.name.name);
-    static const std::vector<std::string> allowed = {
-        "comment",     "tenant_scoped", "soft_delete",  "audited", "touch_updated_at", "rls",
-        "schema",      "renamed_from",  "columns",      "indexes", "checks",           "policies",
-        "primary_key", "unique",        "foreign_keys", "grants",  "replica_identity"};
+    const auto& allowed = language::key_names("table");
     const toml::node* columns_node = nullptr;
     for (auto [k, v] : in_file_order(body)) {
       const std::string key(k->str());
@@ -433,9 +423,7 @@ class FileLoader {
       }
       const auto* ct = table(*v, where);
       if (!ct) continue;
-      static const std::vector<std::string> allowed = {"type",    "nullable",     "default",   "primary_key",
-                                                       "unique",  "references",   "on_delete", "check",
-                                                       "comment", "renamed_from", "grants"};
+      const auto& allowed = language::key_names("column");
       std::string references, on_delete;
       SourcePos references_pos, on_delete_pos;
       bool has_type = false;
@@ -558,9 +546,8 @@ class FileLoader {
     auto& tbl = decl.table;
     const auto* t = table(n, fmt::format("indexes of table {}", tbl.name.name));
     if (!t) return;
-    static const std::vector<std::string> allowed = {"columns", "where",   "unique",
-                                                     "using",   "include", "include_deleted"};
-    static const std::vector<std::string> methods = {"btree", "gin", "gist", "brin", "hash", "spgist"};
+    const auto& allowed = language::key_names("index");
+    const auto& methods = language::index_methods();
     for (auto [k, v] : in_file_order(*t)) {
       Index idx;
       idx.name = std::string(k->str());
@@ -647,7 +634,7 @@ class FileLoader {
     auto& tbl = decl.table;
     const auto* t = table(n, fmt::format("foreign_keys of table {}", tbl.name.name));
     if (!t) return;
-    static const std::vector<std::string> allowed = {"columns", "references", "on_delete", "on_update"};
+    const auto& allowed = language::key_names("foreign_key");
     for (auto [k, v] : in_file_order(*t)) {
       Constraint c;
       c.kind = ConstraintKind::ForeignKey;
@@ -694,8 +681,8 @@ class FileLoader {
     auto& tbl = decl.table;
     const auto* t = table(n, fmt::format("policies of table {}", tbl.name.name));
     if (!t) return;
-    static const std::vector<std::string> allowed = {"for", "to", "using", "with_check", "as"};
-    static const std::vector<std::string> commands = {"select", "insert", "update", "delete", "all"};
+    const auto& allowed = language::key_names("policy");
+    const auto& commands = language::policy_commands();
     for (auto [k, v] : in_file_order(*t)) {
       Policy p;
       p.name = std::string(k->str());
@@ -751,17 +738,15 @@ class FileLoader {
   }
 
   void grants(TableDecl& decl, const toml::node& n) {
-    static const std::vector<std::string> table_privileges = {"select",   "insert",     "update", "delete",
-                                                              "truncate", "references", "trigger"};
     auto& tbl = decl.table;
-    read_grants(n, fmt::format("grants of table {}", tbl.name.name), table_privileges, tbl.grants, tbl);
+    read_grants(n, fmt::format("grants of table {}", tbl.name.name), language::table_privileges(), tbl.grants, tbl);
   }
 
   // A column's grants = { role = ["select", "update"] }: what PostgreSQL can
   // grant on a column. Like a table's, they fix the role's privileges exactly.
   void column_grants(Table& tbl, Column& col, const toml::node& n) {
-    static const std::vector<std::string> column_privileges = {"select", "insert", "update", "references"};
-    read_grants(n, fmt::format("grants of column {}.{}", tbl.name.name, col.name), column_privileges, col.grants, tbl);
+    read_grants(n, fmt::format("grants of column {}.{}", tbl.name.name, col.name), language::column_privileges(),
+                col.grants, tbl);
   }
 
   void read_grants(const toml::node& n, const std::string& what, const std::vector<std::string>& privileges,

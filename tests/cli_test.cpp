@@ -116,7 +116,7 @@ TEST_CASE("plan --format markdown highlights blocking hazards and fences the SQL
                "/tests/acceptance/18-add-check/schema.toml --format markdown");
   CHECK(r.code == 0);
   CHECK(r.output.rfind("### schemac plan\n", 0) == 0);
-  CHECK(r.output.find("> [!CAUTION]\n> Blocking hazards (apply needs `--allow-hazard`): `deletes-data`") !=
-        std::string::npos);
+  CHECK(r.output.find("> [!CAUTION]\n> **Apply stops at these hazards** until each is allowed with "
+                      "`--allow-hazard`:\n> - **`deletes-data`** on `public.items` (step ") != std::string::npos);
   CHECK(r.output.find("```sql\n") != std::string::npos);
 }

@@ -14,6 +14,7 @@
 
 #include "compiler/planner/objects.hpp"
 #include "compiler/planner/planner.hpp"
+#include "compiler/review/access_matrix.hpp"
 
 namespace schemac {
 
@@ -159,6 +160,10 @@ Plan Planner::run() {
   // Phases run in order; within a phase, the order steps were added (dependencies, then names).
   std::stable_sort(plan_.steps.begin(), plan_.steps.end(),
                    [](const Step& a, const Step& b) { return std::tie(a.phase, a.rank) < std::tie(b.phase, b.rank); });
+  // Who can do what, before and after, where authorization changes (review/access_matrix.cpp).
+  plan_.access_changes =
+      review::access_changes(plan_, d_.catalog, norm_, renamed_, d_.settings.tenancy.column,
+                             [this](const std::string& schema) { return inherited_grants(schema, "TABLES"); });
   return std::move(plan_);
 }
 

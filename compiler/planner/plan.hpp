@@ -37,8 +37,21 @@ struct Step {
   Origin origin;
 };
 
+// Who may do what on a table, where a plan changes it: one role, one command,
+// the rows it reaches before and after ("rows of the caller's organization",
+// "none"). Filled by review/access_matrix.cpp for tables whose policies,
+// grants or row level security the plan changes.
+struct AccessChange {
+  std::string table;    // "schema.table"
+  std::string role;     // "authenticated", "PUBLIC"
+  std::string command;  // "select", "insert", "update", "delete"
+  std::string before;   // "no table" when the plan creates it
+  std::string after;
+};
+
 struct Plan {
   std::vector<Step> steps;
+  std::vector<AccessChange> access_changes;
   std::vector<std::string> unmanaged_tables;
   std::vector<std::string> unmanaged_objects;  // "view public.active_users": no file declares it, left alone
   // .sql statements of kinds the planner cannot apply yet (an event trigger, a
