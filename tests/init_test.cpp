@@ -29,8 +29,8 @@ TEST_CASE("init writes a project that applies, converges, and isolates tenants a
   auto init = offline("init --schema-dir " + dir);
   INFO(init.out);
   REQUIRE(init.code == 0);
-  CHECK(init.out.find("Wrote 00_project.toml, organizations.toml, projects.toml in " + dir + " (target postgres).") !=
-        std::string::npos);
+  CHECK(init.out.find("Wrote 00_project.toml, organizations.toml, projects.toml, schemac.schema.json in " + dir +
+                      " (target postgres).") != std::string::npos);
   // Not over what is already there.
   auto again = offline("init --schema-dir " + dir);
   CHECK(again.code == 1);

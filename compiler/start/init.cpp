@@ -6,6 +6,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "schema/language.hpp"
+
 namespace schemac {
 
 namespace fs = std::filesystem;
@@ -107,9 +109,14 @@ std::vector<std::string> init_project(const InitRequest& request) {
         "write the example files beside them",
         request.schema_dir));
   fs::create_directories(dir);
-  const std::vector<std::pair<std::string, std::string>> files = {{"00_project.toml", project_file(request.target)},
-                                                                  {"organizations.toml", kOrganizations},
-                                                                  {"projects.toml", kProjects}};
+  // Each file points editors (taplo, Even Better TOML) at the language's JSON
+  // Schema, written beside them: keys complete and typos are underlined.
+  const std::string directive = "#:schema ./schemac.schema.json\n";
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"00_project.toml", directive + project_file(request.target)},
+      {"organizations.toml", directive + kOrganizations},
+      {"projects.toml", directive + kProjects},
+      {"schemac.schema.json", language::json_schema()}};
   std::vector<std::string> written;
   for (const auto& [name, text] : files) {
     std::ofstream out(dir / name, std::ios::binary | std::ios::trunc);
