@@ -99,7 +99,7 @@ TEST_CASE("the seed-audit migration as a pull-request comment: overview, hazards
   CHECK(has(r.out, "<details><summary><b><code>public.api_keys</code></b>: "));
   CHECK(has(r.out, "```sql\n"));
   CHECK(has(r.out,
-            "characters are cut to fit one comment (65000 characters at most); the whole plan is `schemac "
+            "are cut to fit one comment (65000 characters at most); the whole plan is `schemac "
             "plan --format sql`"));
 
   // Smaller than the plan: the SQL goes first, and the comment says where the whole plan is.

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "compiler/review/change_kinds.hpp"
+#include "compiler/review/markdown_text.hpp"
 
 namespace schemac::review {
 
@@ -298,21 +299,6 @@ std::vector<Row> merged(const std::vector<AccessChange>& changes) {
   return rows;
 }
 
-std::string escape_cell(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '|')
-      out += "\\|";
-    else if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else
-      out += c;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string render_access_text(const std::vector<AccessChange>& changes) {
@@ -336,8 +322,8 @@ std::string render_access_markdown(const std::vector<AccessChange>& changes, std
       out += fmt::format("\n... and {} more rows (`schemac plan` lists them all).\n", rows.size() - max_rows);
       break;
     }
-    out += fmt::format("| `{}` | `{}` | {} | {} | **{}** |\n", r.table, r.role, r.commands, escape_cell(r.before),
-                       escape_cell(r.after));
+    out += fmt::format("| `{}` | `{}` | {} | {} | **{}** |\n", r.table, r.role, r.commands, markdown_cell(r.before),
+                       markdown_cell(r.after));
   }
   return out;
 }

@@ -14,6 +14,7 @@
 #include "compiler/review/change_kinds.hpp"
 #include "compiler/review/hazard_advice.hpp"
 #include "compiler/review/locks.hpp"
+#include "compiler/review/markdown_text.hpp"
 
 namespace schemac::review {
 
@@ -51,30 +52,6 @@ std::string code(const std::string& s) {
 
 std::string table_label(const std::string& name) {
   return name == kDatabase ? name : code(name);
-}
-
-// Table cells and summaries are one line of markdown: no pipes, no newlines.
-std::string cell(std::string s) {
-  for (auto& c : s)
-    if (c == '\n') c = ' ';
-  std::string out;
-  for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c);
-  return out;
-}
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '&')
-      out += "&amp;";
-    else
-      out += c;
-  }
-  return out;
 }
 
 std::string plural(const std::string& noun, std::size_t n) {
@@ -168,8 +145,9 @@ std::string overview(const Plan& plan, const std::vector<TableSteps>& tables, st
       out += fmt::format("| and {} more tables | | | | |\n", tables.size() - max_rows);
       break;
     }
-    out += fmt::format("| {} | {} | {} | {} | {} |\n", table_label(t.name), t.steps.size(), cell(changes_of(plan, t)),
-                       cell(strongest_lock(plan, t).short_text()), hazard_cell(hazards_of(plan, t)));
+    out += fmt::format("| {} | {} | {} | {} | {} |\n", table_label(t.name), t.steps.size(),
+                       markdown_cell(changes_of(plan, t)), markdown_cell(strongest_lock(plan, t).short_text()),
+                       hazard_cell(hazards_of(plan, t)));
   }
   return out;
 }
