@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <future>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "compiler/catalog/introspect.hpp"
 #include "compiler/ddl.hpp"
@@ -333,6 +335,72 @@ std::optional<Catalog> normalize_in_scratch(const Desired& d, const LiveDependen
 
 namespace schemac {
 
+namespace {
+
+// The tables `tables` need to be created: themselves and, transitively, the
+// tables their foreign keys reference.
+std::set<QualifiedName> with_referenced(const Desired& d, std::set<QualifiedName> tables) {
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& t : d.catalog.tables)
+      if (tables.count(t.name))
+        for (const auto& c : t.constraints)
+          if (c.kind == ConstraintKind::ForeignKey && d.catalog.table(c.ref_table) && tables.insert(c.ref_table).second)
+            grew = true;
+  }
+  return tables;
+}
+
+// Below this many tables one scratch database is as fast: creating a second
+// costs about as much as a few hundred tables' DDL.
+constexpr std::size_t kParallelFrom = 300;
+
+// Many tables to materialize, on a server schemac may create databases on:
+// two scratch databases, each creating half of the tables (and what their
+// foreign keys reference, created in both), filled at the same time. The
+// server runs the DDL of both on two cores; a cold plan of 2,000 tables is
+// most of its time in that DDL. nullopt when it is not worth it, or when
+// either half failed (the caller then materializes everything in one database
+// and reports the error from there, as without this).
+std::optional<Catalog> normalize_in_two(const Desired& d, const LiveDependencies& deps, const ScratchOptions& options,
+                                        const std::set<QualifiedName>& needed) {
+  if (options.dev_url || needed.size() < kParallelFrom || std::thread::hardware_concurrency() < 2) return std::nullopt;
+  std::set<QualifiedName> halves[2];
+  std::size_t i = 0;
+  for (const auto& n : needed) halves[i++ * 2 / needed.size()].insert(n);
+  struct Half {
+    std::set<QualifiedName> created;
+    ScratchOptions options;
+    Diagnostics diags;
+    std::optional<Catalog> catalog;
+  };
+  Half h[2];
+  for (int k = 0; k < 2; ++k) {
+    h[k].created = with_referenced(d, halves[k]);
+    h[k].options = options;
+    h[k].options.only_tables = &h[k].created;
+  }
+  auto run = [&](Half& half) {
+    try {
+      half.catalog = normalize_in_scratch(d, deps, half.options, half.diags);
+    } catch (const std::exception&) {
+      half.catalog.reset();  // the one-database path says what went wrong
+    }
+  };
+  auto second = std::async(std::launch::async, run, std::ref(h[1]));
+  run(h[0]);
+  second.get();
+  if (!h[0].catalog || !h[1].catalog) return std::nullopt;
+  Catalog out = std::move(*h[0].catalog);
+  std::erase_if(out.tables, [&](const Table& t) { return !halves[0].count(t.name); });
+  for (auto& t : h[1].catalog->tables)
+    if (halves[1].count(t.name)) out.tables.push_back(std::move(t));
+  std::sort(out.tables.begin(), out.tables.end(), [](const Table& a, const Table& b) { return a.name < b.name; });
+  return out;
+}
+
+}  // namespace
+
 std::optional<Catalog> normalize(const Desired& d, const Catalog& live, const LiveDependencies& deps,
                                  const ScratchOptions& options, const NormalizeCache& cache,
                                  const std::map<std::string, std::string>& recorded, Diagnostics& diags,
@@ -403,15 +471,7 @@ std::optional<Catalog> normalize(const Desired& d, const Catalog& live, const Li
   if (missing.empty() && !functions_missing) return out;
 
   // What must exist for the missing tables to be created: the tables their foreign keys reference.
-  std::set<QualifiedName> needed = missing;
-  for (bool grew = true; grew;) {
-    grew = false;
-    for (const auto& t : d.catalog.tables)
-      if (needed.count(t.name))
-        for (const auto& c : t.constraints)
-          if (c.kind == ConstraintKind::ForeignKey && d.catalog.table(c.ref_table) && needed.insert(c.ref_table).second)
-            grew = true;
-  }
+  std::set<QualifiedName> needed = with_referenced(d, missing);
   // Only the needed tables are created, named rather than copied (at 2,000
   // tables a copy of the declarations is tens of MiB).
   const bool everything = needed.size() == d.catalog.tables.size();
@@ -419,7 +479,11 @@ std::optional<Catalog> normalize(const Desired& d, const Catalog& live, const Li
   if (!everything) subset.only_tables = &needed;
   stats.scratch_database_used = true;
   Diagnostics first_try;
-  auto normalized = normalize_in_scratch(d, deps, subset, everything ? diags : first_try);
+  auto normalized = normalize_in_two(d, deps, with_live, needed);
+  if (normalized)
+    stats.scratch_databases = 2;
+  else
+    normalized = normalize_in_scratch(d, deps, subset, everything ? diags : first_try);
   if (!normalized && needed.size() != d.catalog.tables.size()) {
     // A policy may read a table no foreign key names: materialize everything.
     needed.clear();

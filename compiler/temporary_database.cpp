@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 
 #include "schema/ident.hpp"
@@ -11,8 +12,10 @@ namespace schemac {
 
 TemporaryDatabase::TemporaryDatabase(const std::string& server_url, const std::string& purpose)
     : admin_(server_url, "schemac " + purpose) {
+  // Two made at once (two scratch databases) differ by the counter.
+  static std::atomic<int> made{0};
   const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count() % 1000000000;
-  name_ = fmt::format("schemac_{}_{}_{}", purpose, getpid(), stamp);
+  name_ = fmt::format("schemac_{}_{}_{}_{}", purpose, getpid(), stamp, made++);
   admin_.exec(fmt::format("CREATE DATABASE {} TEMPLATE template0", quote_ident(name_)));
   url_ = Db::with_database(server_url, name_);
 }

@@ -12,7 +12,7 @@ namespace schemac {
 
 class TemporaryDatabase {
  public:
-  // On the server server_url names; the name is schemac_<purpose>_<pid>_<stamp>.
+  // On the server server_url names; the name is schemac_<purpose>_<pid>_<stamp>_<n>.
   // Throws pqxx::sql_error as CREATE DATABASE does (the role needs CREATEDB).
   TemporaryDatabase(const std::string& server_url, const std::string& purpose);
   ~TemporaryDatabase();
