@@ -29,6 +29,8 @@ cp -r "$src/examples/saas/schema" "$work/schema"
 cd "$work"
 export SCHEMAC=$schemac SCHEMA_DIR=$work/schema DATABASE_URL="dbname=$db" SCHEMAC_PLAN_KEY=reviewed-key
 comments() { jq -r "$1" "$work/stub/comments.json"; }
+# grep -q stops reading at the first match: read the text whole first (pipefail would see jq's SIGPIPE).
+contains() { grep -q -- "$2" <<<"$1"; }
 github() {
   GITHUB_TOKEN=${TOKEN:-test-token} GITHUB_REPOSITORY=acme/app PR_NUMBER=7 GITHUB_API_URL=$api "$script" "$@"
 }
@@ -37,10 +39,11 @@ echo "--- a pull request: the plan is posted as one comment, the plan saved and 
 github plan
 [ "$(comments length)" = 1 ] || fail "one comment expected"
 [ "$(comments '.[0].thread')" = 7 ] || fail "the comment is on pull request 7"
-comments '.[0].body' | head -1 | grep -qx '<!-- schemac-plan -->' || fail "the comment starts with the marker"
-comments '.[0].body' | grep -q '^\*\*Plan: [0-9]* steps on 8 tables, no hazard that blocks apply\.\*\*$' ||
+body=$(comments '.[0].body')
+[ "$(head -1 <<<"$body")" = '<!-- schemac-plan -->' ] || fail "the comment starts with the marker"
+contains "$body" '^\*\*Plan: [0-9]* steps on 8 tables, no hazard that blocks apply\.\*\*$' ||
   fail "the comment carries the plan's summary"
-comments '.[0].body' | grep -q '^| `public.api_keys` | ' || fail "the comment has the table of tables"
+contains "$body" '^| `public.api_keys` | ' || fail "the comment has the table of tables"
 [ "$(comments '.[0].body' | wc -c)" -le 65536 ] || fail "the comment fits GitHub's limit"
 jq -e '.signature' schemac-plan.json >/dev/null || fail "the saved plan is signed (SCHEMAC_PLAN_KEY)"
 
@@ -65,7 +68,7 @@ jq -e -s 'all(.[]; has("event")) and (.[-1].event == "applied")' apply.log >/dev
 echo "--- the next pull request plans nothing, and says so in the same comment"
 github plan
 [ "$(comments length)" = 1 ] || fail "still one comment"
-comments '.[0].body' | grep -q '^\*\*No changes: the database matches the declarations\.\*\*$' ||
+contains "$(comments '.[0].body')" '^\*\*No changes: the database matches the declarations\.\*\*$' ||
   fail "the updated comment says no changes"
 
 echo "--- a saved plan is gone: apply refuses to plan on its own"
