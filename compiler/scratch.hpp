@@ -32,7 +32,7 @@ struct NormalizeStats {
   std::size_t tables_from_cache = 0;
   std::size_t tables_materialized = 0;
   bool scratch_database_used = false;
-  int scratch_databases = 1;  // 2: many tables were materialized in two databases at once
+  int scratch_databases = 1;            // 2: many tables were materialized in two databases at once
   std::size_t recorded_forms_used = 0;  // of tables_in_sync: known from the database's record, not the cache
   // Every declared table's and function's key -> digest of its normalized
   // form: what apply records in the database (recorded_forms.hpp).

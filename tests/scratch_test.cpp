@@ -1,0 +1,111 @@
+// Normalizing many tables in two scratch databases at once (scratch.cpp):
+// the plan is byte for byte the one a single database gives, and a half that
+// cannot stand alone falls back to one database.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include "compiler/render.hpp"
+#include "tests/test_database.hpp"
+
+using namespace schemac;
+using namespace schemac::test;
+
+namespace {
+
+constexpr int kTables = 320;  // over the 300 from which two databases are used
+
+const char* kSettings = R"toml(
+[project]
+target = "postgres"
+[tenancy]
+column     = "organization_id"
+type       = "uuid"
+references = "organizations(id)"
+claim      = "organization_id"
+roles      = ["authenticated"]
+)toml";
+
+const char* kOrganizations = R"toml(
+[tables.organizations]
+rls = true
+[tables.organizations.columns]
+id   = { type = "uuid", primary_key = true, default = "gen_random_uuid()" }
+name = "text"
+)toml";
+
+std::map<std::string, std::string> flagged_tables() {
+  std::map<std::string, std::string> files = {{"00_project.toml", kSettings}, {"organizations.toml", kOrganizations}};
+  for (int i = 0; i < kTables; ++i)
+    files[fmt::format("t{:03}.toml", i)] = fmt::format(R"toml(
+[tables.t{0:03}]
+tenant_scoped    = true
+soft_delete      = true
+audited          = true
+touch_updated_at = true
+[tables.t{0:03}.columns]
+id   = {{ type = "uuid", primary_key = true, default = "gen_random_uuid()" }}
+name = {{ type = "text", check = "length(name) > 0" }}
+qty  = {{ type = "integer", default = 0 }}
+[tables.t{0:03}.indexes]
+t{0:03}_name = {{ columns = ["organization_id", "name"] }}
+)toml",
+                                                       i);
+  return files;
+}
+
+std::optional<PlanOutcome> plan(const std::string& folder, const std::string& url,
+                                std::optional<std::string> dev_url = std::nullopt) {
+  Diagnostics diags;
+  // No cache and no record: every table is materialized.
+  auto outcome = plan_against_database({folder, url, std::move(dev_url), "", false}, diags);
+  INFO(diags.render());
+  CHECK(diags.empty());
+  return outcome;
+}
+
+}  // namespace
+
+TEST_CASE("320 flagged tables are normalized in two scratch databases, and plan exactly as in one") {
+  TestDatabase tdb;
+  TestDatabase dev;  // --dev-url: one database, in a transaction rolled back
+  const auto folder = schema_folder("two_scratch_databases", flagged_tables());
+  auto two = plan(folder, tdb.url());
+  REQUIRE(two.has_value());
+  CHECK(two->normalize_stats.scratch_databases == 2);
+  CHECK(two->normalize_stats.tables_materialized ==
+        kTables + 3);  // organizations, the audit trail, soft_delete's queue
+  auto one = plan(folder, tdb.url(), dev.url());
+  REQUIRE(one.has_value());
+  CHECK(one->normalize_stats.scratch_databases == 1);
+  CHECK(render_sql(two->plan) == render_sql(one->plan));
+  // Applied, the database is what both halves normalized to: nothing left to plan.
+  apply_outcome(*two, tdb.url());
+  auto again = plan(folder, tdb.url());
+  REQUIRE(again.has_value());
+  CHECK(again->normalize_stats.scratch_databases == 2);
+  CHECK(render_text(again->plan) == "No changes: the database matches the declarations.\n");
+}
+
+TEST_CASE("a half that cannot stand alone (a policy reads a table no foreign key names) falls back to one database") {
+  TestDatabase tdb;
+  std::map<std::string, std::string> files = {{"00_project.toml", "[project]\ntarget = \"postgres\"\n"}};
+  for (int i = 0; i < kTables; ++i)
+    files[fmt::format("t{:03}.toml", i)] = fmt::format(
+        "[tables.t{0:03}]\n[tables.t{0:03}.columns]\nid = {{ type = \"integer\", primary_key = true }}\n", i);
+  // t000 is in the first half; the table its policy reads, in the second.
+  files["t000.toml"] = R"toml(
+[tables.t000]
+rls = true
+[tables.t000.columns]
+id = { type = "integer", primary_key = true }
+[tables.t000.policies.t000_if_listed]
+for   = "select"
+to    = ["authenticated"]
+using = "EXISTS (SELECT 1 FROM t319 WHERE t319.id = t000.id)"
+)toml";
+  const auto folder = schema_folder("half_falls_back", files);
+  auto outcome = plan(folder, tdb.url());
+  REQUIRE(outcome.has_value());
+  CHECK(outcome->normalize_stats.scratch_databases == 1);
+  CHECK(step_starting(outcome->plan, "CREATE POLICY \"t000_if_listed\"") != nullptr);
+}
