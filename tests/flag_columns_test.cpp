@@ -15,15 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* kSchema = R"toml(
-[project]
-target = "postgres"
-[tenancy]
-column = "organization_id"
-type = "uuid"
-references = "organizations(id)"
-claim = "organization_id"
-roles = ["authenticated"]
+const std::string kSchema = std::string(kOrganizationTenancy) + R"toml(
 [audit]
 table = "audit_trail"
 

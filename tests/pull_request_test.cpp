@@ -16,16 +16,6 @@ bool has(const std::string& text, const std::string& part) {
 }
 
 // A notes table each user reads by ownership; then the same table tenant_scoped.
-const char* kSettings = R"toml(
-[project]
-target = "postgres"
-[tenancy]
-column     = "organization_id"
-type       = "uuid"
-references = "organizations(id)"
-claim      = "organization_id"
-roles      = ["authenticated"]
-)toml";
 
 const char* kOrganizations = R"toml(
 [tables.organizations]
@@ -121,10 +111,10 @@ TEST_CASE("a policy change shows who can do what before and after, and the roles
   TestDatabase tdb;
   const auto own = schema_folder(
       "review_own_notes",
-      {{"00_project.toml", kSettings}, {"organizations.toml", kOrganizations}, {"notes.toml", kOwnNotes}});
-  const auto tenant = schema_folder(
-      "review_tenant_notes",
-      {{"00_project.toml", kSettings}, {"organizations.toml", kOrganizations}, {"notes.toml", kTenantNotes}});
+      {{"00_project.toml", kOrganizationTenancy}, {"organizations.toml", kOrganizations}, {"notes.toml", kOwnNotes}});
+  const auto tenant = schema_folder("review_tenant_notes", {{"00_project.toml", kOrganizationTenancy},
+                                                            {"organizations.toml", kOrganizations},
+                                                            {"notes.toml", kTenantNotes}});
   apply_schema(own, tdb.url());
   Db db = tdb.connect();
   db.exec(

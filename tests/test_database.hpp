@@ -26,6 +26,20 @@ class TestDatabase {
   std::string url_;
 };
 
+// Settings of a project on plain PostgreSQL whose tenants are organizations(id),
+// matched with the JWT claim organization_id for authenticated: a file of its own
+// in the schema folders tests make.
+inline constexpr const char* kOrganizationTenancy = R"toml(
+[project]
+target = "postgres"
+[tenancy]
+column     = "organization_id"
+type       = "uuid"
+references = "organizations(id)"
+claim      = "organization_id"
+roles      = ["authenticated"]
+)toml";
+
 // Plans the declarations at schema_path against url and applies the plan; fails the test on errors.
 PlanOutcome plan_for(const std::string& schema_path, const std::string& url);
 void apply_schema(const std::string& schema_path, const std::string& url);
