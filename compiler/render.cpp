@@ -66,14 +66,20 @@ std::string summary_line(const Plan& plan) {
   return out;
 }
 
-namespace {
-
-// Steps a setting (not a declaration) caused.
-std::string setting_reason(const std::string& flag) {
-  if (flag == "target") return "needed by project.target = \"postgres\"";
-  if (flag == "undeclared_tables") return "project.undeclared_tables = \"drop\"";
-  return "needed by " + flag;
+std::string step_reason(const Step& s, const std::string& folder) {
+  if (s.origin.known()) {
+    Origin o = s.origin;
+    if (!folder.empty() && o.pos.file.rfind(folder, 0) == 0) o.pos.file.erase(0, folder.size());
+    return o.describe();
+  }
+  // Steps a setting (not a declaration) caused.
+  if (s.origin.flag == "target") return "needed by project.target = \"postgres\"";
+  if (s.origin.flag == "undeclared_tables") return "project.undeclared_tables = \"drop\"";
+  if (!s.origin.flag.empty()) return "needed by " + s.origin.flag;
+  return "";
 }
+
+namespace {
 
 // Steps in plan order with a header each time the phase or the table changes.
 template <class OnPhase, class OnTable, class OnStep>
@@ -107,10 +113,7 @@ std::string render_text(const Plan& plan, const RenderOptions& options) {
       [&](const std::string& table) { out += fmt::format("\n  {}\n", table); },
       [&](int number, const Step& s) {
         out += fmt::format("    {}. {}\n", number, s.summary);
-        if (s.origin.known())
-          out += fmt::format("       why:   {}\n", s.origin.describe());
-        else if (!s.origin.flag.empty())
-          out += fmt::format("       why:   {}\n", setting_reason(s.origin.flag));
+        if (auto why = step_reason(s); !why.empty()) out += fmt::format("       why:   {}\n", why);
         out += fmt::format("       lock:  {}\n", s.lock == "none" ? "none on existing tables" : s.lock);
         out += fmt::format("       runs:  {}\n", s.transactional ? fmt::format("in transaction {}, lock_timeout {}",
                                                                                s.group, plan.lock_timeout)

@@ -128,4 +128,11 @@ TEST_CASE("the pull-request comment fits one comment, folding what it must, and 
   CHECK(whole.find("```sql\n-- 1\nALTER TABLE \"public\".\"x\" ADD COLUMN \"note\" "
                    "text;\n```") != std::string::npos);
   CHECK(whole.find("left out") == std::string::npos);
+  // A quoted identifier may hold what markdown and HTML would read: a pipe
+  // splits no cell, a tag opens nothing.
+  Plan odd;
+  odd.steps.push_back(step("public.a|b<i>", R"(ALTER TABLE "public"."a|b<i>" ADD COLUMN "x" text)"));
+  const auto escaped = render_markdown(odd);
+  CHECK(escaped.find("| `public.a\\|b<i>` | 1 | 1 column |") != std::string::npos);
+  CHECK(escaped.find("<summary><b><code>public.a|b&lt;i&gt;</code></b>") != std::string::npos);
 }

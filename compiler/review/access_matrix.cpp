@@ -325,8 +325,8 @@ std::string render_access_markdown(const std::vector<AccessChange>& changes, std
       out += fmt::format("\n... and {} more rows (`schemac plan` lists them all).\n", rows.size() - max_rows);
       break;
     }
-    out += fmt::format("| `{}` | `{}` | {} | {} | **{}** |\n", r.table, r.role, r.commands, markdown_cell(r.before),
-                       markdown_cell(r.after));
+    out += fmt::format("| {} | {} | {} | {} | **{}** |\n", code_cell(r.table), code_cell(r.role), r.commands,
+                       markdown_cell(r.before), markdown_cell(r.after));
   }
   return out;
 }

@@ -30,4 +30,21 @@ std::string markdown_cell(const std::string& s) {
   return out;
 }
 
+std::string code_span(const std::string& s) {
+  return s.find('`') == std::string::npos ? "`" + s + "`" : "`` " + s + " ``";
+}
+
+std::string code_cell(const std::string& s) {
+  std::string inner;
+  for (char c : s) {
+    if (c == '\n')
+      inner += ' ';
+    else if (c == '|')
+      inner += "\\|";
+    else
+      inner += c;
+  }
+  return code_span(inner);
+}
+
 }  // namespace schemac::review

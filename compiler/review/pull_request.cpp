@@ -45,13 +45,8 @@ std::vector<TableSteps> by_table(const Plan& plan) {
   return out;
 }
 
-std::string code(const std::string& s) {
-  // A backtick inside an identifier would end the span early: fence with two.
-  return s.find('`') == std::string::npos ? "`" + s + "`" : "`` " + s + " ``";
-}
-
 std::string table_label(const std::string& name) {
-  return name == kDatabase ? name : code(name);
+  return name == kDatabase ? name : code_span(name);
 }
 
 std::string plural(const std::string& noun, std::size_t n) {
@@ -101,7 +96,8 @@ std::set<std::string> hazards_of(const Plan& plan, const TableSteps& t) {
 
 std::string hazard_cell(const std::set<std::string>& hazards) {
   std::string out;
-  for (const auto& h : hazards) out += (out.empty() ? "" : " ") + (hazard_blocks(h) ? "**" + code(h) + "**" : code(h));
+  for (const auto& h : hazards)
+    out += (out.empty() ? "" : " ") + (hazard_blocks(h) ? "**" + code_span(h) + "**" : code_span(h));
   return out.empty() ? "none" : out;
 }
 
@@ -132,7 +128,7 @@ std::string hazard_box(const Plan& plan, bool blocking) {
                             steps.size() == 1 ? "" : "s", nums);
     }
     auto advice = hazard_advice(h);
-    out += fmt::format("> - **{}** on {}{}\n", code(h), places, advice.empty() ? "" : ": " + advice);
+    out += fmt::format("> - **{}** on {}{}\n", code_span(h), places, advice.empty() ? "" : ": " + advice);
   }
   return out;
 }
@@ -145,7 +141,7 @@ std::string overview(const Plan& plan, const std::vector<TableSteps>& tables, st
       out += fmt::format("| and {} more tables | | | | |\n", tables.size() - max_rows);
       break;
     }
-    out += fmt::format("| {} | {} | {} | {} | {} |\n", table_label(t.name), t.steps.size(),
+    out += fmt::format("| {} | {} | {} | {} | {} |\n", t.name == kDatabase ? t.name : code_cell(t.name), t.steps.size(),
                        markdown_cell(changes_of(plan, t)), markdown_cell(strongest_lock(plan, t).short_text()),
                        hazard_cell(hazards_of(plan, t)));
   }
@@ -186,25 +182,14 @@ std::string common_folder(const Plan& plan) {
   return out.value_or("");
 }
 
-std::string why(const Step& s, const std::string& folder) {
-  if (s.origin.known()) {
-    Origin o = s.origin;
-    if (!folder.empty() && o.pos.file.rfind(folder, 0) == 0) o.pos.file.erase(0, folder.size());
-    return o.describe();
-  }
-  if (s.origin.flag == "target") return "needed by project.target = \"postgres\"";
-  if (s.origin.flag == "undeclared_tables") return "project.undeclared_tables = \"drop\"";
-  if (!s.origin.flag.empty()) return "needed by " + s.origin.flag;
-  return "";
-}
-
 std::string step_line(const Plan& plan, std::size_t i, const std::string& folder) {
   const auto& s = plan.steps[i];
   std::string out = fmt::format("- **{}** {} · {}", i + 1, html_escape(s.summary), phase_name(s.phase));
-  for (const auto& h : s.hazards) out += " · " + (hazard_blocks(h) ? ":warning: **" + code(h) + "**" : code(h));
+  for (const auto& h : s.hazards)
+    out += " · " + (hazard_blocks(h) ? ":warning: **" + code_span(h) + "**" : code_span(h));
   out += fmt::format("<br><sub>lock: {}", html_escape(summarize_lock(s).short_text()));
   if (!s.transactional) out += "; runs alone, outside a transaction";
-  if (auto w = why(s, folder); !w.empty()) out += " · why: " + html_escape(w);
+  if (auto w = step_reason(s, folder); !w.empty()) out += " · why: " + html_escape(w);
   return out + "</sub>\n";
 }
 
@@ -260,7 +245,7 @@ std::string lists(const Plan& plan) {
   auto folded = [&](const std::string& title, const std::vector<std::string>& items) {
     if (items.empty()) return;
     out += fmt::format("\n<details><summary>{} ({})</summary>\n\n", title, items.size());
-    for (const auto& i : items) out += "- " + code(i) + "\n";
+    for (const auto& i : items) out += "- " + code_span(i) + "\n";
     out += "\n</details>\n";
   };
   folded("Unmanaged tables: not declared, left alone", plan.unmanaged_tables);
