@@ -175,8 +175,12 @@ int main(int argc, char** argv) {
                                compiled->catalog.tables.size(), objects);
       return kOk;
     }
-    PlanRequest request{schema_path, database_url, dev_url.empty() ? std::nullopt : std::optional<std::string>(dev_url),
-                        no_cache ? "" : cache_dir, !no_cache};
+    PlanRequest request;
+    request.schema_path = schema_path;
+    request.database_url = database_url;
+    if (!dev_url.empty()) request.dev_url = dev_url;
+    request.cache_dir = no_cache ? "" : cache_dir;
+    request.use_recorded_forms = !no_cache;
     if (apply->parsed())
       return run_apply({request, plan_file, allowed_hazards, lock_timeout, retries, wait, quiet, dry_run, auto_approve,
                         color_stdout(), apply_format == "json"});

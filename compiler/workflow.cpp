@@ -19,7 +19,8 @@ std::string default_schema_path() {
 
 std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Diagnostics& diags) {
   // Nothing touches the database while declaration errors remain.
-  auto compiled = compile_schema(request.schema_path, diags);
+  auto compiled = request.sources.empty() ? compile_schema(request.schema_path, diags)
+                                          : compile_schema(request.sources, diags, request.sql_text);
   if (!compiled) return std::nullopt;
   PlanOutcome out{desired_state(std::move(*compiled)), {}, {}, {}, {}};
   const auto& d = out.desired;

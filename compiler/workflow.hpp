@@ -18,6 +18,10 @@ struct PlanRequest {
   // Trust the normalized forms the database recorded at its last apply
   // (recorded_forms.hpp); --no-cache turns this off with the cache.
   bool use_recorded_forms = true;
+  // When set, the declarations themselves (their names as if under a folder),
+  // in place of schema_path: schemac import plans what it is about to write.
+  std::vector<SourceFile> sources;
+  SqlText sql_text = SqlText::AsWritten;
 };
 
 struct PlanOutcome {

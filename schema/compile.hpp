@@ -17,8 +17,12 @@ struct CompiledSchema {
   std::vector<SqlDeclaration> sql;  // the .sql files' statements, checked one by one, in file order
 };
 
+// Whose SQL the declarations hold: a person's (each fragment parsed, errors
+// pointing into it), or PostgreSQL's own printing (schemac import), which parses.
+enum class SqlText { AsWritten, PrintedByPostgres };
+
 // Syntax and shape checks that need no other table (SQL parsed with libpg_query).
-void validate_declarations(Declarations& decls, Diagnostics& diags);
+void validate_declarations(Declarations& decls, Diagnostics& diags, SqlText sql_text = SqlText::AsWritten);
 // Flags -> ordinary columns, constraints, indexes, triggers, policies, grants.
 Catalog expand(const Declarations& decls, Diagnostics& diags);
 // Checks across tables on the expanded catalog: references, names, lengths.
@@ -31,7 +35,8 @@ std::optional<CompiledSchema> compile_schema(const std::string& path, Diagnostic
 // fragment again (PostgreSQL printed them; at 2,000 tables that parse is a second).
 void check_printed_declarations(const std::vector<SourceFile>& files, Diagnostics& diags);
 // The same from text already in memory (tests, the fuzzer).
-std::optional<CompiledSchema> compile_schema(const std::vector<SourceFile>& files, Diagnostics& diags);
+std::optional<CompiledSchema> compile_schema(const std::vector<SourceFile>& files, Diagnostics& diags,
+                                             SqlText sql_text = SqlText::AsWritten);
 
 // "(select auth.jwt()) ->> 'organization_id'" -> "((select auth.jwt()) ->> 'organization_id')::uuid = ..."
 std::string tenant_predicate(const Settings& settings, const std::string& column_sql);

@@ -144,14 +144,19 @@ void check_settings_names(const Declarations& decls, Diagnostics& d) {
 
 }  // namespace
 
-void validate_declarations(Declarations& decls, Diagnostics& d) {
+void validate_declarations(Declarations& decls, Diagnostics& d, SqlText sql_text) {
+  // PostgreSQL's own printing parses: checking it again is a second at 2,000 tables.
+  const auto fragment = [&](SqlFragment kind, const std::string& text, const SourcePos& pos, const std::string& what,
+                            const std::string& help = {}) {
+    if (sql_text == SqlText::AsWritten) check_fragment(d, kind, text, pos, what, help);
+  };
   const auto& s = decls.settings;
   check_settings_names(decls, d);
   // Settings that generated SQL is built from.
   auto type_pos = decls.setting_text_pos.find("tenancy.type");
-  check_fragment(d, SqlFragment::Type, s.tenancy.type,
-                 type_pos == decls.setting_text_pos.end() ? s.tenancy.pos : type_pos->second, "tenancy.type",
-                 "write a PostgreSQL type, e.g. \"uuid\" or \"bigint\"");
+  fragment(SqlFragment::Type, s.tenancy.type,
+           type_pos == decls.setting_text_pos.end() ? s.tenancy.pos : type_pos->second, "tenancy.type",
+           "write a PostgreSQL type, e.g. \"uuid\" or \"bigint\"");
   for (const auto& part : [&] {
          std::vector<std::string> parts;
          std::string cur;
@@ -187,32 +192,31 @@ void validate_declarations(Declarations& decls, Diagnostics& d) {
       check_length(d, c.name, c.origin.pos, "column");
       const auto key = "columns." + c.name;
       if (!c.type.empty())
-        check_fragment(d, SqlFragment::Type, c.type, value_pos(&decl, key + ".type", c.origin.pos),
-                       fmt::format("the type of column {}.{}", tname, c.name),
-                       "write a PostgreSQL type, e.g. \"text\" or \"numeric(12,2)\"");
+        fragment(SqlFragment::Type, c.type, value_pos(&decl, key + ".type", c.origin.pos),
+                 fmt::format("the type of column {}.{}", tname, c.name),
+                 "write a PostgreSQL type, e.g. \"text\" or \"numeric(12,2)\"");
       if (c.default_expr)
-        check_fragment(d, SqlFragment::Expression, *c.default_expr, value_pos(&decl, key + ".default", c.origin.pos),
-                       fmt::format("the default of column {}.{}", tname, c.name),
-                       "a string default is SQL: write \"'draft'\" for a text literal, \"now()\" for a call");
+        fragment(SqlFragment::Expression, *c.default_expr, value_pos(&decl, key + ".default", c.origin.pos),
+                 fmt::format("the default of column {}.{}", tname, c.name),
+                 "a string default is SQL: write \"'draft'\" for a text literal, \"now()\" for a call");
     }
     for (const auto& c : t.constraints) {
       check_length(d, c.name, c.origin.pos, to_string(c.kind));
       if (c.kind == ConstraintKind::Check)
-        check_fragment(d, SqlFragment::Expression, c.expression, value_pos(&decl, "checks." + c.name, c.origin.pos),
-                       fmt::format("check {}", c.name));
+        fragment(SqlFragment::Expression, c.expression, value_pos(&decl, "checks." + c.name, c.origin.pos),
+                 fmt::format("check {}", c.name));
     }
     for (const auto& i : t.indexes) {
       check_length(d, i.name, i.origin.pos, "index");
       for (std::size_t n = 0; n < i.keys.size(); ++n)
-        check_fragment(d, SqlFragment::IndexKey, i.keys[n],
-                       value_pos(&decl, fmt::format("indexes.{}.columns.{}", i.name, n),
-                                 value_pos(&decl, "indexes." + i.name + ".columns", i.origin.pos)),
-                       fmt::format("index {} key '{}'", i.name, excerpt(i.keys[n])),
-                       "a key is a column, optionally with ASC/DESC/NULLS FIRST|LAST, or an expression in parentheses");
+        fragment(SqlFragment::IndexKey, i.keys[n],
+                 value_pos(&decl, fmt::format("indexes.{}.columns.{}", i.name, n),
+                           value_pos(&decl, "indexes." + i.name + ".columns", i.origin.pos)),
+                 fmt::format("index {} key '{}'", i.name, excerpt(i.keys[n])),
+                 "a key is a column, optionally with ASC/DESC/NULLS FIRST|LAST, or an expression in parentheses");
       if (!i.where.empty())
-        check_fragment(d, SqlFragment::Expression, i.where,
-                       value_pos(&decl, "indexes." + i.name + ".where", i.origin.pos),
-                       fmt::format("the predicate of index {}", i.name));
+        fragment(SqlFragment::Expression, i.where, value_pos(&decl, "indexes." + i.name + ".where", i.origin.pos),
+                 fmt::format("the predicate of index {}", i.name));
     }
     for (const auto& p : t.policies) {
       check_length(d, p.name, p.origin.pos, "policy");
@@ -223,11 +227,11 @@ void validate_declarations(Declarations& decls, Diagnostics& d) {
         }
       const auto base = "policies." + p.name;
       if (!p.using_expr.empty())
-        check_fragment(d, SqlFragment::Expression, p.using_expr, value_pos(&decl, base + ".using", p.origin.pos),
-                       fmt::format("using of policy {}", p.name));
+        fragment(SqlFragment::Expression, p.using_expr, value_pos(&decl, base + ".using", p.origin.pos),
+                 fmt::format("using of policy {}", p.name));
       if (!p.check_expr.empty())
-        check_fragment(d, SqlFragment::Expression, p.check_expr, value_pos(&decl, base + ".with_check", p.origin.pos),
-                       fmt::format("with_check of policy {}", p.name));
+        fragment(SqlFragment::Expression, p.check_expr, value_pos(&decl, base + ".with_check", p.origin.pos),
+                 fmt::format("with_check of policy {}", p.name));
       auto key_pos = [&](const std::string& k) {
         auto it = decl.key_pos.find(base + "." + k);
         return it == decl.key_pos.end() ? p.origin.pos : it->second;
@@ -486,7 +490,8 @@ void validate_catalog(const Catalog& catalog, const Declarations& decls, Diagnos
 
 namespace {
 // `where` names the schema in the one error that has no declaration to point at.
-std::optional<CompiledSchema> compile(Declarations decls, const std::string& where, Diagnostics& diags) {
+std::optional<CompiledSchema> compile(Declarations decls, const std::string& where, Diagnostics& diags,
+                                      SqlText sql_text = SqlText::AsWritten) {
   if (!diags.empty()) return std::nullopt;
   // .sql files alone are a schema, even an empty one (everything undeclared dropped, if the project says so).
   const bool sql_files =
@@ -496,7 +501,7 @@ std::optional<CompiledSchema> compile(Declarations decls, const std::string& whe
                 "declare at least one table: [tables.name.columns] id = { type = \"uuid\", primary_key = true }");
     return std::nullopt;
   }
-  validate_declarations(decls, diags);
+  validate_declarations(decls, diags, sql_text);
   if (!diags.empty()) return std::nullopt;
   auto catalog = expand(decls, diags);
   validate_catalog(catalog, decls, diags);
@@ -517,8 +522,9 @@ void check_printed_declarations(const std::vector<SourceFile>& files, Diagnostic
   validate_catalog(catalog, decls, diags);
 }
 
-std::optional<CompiledSchema> compile_schema(const std::vector<SourceFile>& files, Diagnostics& diags) {
-  return compile(load_declarations(files, diags), "schema", diags);
+std::optional<CompiledSchema> compile_schema(const std::vector<SourceFile>& files, Diagnostics& diags,
+                                             SqlText sql_text) {
+  return compile(load_declarations(files, diags), "schema", diags, sql_text);
 }
 
 }  // namespace schemac

@@ -197,7 +197,11 @@ TEST_CASE("the normalization cache: an unchanged schema needs no scratch databas
   fs::copy(source_path("examples/saas/schema"), schema, fs::copy_options::recursive);
   auto plan = [&] {
     Diagnostics diags;
-    auto outcome = plan_against_database({schema.string(), tdb.url(), std::nullopt, cache.string()}, diags);
+    PlanRequest request;
+    request.schema_path = schema.string();
+    request.database_url = tdb.url();
+    request.cache_dir = cache.string();
+    auto outcome = plan_against_database(request, diags);
     INFO(diags.render());
     REQUIRE(outcome.has_value());
     return std::move(*outcome);

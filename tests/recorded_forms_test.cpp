@@ -24,7 +24,10 @@ struct FreshRunner {
   PlanOutcome plan(bool use_record = true) {
     const auto cache = temp_path(fmt::format("recorded_forms_cache_{}", ++runs));
     fs::remove_all(cache);
-    PlanRequest request{schema, url, std::nullopt, cache};
+    PlanRequest request;
+    request.schema_path = schema;
+    request.database_url = url;
+    request.cache_dir = cache;
     request.use_recorded_forms = use_record;
     Diagnostics diags;
     auto outcome = plan_against_database(request, diags);

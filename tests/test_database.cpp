@@ -37,7 +37,10 @@ TestDatabase::~TestDatabase() {
 
 PlanOutcome plan_for(const std::string& schema_path, const std::string& url) {
   Diagnostics diags;
-  auto outcome = plan_against_database({schema_path, url, std::nullopt, ""}, diags);
+  PlanRequest request;
+  request.schema_path = schema_path;
+  request.database_url = url;
+  auto outcome = plan_against_database(request, diags);
   INFO(diags.render());
   REQUIRE(outcome.has_value());
   return std::move(*outcome);
