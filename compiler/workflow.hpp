@@ -20,7 +20,7 @@ struct PlanRequest {
   bool use_recorded_forms = true;
   // When set, the declarations themselves (their names as if under a folder),
   // in place of schema_path: schemac import plans what it is about to write.
-  std::vector<SourceFile> sources;
+  std::vector<SourceFile> sources{};
   SqlText sql_text = SqlText::AsWritten;
 };
 
