@@ -10,6 +10,7 @@ RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq 
       libpg-query-dev libprotobuf-c-dev nlohmann-json3-dev libssl-dev doctest-dev >/dev/null
 WORKDIR /src
 COPY CMakeLists.txt README.md schemac.schema.json ./
+COPY docs docs
 COPY schema schema
 COPY compiler compiler
 COPY runtime runtime
