@@ -200,7 +200,7 @@ int main(int argc, char** argv) {
     else if (format == "markdown")
       std::cout << review::render_markdown(p, {.limit = markdown_limit, .saved_plan_path = out_path});
     else
-      std::cout << render_text(p, {color_stdout()});
+      render_text(p, {color_stdout()}, std::cout);
     return detailed && !p.empty() ? kChanges : kOk;
   } catch (const ImportError& e) {
     std::cerr << "schemac import: " << e.what() << "\n";

@@ -1,5 +1,6 @@
 #pragma once
 // Plans for people (text) and for machines (sql, json).
+#include <ostream>
 #include <string>
 
 #include "compiler/planner/plan.hpp"
@@ -19,6 +20,8 @@ std::string summary_line(const Plan& plan);
 std::string step_reason(const Step& step, const std::string& folder = "");
 
 std::string render_text(const Plan& plan, const RenderOptions& options = {});
+// The same, written to `os` as it is made (the CLI: no copy of a large plan in memory).
+void render_text(const Plan& plan, const RenderOptions& options, std::ostream& os);
 // A script `psql -v ON_ERROR_STOP=1 -f` runs as it is.
 std::string render_sql(const Plan& plan);
 std::string render_json(const Plan& plan);

@@ -36,7 +36,7 @@ bool refuse_hazards(const Plan& plan, const std::vector<std::string>& allowed) {
 // stdout carries JSON events. With --format json the plan is also an event.
 void show_plan(const Plan& plan, const ApplyCommand& c, bool for_people) {
   if (c.json_events) ApplyEvents(std::cout).plan(plan);
-  if (for_people) (c.json_events ? std::cerr : std::cout) << render_text(plan, {c.color});
+  if (for_people) render_text(plan, {c.color}, c.json_events ? std::cerr : std::cout);
 }
 
 bool confirmed() {
