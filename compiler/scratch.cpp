@@ -468,7 +468,10 @@ std::optional<Catalog> normalize(const Desired& d, const Catalog& live, const Li
       functions_missing = true;
     }
   }
-  if (missing.empty() && !functions_missing) return out;
+  if (missing.empty() && !functions_missing) {
+    out.index_tables();
+    return out;
+  }
 
   // What must exist for the missing tables to be created: the tables their foreign keys reference.
   std::set<QualifiedName> needed = with_referenced(d, missing);
@@ -507,6 +510,7 @@ std::optional<Catalog> normalize(const Desired& d, const Catalog& live, const Li
     }
   if (digests != digests_before) cache.save_digests(digests);
   std::sort(out.tables.begin(), out.tables.end(), [](const Table& a, const Table& b) { return a.name < b.name; });
+  out.index_tables();
   return out;
 }
 

@@ -494,6 +494,7 @@ Catalog expand(const Declarations& decls, Diagnostics& diags) {
   tenant_consistent_keys(out, decls);
   for (const auto& t : out.tables) out.schemas.insert(t.name.schema);
   out.extensions.insert(decls.settings.extensions.begin(), decls.settings.extensions.end());
+  out.index_tables();
   return out;
 }
 

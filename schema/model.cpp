@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 namespace schemac {
 
@@ -47,13 +48,19 @@ const Constraint* Table::primary_key() const {
   return it == constraints.end() ? nullptr : &*it;
 }
 
+void Catalog::index_tables() {
+  table_positions.clear();
+  for (std::size_t i = 0; i < tables.size(); ++i) table_positions.emplace(tables[i].name, i);  // the first of a name
+}
 const Table* Catalog::table(const QualifiedName& n) const {
+  if (auto it = table_positions.find(n);
+      it != table_positions.end() && it->second < tables.size() && tables[it->second].name == n)
+    return &tables[it->second];
   auto it = std::find_if(tables.begin(), tables.end(), [&](const Table& t) { return t.name == n; });
   return it == tables.end() ? nullptr : &*it;
 }
 Table* Catalog::table(const QualifiedName& n) {
-  auto it = std::find_if(tables.begin(), tables.end(), [&](const Table& t) { return t.name == n; });
-  return it == tables.end() ? nullptr : &*it;
+  return const_cast<Table*>(std::as_const(*this).table(n));
 }
 const Function* Catalog::function(const QualifiedName& n) const {
   auto it = std::find_if(functions.begin(), functions.end(), [&](const Function& f) { return f.name == n; });

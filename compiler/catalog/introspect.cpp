@@ -303,6 +303,7 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
     }
     (kind == "role" ? cat.roles : kind == "schema" ? cat.schemas : cat.extensions).insert(str(r[1]));
   }
+  cat.index_tables();
   return cat;
 }
 

@@ -43,6 +43,7 @@ void Planner::renames() {
   }
   std::sort(renamed.tables.begin(), renamed.tables.end(),
             [](const Table& a, const Table& b) { return a.name < b.name; });
+  renamed.index_tables();
 }
 
 // After RENAME COLUMN, PostgreSQL prints the new name in every definition
