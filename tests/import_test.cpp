@@ -155,30 +155,16 @@ TEST_CASE("import --from-sql: Supabase schema files, their trigger on auth.users
 }
 
 // Uncomments what import suggested: the flags in each table's file and the
-// [tenancy] settings in schemac.toml, as a user adopting them would.
+// [tenancy] settings in schemac.toml, as a user adopting them would. The edit is
+// the script docs/adoption.md's walk-through runs as $EDITOR: one copy of it.
 void adopt_suggestions(const std::string& dir) {
-  for (const auto& entry : std::filesystem::directory_iterator(dir + "/tables")) {
-    if (entry.path().extension() != ".toml") continue;
-    std::istringstream in(read_file(entry.path().string()));
-    std::string out, line;
-    while (std::getline(in, line)) {
-      for (const char* flag : {"audited", "soft_delete", "tenant_scoped", "touch_updated_at"})
-        if (line.starts_with(std::string("# ") + flag + " ")) line = std::string(flag) + " = true";
-      if (line.starts_with("rls = \"enabled\"  # delete this line with tenant_scoped")) continue;  // as it asks
-      out += line + "\n";
-    }
-    std::ofstream(entry.path(), std::ios::trunc) << out;
-  }
-  std::istringstream in(read_file(dir + "/schemac.toml"));
-  std::string out, line;
-  bool tenancy = false;
-  while (std::getline(in, line)) {
-    if (line == "# [tenancy]") tenancy = true;
-    if (tenancy && line.starts_with("# "))
-      line = line.substr(2, line.find("   #") == std::string::npos ? std::string::npos : line.find("   #") - 2);
-    out += line + "\n";
-  }
-  std::ofstream(dir + "/schemac.toml", std::ios::trunc) << out;
+  std::string files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir + "/tables"))
+    if (entry.path().extension() == ".toml") files += " " + shell_quote(entry.path().string());
+  std::string out;
+  REQUIRE(run_command(fmt::format("python3 {}{} {} 2>&1", shell_quote(source_path("tests/docs/adopt_suggestions.py")),
+                                  files, shell_quote(dir + "/schemac.toml")),
+                      out) == 0);
 }
 
 TEST_CASE("import suggests the flags the audit points to; adopted, they plan online, apply and isolate tenants") {
