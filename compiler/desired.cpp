@@ -45,6 +45,7 @@ Desired desired_state(CompiledSchema&& schema) {
   d.catalog = std::move(schema.catalog);
   d.files = std::move(schema.files);
   d.sql = std::move(schema.sql);
+  d.table_texts = std::move(schema.table_texts);
   // A schema a .sql file creates is managed: created by the plan, its objects
   // read and compared. An extension is created like project.extensions.
   for (const auto& decl : d.sql) {

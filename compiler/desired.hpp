@@ -18,7 +18,8 @@ struct Desired {
   std::vector<std::string> required_roles;             // roles the plan needs to exist
   std::vector<std::string> search_path;                // for DDL: user expressions resolve as in the scratch database
   std::vector<std::string> files;
-  std::vector<SqlDeclaration> sql;  // the .sql declarations, in file order
+  std::vector<SqlDeclaration> sql;                   // the .sql declarations, in file order
+  std::map<QualifiedName, std::string> table_texts;  // each TOML table's declaration as written, for the record
 
   // Something calls auth.jwt() or auth.uid(): a policy (the tenant ones do) or
   // the audit trail (changed_by).

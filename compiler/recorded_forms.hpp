@@ -10,16 +10,23 @@
 // Only apply writes it, and only the roles that own the schemac schema can.
 #include <map>
 #include <string>
+#include <vector>
 
 #include "compiler/db.hpp"
+#include "compiler/recorded_declaration.hpp"
 
 namespace schemac {
 
 // Empty when the database has no record (never applied by this schemac) or it cannot be read.
 std::map<std::string, std::string> read_recorded_forms(Db& db);
 
-// Replaces the record with these keys and digests. Best effort: the record
-// only saves time, so a failure to write it never fails an apply.
-void record_forms(Db& db, const std::map<std::string, std::string>& forms);
+// The recorded declarations of TOML tables; empty as read_recorded_forms is.
+std::vector<RecordedDeclaration> read_recorded_declarations(Db& db);
+
+// Replaces the record with these keys and digests, and the declarations of
+// those keys that are TOML tables. Best effort: the record only saves time,
+// so a failure to write it never fails an apply.
+void record_forms(Db& db, const std::map<std::string, std::string>& forms,
+                  const std::map<std::string, DeclarationText>& declarations);
 
 }  // namespace schemac

@@ -12,6 +12,7 @@
 #include "compiler/live_dependencies.hpp"
 #include "compiler/normalize_cache.hpp"
 #include "compiler/planner/plan.hpp"
+#include "compiler/recorded_declaration.hpp"
 
 namespace schemac {
 
@@ -37,6 +38,8 @@ struct NormalizeStats {
   // Every declared table's and function's key -> digest of its normalized
   // form: what apply records in the database (recorded_forms.hpp).
   std::map<std::string, std::string> digests;
+  // The keys of TOML tables -> their declarations as written, recorded beside the digests.
+  std::map<std::string, DeclarationText> declarations;
 };
 
 // nullopt when a declaration failed to create; diags names it.

@@ -1,6 +1,7 @@
 #pragma once
 // The schema front end: TOML files -> validated, flag-expanded Catalog; .sql
 // files -> their statements, each parsed and named (sql_declarations.hpp).
+#include <map>
 #include <optional>
 #include <string>
 
@@ -14,7 +15,8 @@ struct CompiledSchema {
   Settings settings;
   Catalog catalog;  // tables only; support objects are added by the compiler
   std::vector<std::string> files;
-  std::vector<SqlDeclaration> sql;  // the .sql files' statements, checked one by one, in file order
+  std::vector<SqlDeclaration> sql;                   // the .sql files' statements, checked one by one, in file order
+  std::map<QualifiedName, std::string> table_texts;  // each TOML table's declaration as text (declaration_text.hpp)
 };
 
 // Whose SQL the declarations hold: a person's (each fragment parsed, errors

@@ -30,6 +30,7 @@ struct TableDecl {
   std::vector<std::string> primary_key;      // in column order (column keys or primary_key = [...])
   SourcePos primary_key_pos;
   std::map<std::string, SourcePos> value_pos;  // "columns.x.default", "checks.y", ...: where SQL text starts
+  std::string text;                            // the declaration as TOML (declaration_text.hpp)
 };
 
 struct Declarations {

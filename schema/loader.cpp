@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "schema/declaration_text.hpp"
 #include "schema/declarations.hpp"
 #include "schema/language.hpp"
 #include "schema/nesting_guard.hpp"
@@ -47,18 +48,6 @@ const char* type_name(const toml::node& n) {
 }
 
 const std::vector<std::string>& kOnDelete = on_delete_actions();
-
-// Sorted on source position: toml++ keeps keys sorted by name, the spec wants file order.
-std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order(const toml::table& t) {
-  std::vector<std::pair<const toml::key*, const toml::node*>> out;
-  for (auto&& [k, v] : t) out.emplace_back(&k, &v);
-  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    const auto& pa = a.first->source().begin;
-    const auto& pb = b.first->source().begin;
-    return std::tie(pa.line, pa.column) < std::tie(pb.line, pb.column);
-  });
-  return out;
-}
 
 class FileLoader {
  public:
@@ -362,6 +351,7 @@ class FileLoader {
     else
       d_.error(tbl.origin.pos, fmt::format("table {} declares no columns", tbl.name.name),
                fmt::format("add a [tables.{}.columns] section", tbl.name.name));
+    decl.text = declaration_text(name_key.str(), body);
     out_.tables.push_back(std::move(decl));
   }
 

@@ -506,7 +506,11 @@ std::optional<CompiledSchema> compile(Declarations decls, const std::string& whe
   auto catalog = expand(decls, diags);
   validate_catalog(catalog, decls, diags);
   if (!diags.empty()) return std::nullopt;
-  return CompiledSchema{decls.settings, std::move(catalog), decls.files, std::move(decls.sql)};
+  std::map<QualifiedName, std::string> texts;
+  for (auto& t : decls.tables)
+    texts[{t.table.name.schema.empty() ? decls.settings.default_schema() : t.table.name.schema, t.table.name.name}] =
+        std::move(t.text);
+  return CompiledSchema{decls.settings, std::move(catalog), decls.files, std::move(decls.sql), std::move(texts)};
 }
 }  // namespace
 

@@ -5,29 +5,14 @@
 #include <algorithm>
 #include <cctype>
 
+#include "schema/toml_text.hpp"
+
 namespace schemac {
 
 namespace {
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
-}
-
-std::string toml_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\')
-      out += std::string("\\") + static_cast<char>(c);
-    else if (c == '\n')
-      out += "\\n";
-    else if (c == '\t')
-      out += "\\t";
-    else if (c < 0x20 || c == 0x7f)
-      out += fmt::format("\\u{:04X}", c);
-    else
-      out += static_cast<char>(c);
-  }
-  return out + "\"";
 }
 
 // SQL text: a multi-line literal string when it spans lines (as PostgreSQL
@@ -38,28 +23,6 @@ std::string toml_sql(const std::string& s) {
   for (unsigned char c : s)
     if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) return toml_string(s);
   return "'''\n" + s + "'''";
-}
-
-// Lines "key = value", the = signs aligned.
-std::string aligned(const std::vector<std::pair<std::string, std::string>>& lines) {
-  std::size_t width = 0;
-  for (const auto& [k, v] : lines) width = std::max(width, k.size());
-  std::string out;
-  for (const auto& [k, v] : lines) out += k + std::string(width - k.size(), ' ') + " = " + v + "\n";
-  return out;
-}
-
-// A TOML key: bare when it can be, else quoted.
-std::string toml_key(const std::string& k) {
-  const bool bare = !k.empty() && std::all_of(k.begin(), k.end(),
-                                              [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-'; });
-  return bare ? k : toml_string(k);
-}
-
-std::string toml_list(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + toml_string(items[i]);
-  return out + "]";
 }
 
 std::string lower(std::string s) {
@@ -281,10 +244,10 @@ std::optional<std::string> table_toml(const Table& t, const std::string& default
     if (!c.grants.empty()) col += ", grants = " + toml_grants(c.grants);
     columns.push_back({toml_key(c.name), col + " }"});
   }
-  out += aligned(columns);
+  out += toml_lines(columns);
   auto section = [&](const std::string& name, const std::vector<std::pair<std::string, std::string>>& lines) {
     if (lines.empty()) return;
-    out += "\n[" + head + "." + name + "]\n" + aligned(lines);
+    out += "\n[" + head + "." + name + "]\n" + toml_lines(lines);
   };
   section("unique", unique);
   section("checks", checks);

@@ -54,7 +54,8 @@ bool confirmed() {
 // forms: the declarations' normalized digests, recorded once the plan has
 // run to the end, so that the next plan on any machine starts warm.
 int execute(Db& db, const Plan& plan, const std::string& fingerprint, const ApplyCommand& c,
-            const std::map<std::string, std::string>& forms) {
+            const std::map<std::string, std::string>& forms,
+            const std::map<std::string, DeclarationText>& declarations) {
   check_privileges(db, plan);
   History history(db, {SCHEMAC_VERSION, fingerprint, plan.steps.size()});
   std::optional<ApplyEvents> events;
@@ -68,7 +69,7 @@ int execute(Db& db, const Plan& plan, const std::string& fingerprint, const Appl
                        isatty(STDERR_FILENO) != 0,
                        events ? &*events : nullptr};
   auto n = apply_plan(db, plan, options, std::cerr);
-  record_forms(db, forms);
+  record_forms(db, forms, declarations);
   std::cerr << fmt::format("Applied {} statements.\n", n);
   return kOk;
 }
@@ -93,14 +94,15 @@ int apply_declarations(const ApplyCommand& c) {
   const auto& forms = outcome->normalize_stats.digests;
   if (p.empty()) {
     // A database applied before the record existed gets one (the forms are true whether or not anything ran).
-    if (!c.dry_run) record_forms(db, forms);
+    if (!c.dry_run) record_forms(db, forms, outcome->normalize_stats.declarations);
     if (c.json_events) ApplyEvents(std::cout).nothing_to_apply("the database matches the declarations");
     std::cerr << "Nothing to apply: the database matches the declarations.\n";
     return kOk;
   }
   if (c.dry_run) return kOk;
   if (!c.auto_approve && !confirmed()) return kError;
-  return execute(db, p, plan_fingerprint(p, object_hashes(outcome->live, touched_tables(p))), c, forms);
+  return execute(db, p, plan_fingerprint(p, object_hashes(outcome->live, touched_tables(p))), c, forms,
+                 outcome->normalize_stats.declarations);
 }
 
 int apply_saved(const ApplyCommand& c) {
@@ -150,7 +152,7 @@ int apply_saved(const ApplyCommand& c) {
   }
   if (c.dry_run) return kOk;
   if (!c.auto_approve && !confirmed()) return kError;
-  return execute(db, saved.plan, fingerprint, c, saved.normalized_forms);
+  return execute(db, saved.plan, fingerprint, c, saved.normalized_forms, saved.declarations);
 }
 
 }  // namespace
@@ -167,6 +169,7 @@ void save_plan(const PlanOutcome& outcome, const PlanRequest& request, const std
   std::tie(saved.database, saved.system_identifier) = database_identity(db);
   saved.scope = outcome.desired.scope();
   saved.normalized_forms = outcome.normalize_stats.digests;
+  saved.declarations = outcome.normalize_stats.declarations;
   const auto tables = touched_tables(outcome.plan);
   saved.before = object_hashes(outcome.live, tables);
   // The scratch database reads policies back as for PUBLIC (roles are

@@ -128,6 +128,24 @@ std::string plan_fingerprint(const Plan& plan, const ObjectHashes& before) {
   return h.hex();
 }
 
+namespace {
+
+// key -> [schema, table, text]
+json declarations_json(const std::map<std::string, DeclarationText>& declarations) {
+  json out = json::object();
+  for (const auto& [key, d] : declarations) out[key] = {d.table.schema, d.table.name, d.text};
+  return out;
+}
+
+std::map<std::string, DeclarationText> declarations_from(const json& j) {
+  std::map<std::string, DeclarationText> out;
+  for (const auto& [key, d] : j.items())
+    out[key] = {{d.at(0).get<std::string>(), d.at(1).get<std::string>()}, d.at(2).get<std::string>()};
+  return out;
+}
+
+}  // namespace
+
 std::string write_saved_plan(const SavedPlan& saved, const std::string& key) {
   json functions = json::array();
   for (const auto& f : saved.scope.functions) functions.push_back({f.schema, f.name});
@@ -139,6 +157,7 @@ std::string write_saved_plan(const SavedPlan& saved, const std::string& key) {
                {"objects_before", saved.before},
                {"objects_after", saved.after},
                {"normalized_forms", saved.normalized_forms},
+               {"declarations", declarations_json(saved.declarations)},
                {"plan", plan_json(saved.plan)}};
   // The checksum covers the body as written: an edited or truncated file is
   // refused. The signature covers the same text, under a key an editor lacks.
@@ -188,6 +207,7 @@ SavedPlan read_saved_plan(const std::string& path, const std::string& key) {
     saved.after = body.at("objects_after").get<ObjectHashes>();
     // Files written before the record existed have none: apply records nothing.
     saved.normalized_forms = body.value("normalized_forms", std::map<std::string, std::string>{});
+    if (body.contains("declarations")) saved.declarations = declarations_from(body.at("declarations"));
     const auto& p = body.at("plan");
     for (const auto& s : p.at("steps")) saved.plan.steps.push_back(step_from(s));
     saved.plan.unmanaged_tables = p.at("unmanaged_tables").get<std::vector<std::string>>();

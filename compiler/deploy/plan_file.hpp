@@ -8,6 +8,7 @@
 #include "compiler/catalog/introspect.hpp"
 #include "compiler/deploy/fingerprint.hpp"
 #include "compiler/planner/plan.hpp"
+#include "compiler/recorded_declaration.hpp"
 
 namespace schemac {
 
@@ -23,6 +24,7 @@ struct SavedPlan {
   ObjectHashes after;             // and as they will be once it has run
   // The declarations' normalized digests, recorded by apply (recorded_forms.hpp).
   std::map<std::string, std::string> normalized_forms;
+  std::map<std::string, DeclarationText> declarations;  // and the TOML tables' declarations as written
 };
 
 struct PlanFileError : std::runtime_error {
