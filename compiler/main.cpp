@@ -160,6 +160,7 @@ int main(int argc, char** argv) {
       std::cout << fmt::format("Imported {} tables and {} other objects into {}: {}\n", r.tables, r.objects,
                                import_request.schema_dir, fmt::join(r.files, ", "));
       for (const auto& w : r.warnings) std::cout << "warning: " << w << "\n";
+      for (const auto& line : r.restored) std::cout << "declaration restored from the last apply: " << line << "\n";
       for (const auto& line : r.recognized) std::cout << "declared flags: " << line << "\n";
       for (const auto& line : r.not_recognized) std::cout << "flags not declared: " << line << "\n";
       for (const auto& sgt : r.suggestions) std::cout << "suggested: " << sgt << "\n";

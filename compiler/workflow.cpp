@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "compiler/catalog/introspect.hpp"
@@ -26,7 +27,16 @@ std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Dia
   const auto& d = out.desired;
 
   Db live_db(request.database_url);
-  out.live = read_catalog(live_db, d.scope());
+  const auto scope = d.scope();
+  auto read_schemas = request.live_scope.schemas;
+  std::sort(read_schemas.begin(), read_schemas.end());
+  if (request.live && read_schemas == scope.schemas && request.live_scope.trigger_tables == scope.trigger_tables &&
+      request.live_scope.functions.empty()) {
+    out.live = *request.live;
+    take_owned_functions(live_db, scope.functions, out.live);
+  } else {
+    out.live = read_catalog(live_db, scope);
+  }
   const SourcePos anywhere{d.files.front(), 0, 0};
   if (d.settings.target == "supabase") {
     for (const auto& role : d.required_roles)

@@ -22,6 +22,11 @@ struct PlanRequest {
   // in place of schema_path: schemac import plans what it is about to write.
   std::vector<SourceFile> sources{};
   SqlText sql_text = SqlText::AsWritten;
+  // The live catalog, already read with live_scope (schemac import plans what
+  // it writes against the catalog it read): used when that scope is the
+  // plan's but for the functions schemac owns, which are read here.
+  const Catalog* live = nullptr;
+  IntrospectScope live_scope{};
 };
 
 struct PlanOutcome {

@@ -328,3 +328,68 @@ TEST_CASE("import suggests the flags hand-written triggers and policies carry ou
                            "create trigger t_projects_audit_insert", "create policy projects_tenant_select"})
     CHECK(planned.out.find(step) != std::string::npos);
 }
+
+TEST_CASE(
+    "import of a database schemac applied gives back its declarations as written, checked from the record alone") {
+  TestDatabase database;
+  auto db = database.connect();
+  // Applied the way deploy jobs do: the reviewed plan, saved, then applied.
+  const auto plan_file = temp_path(database.name() + ".plan.json");
+  auto planned = run_schemac("plan --no-cache --schema " + source_path("examples/saas/schema") + " --out " + plan_file,
+                             database.url());
+  REQUIRE_MESSAGE(planned.code == 0, planned.out);
+  auto applied = run_schemac("apply " + plan_file + " --auto-approve --quiet", database.url());
+  REQUIRE_MESSAGE(applied.code == 0, applied.out);
+
+  // A role that cannot create databases: the plan that checks the flags can
+  // only be empty if it needs no scratch database, i.e. if every declaration
+  // import writes is one the record knows.
+  const std::string importer = "importer_" + database.name();
+  db.exec(fmt::format("CREATE ROLE {} LOGIN NOCREATEDB PASSWORD 'import'", quote_ident(importer)));
+  db.exec(fmt::format("GRANT USAGE ON SCHEMA schemac TO {0}; GRANT SELECT ON schemac.normalized_forms TO {0}",
+                      quote_ident(importer)));
+  const auto as_importer = database.url() + " user=" + importer + " password=import";
+  const auto dir = fresh_folder("import_recorded_" + database.name());
+  // An empty cache: what the check knows comes from the database's record.
+  const auto cache = fresh_folder("import_recorded_cache_" + database.name());
+  auto imported =
+      run_schemac("import --cache-dir " + shell_quote(cache) + " --schema-dir " + shell_quote(dir), as_importer);
+  INFO(imported.out);
+  REQUIRE(imported.code == 0);
+  CHECK(imported.out.find("warning") == std::string::npos);
+  for (const char* table : {"api_keys", "automation_rules", "organizations", "outbox", "people", "webhooks"})
+    CHECK(imported.out.find(fmt::format("declaration restored from the last apply: public.{0}: tables/{0}.toml",
+                                        table)) != std::string::npos);
+  CHECK(imported.out.find("declared flags: public.people: tenant_scoped, soft_delete, audited, touch_updated_at") !=
+        std::string::npos);
+  // As the team wrote it: its SQL, its types, its flags, its unique key (which soft_delete makes an index).
+  const auto people = read_file(dir + "/tables/people.toml");
+  CHECK(people.find("email      = { type = \"text\", check = \"position('@' in email) > 1\" }") != std::string::npos);
+  CHECK(people.find("created_at = { type = \"timestamptz\", default = \"now()\" }") != std::string::npos);
+  CHECK(people.find(
+            "\ntenant_scoped    = true\nsoft_delete      = true\naudited          = true\ntouch_updated_at = true\n") !=
+        std::string::npos);
+  CHECK(people.find("[tables.people.unique]\npeople_organization_id_email_key = [\"organization_id\", \"email\"]") !=
+        std::string::npos);
+  // The stand-ins of target = "postgres" are schemac's, not Supabase's.
+  CHECK(read_file(dir + "/schemac.toml").find("target = \"postgres\"") != std::string::npos);
+  auto again = run_schemac("plan --detailed-exitcode --no-cache --schema " + shell_quote(dir), database.url());
+  INFO(again.out);
+  CHECK(again.code == 0);
+
+  // Changed by hand since: no longer what the recorded declaration made, so
+  // written from the live table, the change included; the others as recorded.
+  db.exec("COMMENT ON TABLE webhooks IS 'edited by hand'");
+  const auto drifted = fresh_folder("import_recorded_drifted_" + database.name());
+  auto second = run_schemac("import --schema-dir " + shell_quote(drifted), database.url());
+  INFO(second.out);
+  REQUIRE(second.code == 0);
+  CHECK(second.out.find("declaration restored from the last apply: public.webhooks") == std::string::npos);
+  CHECK(second.out.find("declaration restored from the last apply: public.people") != std::string::npos);
+  CHECK(second.out.find("declared flags: public.webhooks: tenant_scoped") != std::string::npos);
+  CHECK(read_file(drifted + "/tables/webhooks.toml").find("edited by hand") != std::string::npos);
+  auto third = run_schemac("plan --detailed-exitcode --no-cache --schema " + shell_quote(drifted), database.url());
+  INFO(third.out);
+  CHECK(third.code == 0);
+  db.exec(fmt::format("DROP OWNED BY {}; DROP ROLE {}", quote_ident(importer), quote_ident(importer)));
+}

@@ -14,12 +14,15 @@
 #include "compiler/adopt/toml_table.hpp"
 #include "compiler/catalog/introspect.hpp"
 #include "compiler/ddl.hpp"
+#include "compiler/normalize_cache.hpp"
 #include "compiler/planner/object_changes.hpp"
 #include "compiler/planner/plan.hpp"
+#include "compiler/recorded_forms.hpp"
 #include "compiler/temporary_database.hpp"
 #include "compiler/workflow.hpp"
 #include "runtime/runtime.hpp"
 #include "schema/compile.hpp"
+#include "schema/toml_text.hpp"
 
 namespace schemac {
 
@@ -226,18 +229,60 @@ std::vector<std::string> quoted_array_items(const std::vector<std::string>& item
   return out;
 }
 
+// Tables whose declaration the last apply recorded (recorded_forms.hpp) and
+// that still are what it normalized to: written back as the team wrote them,
+// flags and SQL text included, instead of as PostgreSQL prints them. The plan
+// that checks the flags checks these too; one it would change is written from
+// the live table instead. Their keys are the recorded ones, so that plan finds
+// them in the record and needs no scratch database for them.
+struct Restored {
+  std::map<QualifiedName, std::string> texts;
+  std::map<std::string, QualifiedName> files;  // where each was written
+};
+
+// The restored declaration, the suggestions as comments under its header.
+std::string restored_toml(const std::string& text, const std::string& suggested) {
+  const auto header_end = text.find('\n') + 1;
+  return "# The declaration the last schemac apply recorded, as it was written (its comments aside).\n" +
+         text.substr(0, header_end) + suggested + text.substr(header_end);
+}
+
+bool same_flags(const TableFlags& a, const TableFlags& b) {
+  return a.tenant_scoped == b.tenant_scoped && a.soft_delete == b.soft_delete && a.audited == b.audited &&
+         a.touch_updated_at == b.touch_updated_at && (!a.soft_delete || a.deleted_at_column == b.deleted_at_column) &&
+         (!a.touch_updated_at || a.updated_at_column == b.updated_at_column);
+}
+
+// The recorded declarations of the live tables that still have the recorded
+// digest and declare the flags their objects were recognized as.
+Restored restorable_declarations(Db& db, const Catalog& cat, const FlagRecognition& flags) {
+  Restored out;
+  for (auto& r : read_recorded_declarations(db)) {
+    const Table* live = cat.table(r.declaration.table);
+    if (!live || NormalizeCache::comparable_digest(*live) != r.digest) continue;
+    Diagnostics diags;
+    const auto decls = load_declarations({{"recorded.toml", r.declaration.text}}, diags);
+    if (!diags.empty() || decls.tables.size() != 1) continue;
+    const TableFlags* recognized = flags.flags(live->name);
+    if (!same_flags(decls.tables.front().flags, recognized ? *recognized : TableFlags{})) continue;
+    out.texts[live->name] = std::move(r.declaration.text);
+  }
+  return out;
+}
+
 // One file per table: TOML where the language says everything the table has,
 // else SQL. What the TOML files say is then compiled with the rest; a table
 // whose TOML the compiler refuses (a reference the language cannot follow)
 // is written as SQL instead, until everything compiles.
 void write_tables(const Catalog& cat, const std::string& default_schema,
-                  const std::map<QualifiedName, std::string>& preambles, FlagRecognition& flags,
+                  const std::map<QualifiedName, std::string>& preambles, FlagRecognition& flags, Restored& restored,
                   std::map<std::string, std::string>& files) {
   std::set<QualifiedName> as_sql;
   for (int round = 0;; ++round) {
     std::map<std::string, std::string> out = files;
     std::map<std::string, QualifiedName> toml_files;
     flags.table_files.clear();
+    restored.files.clear();
     for (const auto& live : cat.tables) {
       // The flag makes the audit table, unless it differs from the one it would make.
       if (flags.audit && !flags.write_audit_table && live.name == flags.settings.audit_table()) continue;
@@ -246,7 +291,11 @@ void write_tables(const Catalog& cat, const std::string& default_schema,
       const Table t = without_flag_objects(live, flags);
       const auto base = t.name.schema == default_schema ? t.name.name : t.name.schema + "." + t.name.name;
       std::optional<std::string> toml;
-      if (!as_sql.count(t.name)) {
+      const auto recorded = as_sql.count(t.name) ? restored.texts.end() : restored.texts.find(t.name);
+      if (recorded != restored.texts.end()) {
+        const auto preamble = preambles.find(t.name);
+        toml = restored_toml(recorded->second, preamble == preambles.end() ? "" : preamble->second);
+      } else if (!as_sql.count(t.name)) {
         auto whole = default_grantees(cat, "TABLES", t.name.schema);
         // Under tenant_scoped, the API roles hold what the flag grants them.
         if (f && f->tenant_scoped) {
@@ -271,6 +320,7 @@ void write_tables(const Catalog& cat, const std::string& default_schema,
       for (int n = 2; out.count(path); ++n) path = fmt::format("tables/{}_{}{}", file_safe(base), n, ext);
       out[path] = toml ? *toml : table_sql(live, cat);
       if (f) flags.table_files[path] = t.name;
+      if (recorded != restored.texts.end()) restored.files[path] = t.name;
       if (toml) {
         toml_files[path] = t.name;
         // The language has no key for a trigger: a TOML table's are SQL, in triggers.sql.
@@ -291,25 +341,38 @@ void write_tables(const Catalog& cat, const std::string& default_schema,
     Diagnostics diags;
     check_printed_declarations(sources, diags);
     std::size_t before = as_sql.size();
+    bool unrestored = false;
     for (const auto& d : diags.sorted())
-      if (auto it = toml_files.find(d.pos.file); it != toml_files.end()) as_sql.insert(it->second);
-    if (as_sql.size() == before) {
+      if (auto r = restored.files.find(d.pos.file); r != restored.files.end())
+        unrestored = restored.texts.erase(r->second) > 0 || unrestored;  // written from the live table next round
+      else if (auto it = toml_files.find(d.pos.file); it != toml_files.end())
+        as_sql.insert(it->second);
+    if (as_sql.size() == before && !unrestored) {
       files = std::move(out);
       return;
     }
   }
 }
 
-std::string toml_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) out += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
-  return out + "\"";
+std::string trimmed(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  return s;
 }
 
-std::string settings_toml(const Catalog& cat, const ImportRequest& r) {
-  // Supabase when its API roles and auth schema are there.
-  const bool supabase = cat.roles.count("anon") && cat.roles.count("authenticated") &&
-                        cat.roles.count("service_role") && cat.schemas.count("auth");
+// Supabase when its API roles and auth schema are there, unless the auth
+// functions are the stand-ins schemac creates for target = "postgres".
+bool supabase_database(Db& db, const Catalog& cat, const ImportRequest& request) {
+  if (!cat.roles.count("anon") || !cat.roles.count("authenticated") || !cat.roles.count("service_role") ||
+      !cat.schemas.count("auth"))
+    return false;
+  if (request.made_auth_standins) return true;
+  const auto live = db.query(
+      "SELECT pg_catalog.pg_get_functiondef(p.oid) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = "
+      "p.pronamespace WHERE n.nspname = 'auth' AND p.proname = 'jwt' AND p.pronargs = 0");
+  return live.empty() || trimmed(live[0][0].as<std::string>()) != trimmed(runtime::render("auth_jwt.sql", {}));
+}
+
+std::string settings_toml(const ImportRequest& r, bool supabase) {
   std::string schemas;
   for (const auto& s : r.schemas) schemas += (schemas.empty() ? "" : ", ") + toml_string(s);
   return fmt::format(
@@ -348,11 +411,12 @@ std::string read_whole(const std::string& path) {
 // What Supabase gives every database and SQL schema files take for granted:
 // the auth schema with auth.uid() and auth.jwt() (schemac's stand-ins) and
 // auth.users, made in the temporary database when the files name them.
-void supabase_standins(Db& db, const std::string& sql) {
-  if (sql.find("auth.") == std::string::npos) return;
+bool supabase_standins(Db& db, const std::string& sql) {
+  if (sql.find("auth.") == std::string::npos) return false;
   db.exec("CREATE SCHEMA IF NOT EXISTS auth");
   for (const char* name : {"auth_jwt.sql", "auth_uid.sql"}) db.exec(runtime::render(name, {}));
   if (sql.find("auth.users") != std::string::npos) db.exec("CREATE TABLE auth.users (id uuid PRIMARY KEY)");
+  return true;
 }
 
 ImportReport import_from_sql(const ImportRequest& request) {
@@ -376,7 +440,7 @@ ImportReport import_from_sql(const ImportRequest& request) {
   from_database.database_url = scratch->url();
   {
     Db db(from_database.database_url, "schemac import");
-    supabase_standins(db, all);
+    from_database.made_auth_standins = supabase_standins(db, all);
     for (const auto& [path, sql] : files) try {
         db.exec(sql);
       } catch (const pqxx::sql_error& e) {
@@ -430,10 +494,10 @@ std::map<std::string, std::string> database_wide_files(Db& db, const Catalog& ca
 
 // Every file of the declarations, with the flags `flags` recognized (their
 // objects left out, the flags written instead), on top of database_wide_files.
-std::map<std::string, std::string> declaration_files(const Catalog& cat, const ImportRequest& request,
-                                                     FlagRecognition& flags, ImportReport& report,
+std::map<std::string, std::string> declaration_files(const Catalog& cat, const ImportRequest& request, bool supabase,
+                                                     FlagRecognition& flags, Restored& restored, ImportReport& report,
                                                      std::map<std::string, std::string> files) {
-  files["schemac.toml"] = settings_toml(cat, request) + flag_settings_toml(flags);
+  files["schemac.toml"] = settings_toml(request, supabase) + flag_settings_toml(flags);
   // The flags bring the runtime's trigger functions with them.
   const auto flags_runtime = [&](const SchemaObject& o) {
     if (flags.tables.empty() || o.kind != ObjectKind::Function || o.name.schema != flags.settings.runtime_schema)
@@ -479,7 +543,7 @@ std::map<std::string, std::string> declaration_files(const Catalog& cat, const I
     else if (!tenant.empty())
       files["schemac.toml"] += tenancy_suggestion(cat, tenant, tenant, "uuid");
   }
-  write_tables(cat, request.schemas.front(), preambles, flags, files);
+  write_tables(cat, request.schemas.front(), preambles, flags, restored, files);
   return files;
 }
 
@@ -500,7 +564,8 @@ struct PlanCheck {
   std::set<std::string> files_in_error;
 };
 
-PlanCheck plan_of(const ImportRequest& request, const std::map<std::string, std::string>& files) {
+PlanCheck plan_of(const ImportRequest& request, const Catalog& live, const IntrospectScope& scope,
+                  const std::map<std::string, std::string>& files) {
   Diagnostics diags;
   PlanRequest plan;
   // From memory: at 2,000 tables, writing them to a folder first cost seconds on ext4.
@@ -509,6 +574,8 @@ PlanCheck plan_of(const ImportRequest& request, const std::map<std::string, std:
   plan.database_url = request.database_url;
   plan.cache_dir = request.cache_dir;
   plan.use_recorded_forms = !request.cache_dir.empty();  // --no-cache: nothing remembered is trusted
+  plan.live = &live;  // read once: at 2,000 tables a catalog read costs more than the rest of the check
+  plan.live_scope = scope;
   auto outcome = plan_against_database(plan, diags);
   PlanCheck check;
   for (const auto& d : diags.sorted()) check.files_in_error.insert(d.pos.file);
@@ -529,18 +596,20 @@ std::string flag_names(const TableFlags& f) {
 // Declares the recognized flags where the plan that follows changes nothing:
 // each round plans the files against the database and takes the flags off
 // the tables its steps touch (a step on no table: off everywhere).
-std::map<std::string, std::string> files_with_checked_flags(Db& db, const Catalog& cat, const ImportRequest& request,
-                                                            ImportReport& report) {
+std::map<std::string, std::string> files_with_checked_flags(Db& db, const Catalog& cat, const IntrospectScope& scope,
+                                                            const ImportRequest& request, ImportReport& report) {
   FlagRecognition flags = recognize_flags(cat, request.schemas.front());
   const FlagRecognition found = flags;
+  Restored restored = restorable_declarations(db, cat, flags);
+  const bool supabase = supabase_database(db, cat, request);
   const auto database_wide = database_wide_files(db, cat, request);
   for (int round = 0;; ++round) {
-    auto files = declaration_files(cat, request, flags, report, database_wide);
-    if (flags.tables.empty()) return files;
+    auto files = declaration_files(cat, request, supabase, flags, restored, report, database_wide);
+    if (flags.tables.empty() && restored.texts.empty()) return files;
     std::optional<PlanCheck> check;
     std::string why_everywhere;  // set: take every flag off, for this reason
     try {
-      check = plan_of(request, files);
+      check = plan_of(request, cat, scope, files);
     } catch (const std::exception& e) {
       // The scratch database's error says --dev-url, which plan has and import does not.
       std::string message = e.what();
@@ -568,6 +637,8 @@ std::map<std::string, std::string> files_with_checked_flags(Db& db, const Catalo
         return false;
       });
     if (check && check->steps.empty() && check->files_in_error.empty()) {
+      for (const auto& [path, table] : restored.files)
+        report.restored.push_back(fmt::format("{}: {}", table.display(), path));
       for (const auto& [table, f] : flags.tables)
         report.recognized.push_back(fmt::format("{}: {} (the plan against the database is empty{})", table.display(),
                                                 flag_names(f),
@@ -579,12 +650,19 @@ std::map<std::string, std::string> files_with_checked_flags(Db& db, const Catalo
       return files;
     }
     std::map<QualifiedName, std::string> changed;  // table -> why its flags are taken off
+    std::set<QualifiedName> unrestored;
     if (check) {
       for (const auto& step : check->steps) {
         const auto dot = step.table.find('.');
         const QualifiedName table = dot == std::string::npos
                                         ? QualifiedName{}
                                         : QualifiedName{step.table.substr(0, dot), step.table.substr(dot + 1)};
+        // A recorded declaration the plan would change, or that does not compile
+        // here: written from the live table next round, its flags left as they are.
+        if (unrestored.count(table) || restored.texts.erase(table)) {
+          unrestored.insert(table);
+          continue;
+        }
         if (flags.audit && table == flags.settings.audit_table())
           flags.write_audit_table = true;
         else if (table == flags.soft_delete_queue)
@@ -597,13 +675,19 @@ std::map<std::string, std::string> files_with_checked_flags(Db& db, const Catalo
       }
       for (const auto& path : check->files_in_error) {
         auto it = flags.table_files.find(path);
-        if (it != flags.table_files.end())
+        if (auto r = restored.files.find(path); r != restored.files.end() && restored.texts.erase(r->second))
+          continue;
+        else if (it != flags.table_files.end())
           changed.emplace(it->second, "its declaration with the flags does not compile");
         else if (why_everywhere.empty())
           why_everywhere = "the declarations with the flags do not compile";
       }
     }
-    if (why_everywhere.empty() && round == 3) why_everywhere = "the plan is still not empty after three rounds";
+    if (why_everywhere.empty() && round >= 3) why_everywhere = "the plan is still not empty after three rounds";
+    if (!why_everywhere.empty() && !restored.texts.empty()) {
+      restored.texts.clear();  // first again without any recorded declaration
+      continue;
+    }
     if (!why_everywhere.empty()) {
       changed.clear();
       for (const auto& [table, f] : flags.tables) changed.emplace(table, why_everywhere);
@@ -633,7 +717,7 @@ ImportReport import_database(const ImportRequest& request) {
   const Catalog cat = read_catalog(db, scope);
 
   ImportReport report;
-  const auto files = files_with_checked_flags(db, cat, request, report);
+  const auto files = files_with_checked_flags(db, cat, scope, request, report);
   for (const auto& o : cat.objects)
     if (o.definition.find("SECURITY DEFINER") != std::string::npos &&
         o.definition.find("SET search_path") == std::string::npos)

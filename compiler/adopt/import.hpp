@@ -20,6 +20,9 @@ struct ImportRequest {
   // migrations), run in this order in a temporary database on the server
   // database_url names, which is imported instead and dropped.
   std::vector<std::string> from_sql;
+  // Set by --from-sql when it made auth's stand-ins in the temporary database
+  // itself: then they do not say that schemac made the database for target = "postgres".
+  bool made_auth_standins = false;
   // The normalization cache of the plan that checks recognized flags (the one
   // `plan` uses, so that the plan after import starts warm); empty: none.
   std::string cache_dir;
@@ -43,6 +46,9 @@ struct ImportReport {
   // declared (a runtime function of another version, an edited policy):
   // declared with their objects, and the reason.
   std::vector<std::string> not_recognized;
+  // Tables written back as the last apply recorded their declarations (flags,
+  // SQL as written), because they still are what it made: "public.people: tables/people.toml".
+  std::vector<std::string> restored;
 };
 
 class ImportError : public std::runtime_error {

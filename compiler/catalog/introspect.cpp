@@ -47,6 +47,32 @@ std::string policy_command(const std::string& code) {
 
 }  // namespace
 
+namespace {
+
+// The zero-argument functions named by `owned` (VALUES rows), with who may execute them.
+std::vector<Function> read_owned_functions(Db& db, const std::string& owned) {
+  std::vector<Function> out;
+  for (const auto& r :
+       db.query(fmt::format("SELECT n.nspname, p.proname, pg_catalog.pg_get_functiondef(p.oid), "
+                            "to_json(ARRAY(SELECT DISTINCT COALESCE(g.rolname::text, 'public') FROM "
+                            "pg_catalog.aclexplode(COALESCE(p.proacl, pg_catalog.acldefault('f', p.proowner))) a "
+                            "LEFT JOIN pg_catalog.pg_roles g ON g.oid = a.grantee "
+                            "WHERE a.grantee <> p.proowner AND a.privilege_type = 'EXECUTE' ORDER BY 1))::text "
+                            "FROM pg_catalog.pg_proc p "
+                            "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+                            "WHERE p.pronargs = 0 AND (n.nspname, p.proname) IN (VALUES {}) ORDER BY 1, 2",
+                            owned))) {
+    Function f;
+    f.name = {str(r[0]), str(r[1])};
+    f.definition = str(r[2]);
+    for (auto& role : json_strings(r[3])) f.executors.insert(std::move(role));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+}  // namespace
+
 Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   Catalog cat;
   db.exec("SET search_path = ''");
@@ -248,23 +274,7 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
 
   // The functions schemac owns, as VALUES rows; ('', '') names none, so the list is never empty.
   const std::string owned = name_rows(scope.functions);
-  for (const auto& r :
-       db.query(fmt::format("SELECT n.nspname, p.proname, pg_catalog.pg_get_functiondef(p.oid), "
-                            "to_json(ARRAY(SELECT DISTINCT COALESCE(g.rolname::text, 'public') FROM "
-                            "pg_catalog.aclexplode(COALESCE(p.proacl, pg_catalog.acldefault('f', p.proowner))) a "
-                            "LEFT JOIN pg_catalog.pg_roles g ON g.oid = a.grantee "
-                            "WHERE a.grantee <> p.proowner AND a.privilege_type = 'EXECUTE' ORDER BY 1))::text "
-                            "FROM pg_catalog.pg_proc p "
-                            "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
-                            "WHERE p.pronargs = 0 AND (n.nspname, p.proname) IN (VALUES {}) ORDER BY 1, 2",
-                            owned))) {
-    Function f;
-    f.name = {str(r[0]), str(r[1])};
-    f.definition = str(r[2]);
-    for (auto& role : json_strings(r[3])) f.executors.insert(std::move(role));
-    cat.functions.push_back(std::move(f));
-  }
-
+  cat.functions = read_owned_functions(db, owned);
   read_objects(db, schemas, owned, cat);
   read_default_privileges(db, schemas, cat);
   read_publications(db, cat);
@@ -305,6 +315,25 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   }
   cat.index_tables();
   return cat;
+}
+
+void take_owned_functions(Db& db, const std::vector<QualifiedName>& functions, Catalog& cat) {
+  db.exec("SET search_path = ''");
+  const std::set<QualifiedName> owned(functions.begin(), functions.end());
+  std::set<std::string> keys;  // of the routines that become schemac's
+  std::erase_if(cat.objects, [&](const SchemaObject& o) {
+    const bool routine =
+        o.kind == ObjectKind::Function || o.kind == ObjectKind::Procedure || o.kind == ObjectKind::Aggregate;
+    if (!routine || !owned.count(o.name)) return false;
+    keys.insert(o.key());
+    return true;
+  });
+  const auto unlisted = [&](std::vector<std::string>& names) {
+    std::erase_if(names, [&](const std::string& n) { return keys.count(n) > 0; });
+  };
+  for (auto& o : cat.objects) unlisted(o.depends_on);
+  for (auto& [table, names] : cat.table_dependencies) unlisted(names);
+  cat.functions = read_owned_functions(db, name_rows(functions));
 }
 
 }  // namespace schemac

@@ -21,4 +21,9 @@ struct IntrospectScope {
 // same way on every database, whatever the caller's search_path was.
 Catalog read_catalog(Db& db, const IntrospectScope& scope);
 
+// A catalog read_catalog read with no functions in scope, made the one it
+// reads with these: the functions read, and no longer among the objects
+// (schemac import reads the catalog once and plans against it).
+void take_owned_functions(Db& db, const std::vector<QualifiedName>& functions, Catalog& cat);
+
 }  // namespace schemac
