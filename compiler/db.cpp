@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "compiler/queries_ahead.hpp"
 #include "schema/ident.hpp"
 
 namespace schemac {
@@ -24,6 +25,8 @@ Db::Db(const std::string& url, const std::string& application_name)
 
 pqxx::result Db::query(const std::string& sql) {
   ++queries_;
+  if (ahead_)
+    if (auto sent = ahead_->take(sql)) return std::move(*sent);
   pqxx::nontransaction tx(*conn_);
   try {
     return tx.exec(sql);

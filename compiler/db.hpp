@@ -7,6 +7,8 @@
 
 namespace schemac {
 
+class QueriesAhead;
+
 class Db {
  public:
   // url: a libpq URI or key=value string; empty means libpq's own defaults (PG* variables).
@@ -24,6 +26,8 @@ class Db {
   static std::string with_database(const std::string& url, const std::string& dbname);
 
  private:
+  friend class QueriesAhead;  // queries_ahead.hpp: results taken from a second connection
+  QueriesAhead* ahead_ = nullptr;
   std::string url_;
   std::unique_ptr<pqxx::connection> conn_;
   std::size_t queries_ = 0;

@@ -42,7 +42,7 @@ TEST_CASE("the catalog reader's query count does not grow with the number of tab
   auto few = queries_to_read(db, 2);
   auto many = queries_to_read(db, 60);
   CHECK(few == many);
-  CHECK(few <= 22);
+  CHECK(few <= 23);  // 22, and one that asks whether queries may run ahead on a second connection
 }
 
 TEST_CASE("the catalog reader deparses what PostgreSQL stores") {
@@ -63,4 +63,39 @@ TEST_CASE("the catalog reader deparses what PostgreSQL stores") {
   CHECK(t->index("docs_live")->definition ==
         "CREATE INDEX docs_live ON public.docs USING btree (status DESC) WHERE (deleted_at IS NULL)");
   CHECK(t->index("docs_pkey")->backs_constraint);
+}
+
+TEST_CASE("inside a transaction that changed something, the catalog reader sees its changes: nothing is read ahead") {
+  // Outside one, triggers, policies, grants and pg_depend are read on a
+  // second connection (queries_ahead.hpp), which could not see these.
+  TestDatabase tdb;
+  Db db = tdb.connect();
+  db.exec("BEGIN");
+  db.exec(
+      "CREATE TABLE public.fresh (id int PRIMARY KEY, org int); ALTER TABLE fresh ENABLE ROW LEVEL SECURITY;"
+      "CREATE POLICY fresh_org ON fresh USING (org IS NOT NULL);"
+      "CREATE TRIGGER fresh_same BEFORE UPDATE ON fresh FOR EACH ROW EXECUTE FUNCTION "
+      "suppress_redundant_updates_trigger(); GRANT SELECT ON fresh TO PUBLIC;"
+      "CREATE VIEW fresh_orgs AS SELECT org FROM fresh");
+  const auto inside = read_catalog(db, {{"public"}, {}, {}});
+  db.exec("ROLLBACK");
+  const auto* t = inside.table({"public", "fresh"});
+  REQUIRE(t);
+  CHECK(t->policies.size() == 1);
+  CHECK(t->triggers.size() == 1);
+  CHECK(t->grants.count("public") == 1);
+  const auto* view = inside.object("view public.fresh_orgs");
+  REQUIRE(view);
+  CHECK(view->depends_on == std::vector<std::string>{table_key({"public", "fresh"})});
+
+  // Committed, the same catalog read ahead.
+  db.exec(
+      "CREATE TABLE public.fresh (id int PRIMARY KEY, org int); CREATE POLICY fresh_org ON fresh USING (org IS NOT "
+      "NULL); CREATE VIEW fresh_orgs AS SELECT org FROM fresh");
+  const auto outside = read_catalog(db, {{"public"}, {}, {}});
+  REQUIRE(outside.table({"public", "fresh"}));
+  CHECK(outside.table({"public", "fresh"})->policies.size() == 1);
+  REQUIRE(outside.object("view public.fresh_orgs"));
+  CHECK(outside.object("view public.fresh_orgs")->depends_on ==
+        std::vector<std::string>{table_key({"public", "fresh"})});
 }

@@ -307,30 +307,7 @@ class ObjectReader {
       return k == keys_.end() ? std::string{} : k->second;
     };
     std::map<std::string, std::set<std::string>> edges, columns;
-    for (const auto& r : db_.query(
-             "SELECT CASE d.classid "
-             "WHEN 'pg_catalog.pg_class'::regclass THEN 'c' || COALESCE((SELECT x.indrelid FROM pg_catalog.pg_index x "
-             "  WHERE x.indexrelid = d.objid), d.objid) "
-             "WHEN 'pg_catalog.pg_rewrite'::regclass THEN 'c' || (SELECT w.ev_class FROM pg_catalog.pg_rewrite w "
-             "  WHERE w.oid = d.objid) "
-             "WHEN 'pg_catalog.pg_attrdef'::regclass THEN 'c' || (SELECT a.adrelid FROM pg_catalog.pg_attrdef a "
-             "  WHERE a.oid = d.objid) "
-             "WHEN 'pg_catalog.pg_trigger'::regclass THEN 'c' || (SELECT g.tgrelid FROM pg_catalog.pg_trigger g "
-             "  WHERE g.oid = d.objid) "
-             "WHEN 'pg_catalog.pg_policy'::regclass THEN 'c' || (SELECT p.polrelid FROM pg_catalog.pg_policy p "
-             "  WHERE p.oid = d.objid) "
-             "WHEN 'pg_catalog.pg_constraint'::regclass THEN (SELECT CASE WHEN k.conrelid <> 0 THEN 'c' || k.conrelid "
-             "  ELSE 't' || k.contypid END FROM pg_catalog.pg_constraint k WHERE k.oid = d.objid) "
-             "WHEN 'pg_catalog.pg_type'::regclass THEN 't' || d.objid "
-             "WHEN 'pg_catalog.pg_proc'::regclass THEN 'p' || d.objid END, "
-             "CASE d.refclassid WHEN 'pg_catalog.pg_class'::regclass THEN 'c' WHEN 'pg_catalog.pg_type'::regclass "
-             "THEN 't' ELSE 'p' END || d.refobjid, "
-             "CASE WHEN d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjsubid > 0 THEN "
-             "  (SELECT a.attname::text FROM pg_catalog.pg_attribute a "
-             "   WHERE a.attrelid = d.refobjid AND a.attnum = d.refobjsubid) END "
-             "FROM pg_catalog.pg_depend d WHERE d.deptype = 'n' AND d.objid >= 16384 AND d.refobjid >= 16384 "
-             "AND d.refclassid IN ('pg_catalog.pg_class'::regclass, 'pg_catalog.pg_type'::regclass, "
-             "'pg_catalog.pg_proc'::regclass)")) {
+    for (const auto& r : db_.query(object_dependencies_query())) {
       if (r[0].is_null()) continue;
       const auto who = resolve(str(r[0]));
       const auto what = resolve(str(r[1]));
@@ -354,6 +331,32 @@ class ObjectReader {
 };
 
 }  // namespace
+
+std::string object_dependencies_query() {
+  return "SELECT CASE d.classid "
+         "WHEN 'pg_catalog.pg_class'::regclass THEN 'c' || COALESCE((SELECT x.indrelid FROM pg_catalog.pg_index x "
+         "  WHERE x.indexrelid = d.objid), d.objid) "
+         "WHEN 'pg_catalog.pg_rewrite'::regclass THEN 'c' || (SELECT w.ev_class FROM pg_catalog.pg_rewrite w "
+         "  WHERE w.oid = d.objid) "
+         "WHEN 'pg_catalog.pg_attrdef'::regclass THEN 'c' || (SELECT a.adrelid FROM pg_catalog.pg_attrdef a "
+         "  WHERE a.oid = d.objid) "
+         "WHEN 'pg_catalog.pg_trigger'::regclass THEN 'c' || (SELECT g.tgrelid FROM pg_catalog.pg_trigger g "
+         "  WHERE g.oid = d.objid) "
+         "WHEN 'pg_catalog.pg_policy'::regclass THEN 'c' || (SELECT p.polrelid FROM pg_catalog.pg_policy p "
+         "  WHERE p.oid = d.objid) "
+         "WHEN 'pg_catalog.pg_constraint'::regclass THEN (SELECT CASE WHEN k.conrelid <> 0 THEN 'c' || k.conrelid "
+         "  ELSE 't' || k.contypid END FROM pg_catalog.pg_constraint k WHERE k.oid = d.objid) "
+         "WHEN 'pg_catalog.pg_type'::regclass THEN 't' || d.objid "
+         "WHEN 'pg_catalog.pg_proc'::regclass THEN 'p' || d.objid END, "
+         "CASE d.refclassid WHEN 'pg_catalog.pg_class'::regclass THEN 'c' WHEN 'pg_catalog.pg_type'::regclass "
+         "THEN 't' ELSE 'p' END || d.refobjid, "
+         "CASE WHEN d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjsubid > 0 THEN "
+         "  (SELECT a.attname::text FROM pg_catalog.pg_attribute a "
+         "   WHERE a.attrelid = d.refobjid AND a.attnum = d.refobjsubid) END "
+         "FROM pg_catalog.pg_depend d WHERE d.deptype = 'n' AND d.objid >= 16384 AND d.refobjid >= 16384 "
+         "AND d.refclassid IN ('pg_catalog.pg_class'::regclass, 'pg_catalog.pg_type'::regclass, "
+         "'pg_catalog.pg_proc'::regclass)";
+}
 
 void read_objects(Db& db, const std::string& schemas, const std::string& owned_functions, Catalog& cat) {
   ObjectReader reader(db, schemas, owned_functions);

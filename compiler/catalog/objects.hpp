@@ -15,6 +15,10 @@ namespace schemac {
 // must already be in `cat`: edges to them are kept, others dropped.
 void read_objects(Db& db, const std::string& schemas, const std::string& owned_functions, Catalog& cat);
 
+// The pg_depend edges between objects and tables, which read_objects reads
+// (read_catalog sends it ahead on a second connection).
+std::string object_dependencies_query();
+
 // privileges.cpp: pg_default_acl's rows for every schema and for the managed ones.
 void read_default_privileges(Db& db, const std::string& schemas, Catalog& cat);
 
