@@ -6,18 +6,13 @@
 
 #include "compiler/normalize_cache.hpp"
 #include "schema/compile.hpp"
+#include "tests/test_database.hpp"
 
 using namespace schemac;
 
 namespace {
 
-constexpr const char* kSettings = R"toml([project]
-target = "postgres"
-[tenancy]
-column     = "organization_id"
-type       = "uuid"
-references = "organizations(id)"
-claim      = "organization_id"
+const std::string kSettings = std::string(test::kOrganizationTenancy) + R"toml(
 [tables.organizations.columns]
 id = { type = "uuid", primary_key = true, default = "gen_random_uuid()" }
 )toml";
