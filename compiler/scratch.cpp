@@ -432,8 +432,7 @@ std::optional<Catalog> normalize(const Desired& d, const Catalog& live, const Li
   };
   for (const auto& t : d.catalog.tables) {
     const auto& key = keys[t.name] = NormalizeCache::table_key(t, context);
-    if (auto text = d.table_texts.find(t.name); text != d.table_texts.end())
-      stats.declarations[key] = {t.name, text->second};
+    if (d.table_texts.count(t.name)) stats.declared_tables[key] = t.name;
     // In sync: the live table already is what this declaration normalizes to,
     // so it stands in for the normalized form and nothing is read or created.
     const Table* lt = live.table(t.name);

@@ -12,7 +12,6 @@
 #include "compiler/live_dependencies.hpp"
 #include "compiler/normalize_cache.hpp"
 #include "compiler/planner/plan.hpp"
-#include "compiler/recorded_declaration.hpp"
 
 namespace schemac {
 
@@ -38,8 +37,9 @@ struct NormalizeStats {
   // Every declared table's and function's key -> digest of its normalized
   // form: what apply records in the database (recorded_forms.hpp).
   std::map<std::string, std::string> digests;
-  // The keys of TOML tables -> their declarations as written, recorded beside the digests.
-  std::map<std::string, DeclarationText> declarations;
+  // The keys of TOML tables -> their table, whose declaration as written
+  // (Desired::table_texts) apply records beside the digest.
+  std::map<std::string, QualifiedName> declared_tables;
 };
 
 // nullopt when a declaration failed to create; diags names it.

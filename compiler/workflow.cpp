@@ -18,6 +18,14 @@ std::string default_schema_path() {
   return std::filesystem::exists("schema") ? "schema" : "schemac.toml";
 }
 
+std::map<std::string, DeclarationText> PlanOutcome::recorded_declarations() const {
+  std::map<std::string, DeclarationText> out;
+  for (const auto& [key, table] : normalize_stats.declared_tables)
+    if (auto text = desired.table_texts.find(table); text != desired.table_texts.end())
+      out[key] = {table, text->second};
+  return out;
+}
+
 std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Diagnostics& diags) {
   // Nothing touches the database while declaration errors remain.
   auto compiled = request.sources.empty() ? compile_schema(request.schema_path, diags)

@@ -6,6 +6,7 @@
 
 #include "compiler/desired.hpp"
 #include "compiler/planner/plan.hpp"
+#include "compiler/recorded_declaration.hpp"
 #include "compiler/scratch.hpp"
 
 namespace schemac {
@@ -35,6 +36,10 @@ struct PlanOutcome {
   Catalog normalized;  // the declarations as PostgreSQL reads them back (what the live side will become)
   Plan plan;
   NormalizeStats normalize_stats;
+
+  // Key -> TOML table's declaration as written: what apply records beside the
+  // digests. Made when needed: a plan that records nothing holds no copy.
+  std::map<std::string, DeclarationText> recorded_declarations() const;
 };
 
 // Compile-time errors and declarations PostgreSQL refuses land in diags (and

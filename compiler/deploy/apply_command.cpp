@@ -94,7 +94,7 @@ int apply_declarations(const ApplyCommand& c) {
   const auto& forms = outcome->normalize_stats.digests;
   if (p.empty()) {
     // A database applied before the record existed gets one (the forms are true whether or not anything ran).
-    if (!c.dry_run) record_forms(db, forms, outcome->normalize_stats.declarations);
+    if (!c.dry_run) record_forms(db, forms, outcome->recorded_declarations());
     if (c.json_events) ApplyEvents(std::cout).nothing_to_apply("the database matches the declarations");
     std::cerr << "Nothing to apply: the database matches the declarations.\n";
     return kOk;
@@ -102,7 +102,7 @@ int apply_declarations(const ApplyCommand& c) {
   if (c.dry_run) return kOk;
   if (!c.auto_approve && !confirmed()) return kError;
   return execute(db, p, plan_fingerprint(p, object_hashes(outcome->live, touched_tables(p))), c, forms,
-                 outcome->normalize_stats.declarations);
+                 outcome->recorded_declarations());
 }
 
 int apply_saved(const ApplyCommand& c) {
@@ -169,7 +169,7 @@ void save_plan(const PlanOutcome& outcome, const PlanRequest& request, const std
   std::tie(saved.database, saved.system_identifier) = database_identity(db);
   saved.scope = outcome.desired.scope();
   saved.normalized_forms = outcome.normalize_stats.digests;
-  saved.declarations = outcome.normalize_stats.declarations;
+  saved.declarations = outcome.recorded_declarations();
   const auto tables = touched_tables(outcome.plan);
   saved.before = object_hashes(outcome.live, tables);
   // The scratch database reads policies back as for PUBLIC (roles are
