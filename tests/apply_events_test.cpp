@@ -29,7 +29,7 @@ std::vector<json> events_of(const std::string& args, const std::string& url, int
 
 }  // namespace
 
-TEST_CASE("apply --format json: the plan, every step started and finished, then applied; nothing to apply next") {
+TEST_CASE("apply --format json: the plan, every step started and finished, then applied: nothing to apply next") {
   TestDatabase tdb;
   int code = -1;
   auto events = events_of(

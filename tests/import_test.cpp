@@ -167,7 +167,7 @@ void adopt_suggestions(const std::string& dir) {
                       out) == 0);
 }
 
-TEST_CASE("import suggests the flags the audit points to; adopted, they plan online, apply and isolate tenants") {
+TEST_CASE("import suggests the flags the audit points to: adopted, they plan online, apply and isolate tenants") {
   TestDatabase database;
   auto db = database.connect();
   load_seed_audit(db);

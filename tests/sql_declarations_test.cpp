@@ -222,7 +222,7 @@ TEST_CASE("schemas, extensions, publications, comments, grants and owners") {
   });
 }
 
-TEST_CASE("ALTER DEFAULT PRIVILEGES: whose new objects, where, of which kind, to whom; SET ROLE before it counts") {
+TEST_CASE("ALTER DEFAULT PRIVILEGES: whose new objects, where, of which kind, to whom: SET ROLE before it counts") {
   auto p = parse(
       "ALTER DEFAULT PRIVILEGES FOR ROLE a, b IN SCHEMA api, app GRANT SELECT ON TABLES TO reader, PUBLIC;\n"
       "ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\n"
@@ -252,7 +252,7 @@ TEST_CASE("ALTER DEFAULT PRIVILEGES: whose new objects, where, of which kind, to
   CHECK(p.statements[6].default_privileges.objects == "SCHEMAS");
 }
 
-TEST_CASE("a DO block that only creates roles or grants role membership is role setup; code around it is refused") {
+TEST_CASE("a DO block that only creates roles or grants role membership is role setup: code around it is refused") {
   check_all({
       {"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'reader') THEN CREATE ROLE reader; END IF; "
        "END $$",

@@ -86,7 +86,7 @@ TEST_CASE("the nesting limit is exact, and the error points at the token past it
   CHECK(check_sql(SqlFragment::Expression, repeat("(" + chain(200) + ") + ", 100) + "a"));  // 100 + 200 deep
 }
 
-TEST_CASE("trees too deep to print are not walked; allowed ones are, columns and calls included") {
+TEST_CASE("trees too deep to print are not walked: allowed ones are, columns and calls included") {
   CHECK(referenced_columns(SqlFragment::Expression, chain(20000, "\"a\"")).empty());
   CHECK(called_functions(SqlFragment::Expression, chain(20000, "f(a)")).empty());
   CHECK(referenced_columns(SqlFragment::Expression, chain(200, "x") + " + y") == std::vector<std::string>{"x", "y"});
