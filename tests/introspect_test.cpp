@@ -99,3 +99,29 @@ TEST_CASE("inside a transaction that changed something, the catalog reader sees 
   CHECK(outside.object("view public.fresh_orgs")->depends_on ==
         std::vector<std::string>{table_key({"public", "fresh"})});
 }
+
+TEST_CASE("a role allowed one connection reads the whole catalog: what would run ahead runs on its own connection") {
+  TestDatabase tdb;
+  Db db = tdb.connect();
+  const std::string role = "one_conn_" + tdb.name();
+  db.exec(fmt::format("CREATE ROLE {} LOGIN PASSWORD 'one' CONNECTION LIMIT 1", quote_ident(role)));
+  db.exec(
+      "CREATE TABLE public.fresh (id int PRIMARY KEY, org int); ALTER TABLE fresh ENABLE ROW LEVEL SECURITY;"
+      "CREATE POLICY fresh_org ON fresh USING (org IS NOT NULL);"
+      "CREATE TRIGGER fresh_same BEFORE UPDATE ON fresh FOR EACH ROW EXECUTE FUNCTION "
+      "suppress_redundant_updates_trigger(); CREATE VIEW fresh_orgs AS SELECT org FROM fresh");
+  db.exec(fmt::format("GRANT SELECT ON fresh TO {}", quote_ident(role)));
+  {
+    Db limited(tdb.url() + " user=" + role + " password=one");
+    // The second connection is refused (too many connections for the role).
+    const auto cat = read_catalog(limited, {{"public"}, {}, {}});
+    const auto* t = cat.table({"public", "fresh"});
+    REQUIRE(t);
+    CHECK(t->policies.size() == 1);
+    CHECK(t->triggers.size() == 1);
+    CHECK(t->grants.count(role) == 1);
+    REQUIRE(cat.object("view public.fresh_orgs"));
+    CHECK(cat.object("view public.fresh_orgs")->depends_on == std::vector<std::string>{table_key({"public", "fresh"})});
+  }
+  db.exec(fmt::format("DROP OWNED BY {}; DROP ROLE {}", quote_ident(role), quote_ident(role)));
+}
