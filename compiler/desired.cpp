@@ -59,9 +59,16 @@ Desired desired_state(CompiledSchema&& schema) {
     }
   }
   const auto& s = d.settings;
-  // Only the function's own name is filled in: nothing from a declaration is
-  // ever pasted into a function body (the audit table comes as trigger arguments).
-  const std::map<std::string, std::string> vars = {{"runtime", quote_ident(s.runtime_schema)}};
+  // What the runtime's bodies are built with: the project's settings, each
+  // identifier through quote_ident and each name compared as text through
+  // quote_literal. Nothing from a table's declaration is pasted into a body.
+  // audit_changes() writes to the audit table in static SQL (planned once per
+  // session, where a dynamic INSERT was planned on every statement).
+  const auto audit = s.audit_table();
+  const std::map<std::string, std::string> vars = {
+      {"runtime", quote_ident(s.runtime_schema)},       {"audit_table", audit.sql()},
+      {"audit_schema", quote_literal(audit.schema)},    {"audit_name", quote_literal(audit.name)},
+      {"tenant_column", quote_ident(s.tenancy.column)}, {"tenant_column_name", quote_literal(s.tenancy.column)}};
 
   std::set<std::string> used;
   for (const auto& t : d.catalog.tables)

@@ -7,6 +7,7 @@
 
 #include "compiler/catalog/introspect.hpp"
 #include "compiler/declared/sql_declared.hpp"
+#include "compiler/live_audit_key.hpp"
 #include "compiler/live_dependencies.hpp"
 #include "compiler/offline.hpp"
 #include "compiler/recorded_forms.hpp"
@@ -69,6 +70,7 @@ std::optional<PlanOutcome> plan_against_database(const PlanRequest& request, Dia
                 cache, recorded, diags, out.normalize_stats);
   if (!normalized) return std::nullopt;
   adopt_sql_declarations(out.desired, *normalized, out.live);
+  keep_live_audit_key(out.desired, *normalized, out.live);
   refuse_unpinned_definers(*normalized, diags);
   if (!diags.empty()) return std::nullopt;
   out.plan = make_plan(d, *normalized, out.live);

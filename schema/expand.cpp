@@ -344,7 +344,11 @@ struct Expander {
     auto col = [&](const char* name, const char* type, bool nullable, std::optional<std::string> def = {}) {
       t.columns.push_back(Column{name, type, nullable, std::move(def), {}, {}, false, origin, {}, {}, {}});
     };
-    col("id", "uuid", false, "gen_random_uuid()");
+    // Numbered, not a uuid: appending to a bigint key's index touches its
+    // last page, where a random uuid's lands anywhere in it (issue 11). An
+    // audit table made with a uuid key keeps it (compiler/live_audit_key.cpp).
+    col("id", "bigint", false);
+    t.columns.back().identity = "ALWAYS";
     col("table_schema", "text", false);
     col("table_name", "text", false);
     col("record_id", "uuid", false);
@@ -376,7 +380,9 @@ struct Expander {
       i.origin = origin;
       t.indexes.push_back(std::move(i));
     };
-    index(t.name.name + "_record_idx", {"table_name", "record_id"}, "btree");
+    // One record's history: a uuid is as good as unique across tables, and
+    // leaving table_name (text, compared by collation) out halves the index.
+    index(t.name.name + "_record_id_idx", {"record_id"}, "btree");
     // Append-only and time-ordered: BRIN is hundreds of times smaller than a btree.
     index(t.name.name + "_changed_at_idx", {"changed_at"}, "brin");
     // Every index slows each audited write; this one only serves tenants reading their history.

@@ -40,6 +40,6 @@ TEST_CASE("the audit trigger function is SECURITY DEFINER with a fixed search_pa
       "FROM pg_proc WHERE proname = 'audit_changes'");
   REQUIRE(r.size() == 1);
   CHECK(r[0][0].as<bool>());
-  CHECK(r[0][1].as<std::string>() == "{\"search_path=pg_catalog, pg_temp\",jit=off}");
+  CHECK(r[0][1].as<std::string>() == "{\"search_path=pg_catalog, pg_temp\",jit=off,enable_nestloop=off}");
   CHECK_FALSE(r[0][2].as<bool>());
 }

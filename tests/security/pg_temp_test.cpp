@@ -138,7 +138,9 @@ TEST_CASE("every runtime SECURITY DEFINER function pins search_path to pg_catalo
     INFO(r[0].c_str(), " ", r[3].c_str());
     CHECK(std::string(r[1].c_str()) == "search_path=pg_catalog, pg_temp");
     // Besides it, audit_changes and soft_delete_mark turn JIT off (the planner
-    // cannot see how many rows a transition table or the queue holds).
-    CHECK(r[2].as<int>() == (std::string(r[0].c_str()) == "soft_delete" ? 1 : 2));
+    // cannot see how many rows a transition table or the queue holds), and
+    // audit_changes nested loops (its kept plans serve statements of any size).
+    const std::string name = r[0].c_str();
+    CHECK(r[2].as<int>() == (name == "soft_delete" ? 1 : name == "audit_changes" ? 3 : 2));
   }
 }
