@@ -226,3 +226,42 @@ TEST_CASE("audit_changes() writes only to the project's audit table: a trigger n
   CHECK(admin.scalar("SELECT count(*) FROM audit_trail") == "1");
   CHECK(admin.scalar("SELECT count(*) FROM elsewhere") == "0");
 }
+
+TEST_CASE("upserts, MERGE, COPY and multi-row key changes: each row recorded once, as what happened to it") {
+  TestDatabase tdb;
+  Db admin = tdb.connect();
+  apply_schema(project("audit_trail_statement_shapes", kSchema), tdb.url());
+  admin.exec(
+      "INSERT INTO plain (id, x) VALUES ('00000000-0000-0000-0000-000000000001', 1), "
+      "('00000000-0000-0000-0000-000000000002', 2)");
+  // INSERT ... ON CONFLICT DO UPDATE: one row inserted, one updated.
+  admin.exec(
+      "INSERT INTO plain (id, x) VALUES ('00000000-0000-0000-0000-000000000002', 20), "
+      "('00000000-0000-0000-0000-000000000003', 3) ON CONFLICT (id) DO UPDATE SET x = excluded.x");
+  // MERGE: one row updated, one deleted, one inserted.
+  admin.exec(
+      "MERGE INTO plain p USING (VALUES ('00000000-0000-0000-0000-000000000001'::uuid, 10), "
+      "('00000000-0000-0000-0000-000000000003'::uuid, -1), ('00000000-0000-0000-0000-000000000004'::uuid, 4)) "
+      "AS v(id, x) ON p.id = v.id WHEN MATCHED AND v.x < 0 THEN DELETE WHEN MATCHED THEN UPDATE SET x = v.x "
+      "WHEN NOT MATCHED THEN INSERT (id, x) VALUES (v.id, v.x)");
+  // COPY fires the insert trigger like an INSERT.
+  admin.exec("COPY plain (x) FROM PROGRAM 'seq 100 102'");
+  auto history = [&](const std::string& id) {
+    return admin
+        .scalar(fmt::format("SELECT string_agg(action || ':' || coalesce(old_data->>'x', '') || '>' || "
+                            "coalesce(new_data->>'x', ''), ',' ORDER BY id) FROM audit_trail WHERE record_id = '{}'",
+                            id))
+        .value_or("");
+  };
+  CHECK(history("00000000-0000-0000-0000-000000000001") == "INSERT:>1,UPDATE:1>10");
+  CHECK(history("00000000-0000-0000-0000-000000000002") == "INSERT:>2,UPDATE:2>20");
+  CHECK(history("00000000-0000-0000-0000-000000000003") == "INSERT:>3,DELETE:3>");
+  CHECK(history("00000000-0000-0000-0000-000000000004") == "INSERT:>4");
+  CHECK(admin.scalar("SELECT string_agg(new_data->>'x', ',' ORDER BY id) FROM audit_trail WHERE (new_data->>'x')::int "
+                     ">= 100 AND action = 'INSERT'") == "100,101,102");
+  CHECK(admin.scalar("SELECT count(*) FROM audit_trail") == "10");
+  // A multi-row UPDATE that changes keys is refused whole: nothing changes, nothing is recorded.
+  CHECK_THROWS_AS(admin.exec("UPDATE plain SET id = gen_random_uuid(), x = x + 1"), pqxx::sql_error);
+  CHECK(admin.scalar("SELECT count(*) FROM audit_trail") == "10");
+  CHECK(admin.scalar("SELECT sum(x) FROM plain") == "337");
+}
