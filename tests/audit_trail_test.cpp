@@ -61,6 +61,13 @@ std::string project(const std::string& name, const std::string& toml) {
   return dir;
 }
 
+// A fresh database with kSchema applied, and the owner's connection.
+struct Applied {
+  explicit Applied(const std::string& name) { apply_schema(project(name, kSchema), tdb.url()); }
+  TestDatabase tdb;
+  Db admin = tdb.connect();
+};
+
 }  // namespace
 
 TEST_CASE("the audit trail records every column of every row, whatever the columns are called") {
@@ -167,9 +174,8 @@ TEST_CASE("an audit table made with a uuid key keeps it: the plan changes only i
 }
 
 TEST_CASE("a new audit table numbers its rows, in the order they were written") {
-  TestDatabase tdb;
-  Db admin = tdb.connect();
-  apply_schema(project("audit_trail_numbered", kSchema), tdb.url());
+  Applied a("audit_trail_numbered");
+  auto& admin = a.admin;
   CHECK(admin.scalar("SELECT format_type(atttypid, atttypmod) || ' ' || attidentity::text FROM pg_attribute WHERE "
                      "attrelid = 'public.audit_trail'::regclass AND attname = 'id'") == "bigint a");
   admin.exec("INSERT INTO plain (x) VALUES (1)");
@@ -182,9 +188,9 @@ TEST_CASE("a new audit table numbers its rows, in the order they were written") 
 }
 
 TEST_CASE("a bulk update after one-row updates in the same session pairs its rows with a plan made for its size") {
-  TestDatabase tdb;
-  Db admin = tdb.connect();
-  apply_schema(project("audit_trail_kept_plan", kSchema), tdb.url());
+  Applied a("audit_trail_kept_plan");
+  auto& tdb = a.tdb;
+  auto& admin = a.admin;
   admin.exec("INSERT INTO plain (x) SELECT g FROM generate_series(1, 30000) g");
   // An API's session: one-row updates, enough for PostgreSQL to keep a
   // generic plan of the audit INSERT, made for one row.
@@ -200,9 +206,8 @@ TEST_CASE("a bulk update after one-row updates in the same session pairs its row
 }
 
 TEST_CASE("audit_changes() writes only to the project's audit table: a trigger naming another is refused") {
-  TestDatabase tdb;
-  Db admin = tdb.connect();
-  apply_schema(project("audit_trail_other_table", kSchema), tdb.url());
+  Applied a("audit_trail_other_table");
+  auto& admin = a.admin;
   admin.exec("CREATE TABLE public.elsewhere (LIKE public.audit_trail)");
   // The owner (only it may attach the function) points a trigger elsewhere.
   admin.exec(
@@ -228,9 +233,8 @@ TEST_CASE("audit_changes() writes only to the project's audit table: a trigger n
 }
 
 TEST_CASE("upserts, MERGE, COPY and multi-row key changes: each row recorded once, as what happened to it") {
-  TestDatabase tdb;
-  Db admin = tdb.connect();
-  apply_schema(project("audit_trail_statement_shapes", kSchema), tdb.url());
+  Applied a("audit_trail_statement_shapes");
+  auto& admin = a.admin;
   admin.exec(
       "INSERT INTO plain (id, x) VALUES ('00000000-0000-0000-0000-000000000001', 1), "
       "('00000000-0000-0000-0000-000000000002', 2)");
