@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "compiler/catalog/extension_member.hpp"
 #include "compiler/ddl.hpp"
 #include "schema/sql_syntax.hpp"
 
@@ -168,9 +169,10 @@ LiveDependencies read_live_dependencies(Db& live, const Desired& d) {
     out.statements.push_back(ddl::create_extension(r[0].as<std::string>(), r[1].as<std::string>()));
     out.copies.push_back({});
   }
-  const std::string user_objects =
-      "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' "
-      "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.objid = {}.oid AND e.deptype = 'e')";
+  auto user_objects = [](const char* catalog, const char* oid) {
+    return "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND " +
+           catalog::not_extension_member(catalog, oid);
+  };
   for (const auto& r : live.query(fmt::format(
            "SELECT n.nspname, CASE t.typtype WHEN 'e' THEN format('CREATE TYPE %I.%I AS ENUM (%s)', n.nspname, "
            "t.typname, "
@@ -182,7 +184,7 @@ LiveDependencies read_live_dependencies(Db& live, const Desired& d) {
            "WHERE c.contypid = t.oid), '')) END, t.typname "
            "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
            "WHERE t.typtype IN ('e', 'd') AND {} ORDER BY t.typtype DESC, 1, t.typname",
-           fmt::format(fmt::runtime(user_objects), "t")))) {
+           user_objects("pg_catalog.pg_type", "t.oid")))) {
     schemas.insert(r[0].as<std::string>());
     out.statements.push_back(r[1].as<std::string>());
     out.copies.push_back({r[0].as<std::string>(), r[2].as<std::string>()});
@@ -194,7 +196,7 @@ LiveDependencies read_live_dependencies(Db& live, const Desired& d) {
            fmt::format("SELECT n.nspname, p.proname, pg_catalog.pg_get_functiondef(p.oid) FROM pg_catalog.pg_proc p "
                        "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
                        "WHERE p.prokind = 'f' AND p.proname IN ({}) AND {} ORDER BY 1, 2, p.oid",
-                       names, fmt::format(fmt::runtime(user_objects), "p")))) {
+                       names, user_objects("pg_catalog.pg_proc", "p.oid")))) {
     if (owned.count(r[0].as<std::string>() + "." + r[1].as<std::string>())) continue;
     schemas.insert(r[0].as<std::string>());
     out.statements.push_back(r[2].as<std::string>());

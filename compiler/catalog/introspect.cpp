@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "compiler/catalog/extension_member.hpp"
 #include "compiler/catalog/fields.hpp"
 #include "compiler/catalog/objects.hpp"
 #include "compiler/queries_ahead.hpp"
@@ -21,6 +22,7 @@ std::string text_array(const std::vector<std::string>& items) {
 }
 
 using catalog::json_strings;
+using catalog::not_extension_member;
 using catalog::str;
 
 std::string strip_not_valid(std::string def) {
@@ -80,10 +82,10 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   const std::string schemas = text_array(scope.schemas);
   const std::string in_scope = fmt::format(
       "n.nspname = ANY({}) AND c.relkind IN ('r', 'p') "
-      "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.objid = c.oid AND e.deptype = 'e') "
+      "AND {} "
       // schemac's own bookkeeping (deploy/history.cpp, recorded_forms.cpp) is never a user table.
       "AND NOT (n.nspname = 'schemac' AND c.relname IN ('apply_history', 'normalized_forms'))",
-      schemas);
+      schemas, not_extension_member("pg_catalog.pg_class", "c.oid"));
   const std::string from_tables = "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
 
   // Queries that need nothing read before them run ahead on a second
@@ -306,10 +308,8 @@ Catalog read_catalog(Db& db, const IntrospectScope& scope) {
   for (const auto& r : db.query(fmt::format(
            "SELECT 'range ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.typname) "
            "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
-           "WHERE t.typtype = 'r' AND n.nspname = ANY({0}) AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e "
-           "WHERE e.classid = 'pg_catalog.pg_type'::regclass AND e.objid = t.oid AND e.deptype = 'e') "
-           "ORDER BY 1",
-           schemas)))
+           "WHERE t.typtype = 'r' AND n.nspname = ANY({}) AND {} ORDER BY 1",
+           schemas, not_extension_member("pg_catalog.pg_type", "t.oid"))))
     cat.unmanaged.push_back(str(r[0]));
 
   for (const auto& r : db.query("SELECT 'user', current_user::text UNION ALL "

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "compiler/catalog/extension_member.hpp"
 #include "compiler/catalog/fields.hpp"
 
 namespace schemac {
@@ -18,6 +19,7 @@ namespace schemac {
 namespace {
 
 using catalog::json_strings;
+using catalog::not_extension_member;
 using catalog::str;
 
 std::string join(const std::vector<std::string>& items, const char* sep) {
@@ -48,14 +50,6 @@ Grants grants_of(const pqxx::field& f) {
     out[item.substr(0, space)].insert(item.substr(space + 1));
   }
   return out;
-}
-
-const char* kNotExtensionMember =
-    "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = '{0}'::regclass AND e.objid = {1} "
-    "AND e.deptype = 'e')";
-
-std::string not_extension_member(const char* catalog, const char* oid) {
-  return fmt::format(fmt::runtime(kNotExtensionMember), catalog, oid);
 }
 
 class ObjectReader {
