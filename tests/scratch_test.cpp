@@ -1,10 +1,14 @@
 // Normalizing many tables in two scratch databases at once (scratch.cpp):
 // the plan is byte for byte the one a single database gives, and a half that
 // cannot stand alone falls back to one database.
+#include "compiler/scratch.hpp"
+
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include "compiler/desired.hpp"
 #include "compiler/render.hpp"
+#include "schema/compile.hpp"
 #include "tests/test_database.hpp"
 
 using namespace schemac;
@@ -98,4 +102,59 @@ using = "EXISTS (SELECT 1 FROM t319 WHERE t319.id = t000.id)"
   REQUIRE(outcome.has_value());
   CHECK(outcome->normalize_stats.scratch_databases == 1);
   CHECK(step_starting(outcome->plan, "CREATE POLICY \"t000_if_listed\"") != nullptr);
+}
+
+TEST_CASE(
+    "the scratch database creates a foreign key with its table after the table it references and a cycle's key after "
+    "both") {
+  // Declared (and sorted) so that each table comes before the one it references:
+  // a -> b -> c, and x <-> y.
+  const char* toml = R"toml(
+[project]
+target = "postgres"
+[tables.a.columns]
+id   = { type = "integer", primary_key = true }
+b_id = { type = "integer", references = "b(id)" }
+[tables.b.columns]
+id   = { type = "integer", primary_key = true }
+c_id = { type = "integer", references = "c(id)" }
+[tables.c.columns]
+id = { type = "integer", primary_key = true }
+[tables.x.columns]
+id   = { type = "integer", primary_key = true }
+y_id = { type = "integer", references = "y(id)" }
+[tables.y.columns]
+id   = { type = "integer", primary_key = true }
+x_id = { type = "integer", references = "x(id)" }
+)toml";
+  const auto folder = schema_folder("scratch_key_order", {{"schema.toml", toml}});
+  Diagnostics diags;
+  auto compiled = compile_schema(folder, diags);
+  REQUIRE(compiled);
+  const auto script = scratch_script(desired_state(std::move(*compiled)), {});
+  auto created_at = [&](const std::string& table) {
+    for (std::size_t i = 0; i < script.size(); ++i)
+      if (script[i].sql.starts_with("CREATE TABLE \"public\".\"" + table + "\"")) return i;
+    FAIL("no CREATE TABLE for " << table);
+    return script.size();
+  };
+  CHECK(created_at("c") < created_at("b"));
+  CHECK(created_at("b") < created_at("a"));
+  CHECK(script[created_at("a")].sql.find("REFERENCES \"public\".\"b\"") != std::string::npos);
+  CHECK(script[created_at("b")].sql.find("REFERENCES \"public\".\"c\"") != std::string::npos);
+  std::vector<std::string> added;
+  for (const auto& st : script)
+    if (st.sql.starts_with("ALTER TABLE") && st.sql.find("FOREIGN KEY") != std::string::npos) added.push_back(st.sql);
+  REQUIRE(added.size() == 1);  // the cycle's second key
+  CHECK(added.front().find("REFERENCES \"public\".\"y\"") != std::string::npos);
+  CHECK(created_at("x") < created_at("y"));
+
+  // Normalized this way, the plan makes the database that plans nothing more.
+  TestDatabase tdb;
+  auto outcome = plan(folder, tdb.url());
+  REQUIRE(outcome.has_value());
+  apply_outcome(*outcome, tdb.url());
+  auto again = plan(folder, tdb.url());
+  REQUIRE(again.has_value());
+  CHECK(render_text(again->plan) == "No changes: the database matches the declarations.\n");
 }
