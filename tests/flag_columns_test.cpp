@@ -4,14 +4,10 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include <filesystem>
-#include <fstream>
-
 #include "tests/test_database.hpp"
 
 using namespace schemac;
 using namespace schemac::test;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -43,10 +39,7 @@ TEST_CASE("touch_updated_at and soft_delete name their columns: kept, hidden and
   TestDatabase tdb;
   Db admin = tdb.connect();
   Db api = tdb.connect();
-  const auto dir = temp_path("flag_columns");
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  std::ofstream(fs::path(dir) / "schema.toml") << kSchema;
+  const auto dir = schema_folder("flag_columns", {{"schema.toml", kSchema}});
   apply_schema(dir, tdb.url());
   // No updated_at or deleted_at added next to the named columns.
   CHECK(admin.scalar("SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = "
@@ -87,10 +80,8 @@ TEST_CASE("a DELETE soft-deletes exactly the rows it names in a table with a two
   TestDatabase tdb;
   Db admin = tdb.connect();
   Db api = tdb.connect();
-  const auto dir = temp_path("soft_delete_two_column_key");
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  std::ofstream(fs::path(dir) / "schema.toml") << std::string(kOrganizationTenancy) + R"toml(
+  const auto dir =
+      schema_folder("soft_delete_two_column_key", {{"schema.toml", std::string(kOrganizationTenancy) + R"toml(
 [tables.organizations.columns]
 id = { type = "uuid", primary_key = true }
 
@@ -102,7 +93,7 @@ primary_key = ["aisle", "slot"]
 aisle = { type = "integer" }
 slot = { type = "text" }
 label = { type = "text" }
-)toml";
+)toml"}});
   apply_schema(dir, tdb.url());
   admin.exec(fmt::format("INSERT INTO organizations VALUES ('{}')", kOrg));
   // (1,'a') (1,'b') (2,'a') (2,'b'): a DELETE of aisle 1 slot 'a' and aisle 2 slot 'b'
