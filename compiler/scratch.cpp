@@ -13,6 +13,7 @@
 #include "compiler/ddl.hpp"
 #include "compiler/hash.hpp"
 #include "compiler/live_reprint.hpp"
+#include "compiler/planner/plan.hpp"
 #include "compiler/temporary_database.hpp"
 #include "runtime/runtime.hpp"
 #include "schema/sql_syntax.hpp"
@@ -56,15 +57,10 @@ std::vector<const Table*> creation_order(const Catalog& catalog, const Wanted& w
       left.push_back(&t);
       names.insert(t.name);
     }
-  auto waits_for = [&](const Table& t, const QualifiedName& n) {
-    return n != t.name && names.count(n) && !placed.count(n);
-  };
-  auto parent_ready = [&](const Table& t) { return !t.partition_of || !waits_for(t, *t.partition_of); };
-  auto ready = [&](const Table& t) {
-    return parent_ready(t) && std::none_of(t.constraints.begin(), t.constraints.end(), [&](const Constraint& c) {
-             return c.kind == ConstraintKind::ForeignKey && waits_for(t, c.ref_table);
-           });
-  };
+  // A table not created here (declared in SQL, outside the project) is there already.
+  auto exists = [&](const QualifiedName& n) { return !names.count(n) || placed.count(n) > 0; };
+  auto ready = [&](const Table& t) { return references_exist(t, exists); };
+  auto parent_ready = [&](const Table& t) { return !t.partition_of || exists(*t.partition_of); };
   while (!left.empty()) {
     auto next = std::find_if(left.begin(), left.end(), [&](const Table* t) { return ready(*t); });
     // A cycle of foreign keys: the first that only waits for keys goes now (its keys come after all tables).

@@ -1,6 +1,7 @@
 #pragma once
 // The ordered plan: steps in six phases, each with its SQL, lock, transaction
 // group, hazards and the declaration that caused it. Pure: no database calls.
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -97,6 +98,11 @@ struct Statement {
 // differ from live (null: a new table); planner/comments.cpp.
 std::vector<Statement> object_comments(const Table& t, const Table* live, bool new_table_policies);
 std::vector<Statement> create_table_statements(const Table& t, const std::set<QualifiedName>& ready, bool for_scratch);
+// Whether t's CREATE TABLE can run with everything its foreign keys reference in
+// it (a key to t itself needs nothing) and its partition parent: what `exists`
+// says of each. The order new tables are created in, by a plan and in the
+// scratch database.
+bool references_exist(const Table& t, const std::function<bool(const QualifiedName&)>& exists);
 
 // declared: as written (the SQL to emit); normalized: the same objects read
 // back from the scratch database (what to compare); live: the target database.

@@ -2,10 +2,19 @@
 // plan, and to materialize the declarations in the scratch database.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "compiler/ddl.hpp"
 #include "compiler/planner/plan.hpp"
 
 namespace schemac {
+
+bool references_exist(const Table& t, const std::function<bool(const QualifiedName&)>& exists) {
+  if (t.partition_of && !exists(*t.partition_of)) return false;
+  return std::all_of(t.constraints.begin(), t.constraints.end(), [&](const Constraint& c) {
+    return c.kind != ConstraintKind::ForeignKey || c.ref_table == t.name || exists(c.ref_table);
+  });
+}
 
 std::vector<Statement> create_table_statements(const Table& t, const std::set<QualifiedName>& ready, bool for_scratch) {
   std::vector<Statement> out;

@@ -189,11 +189,7 @@ void Planner::new_tables(std::vector<objects::ObjectAmongTables>& among) {
     if (auto it = norm_.table_dependencies.find(p.key); it != norm_.table_dependencies.end())
       for (const auto& dep : it->second)
         if (dep.rfind("table ", 0) != 0 && waiting.count(dep)) return false;
-    const Table* t = p.table;
-    if (t->partition_of && !ready.count(*t->partition_of)) return false;  // a partition after its parent
-    return std::all_of(t->constraints.begin(), t->constraints.end(), [&](const Constraint& c) {
-      return c.kind != ConstraintKind::ForeignKey || c.ref_table == t->name || ready.count(c.ref_table);
-    });
+    return references_exist(*p.table, [&](const QualifiedName& n) { return ready.count(n) > 0; });
   };
   // Ties by name, objects first (as soon as they can be made); what is left in
   // a cycle of foreign keys goes by name too, and gets its keys afterwards.
