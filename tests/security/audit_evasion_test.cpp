@@ -38,7 +38,16 @@ TEST_CASE("changing an audited row's primary key is refused, for tenants and ser
 TEST_CASE("schemac.backfill skips neither the audit trail nor updated_at for a tenant behind SET ROLE") {
   SaasUnderAttack s;
   const auto key = s.scalar(fmt::format("SELECT id FROM api_keys WHERE organization_id = '{}'", kOrgA));
-  s.admin.exec(fmt::format("UPDATE api_keys SET updated_at = '2020-01-01' WHERE id = '{}'", key));
+  // Backdated the way schemac's own backfill writes (the deploy session with
+  // the flag on), since touch_updated_at() would overwrite any other UPDATE's value.
+  const auto backdate = [&] {
+    s.admin.exec("BEGIN");
+    s.admin.exec("SET LOCAL schemac.backfill = 'on'");
+    s.admin.exec(fmt::format("UPDATE api_keys SET updated_at = '2020-01-01' WHERE id = '{}'", key));
+    s.admin.exec("COMMIT");
+    REQUIRE(s.scalar(fmt::format("SELECT updated_at FROM api_keys WHERE id = '{}'", key)).starts_with("2020-01-01"));
+  };
+  backdate();
   const auto audited = std::stol(s.scalar("SELECT count(*) FROM audit_trail"));
   // A superuser session (the pattern of an API layer connected as a
   // superuser) that switches to the tenant, which then sets the flag.
@@ -50,11 +59,21 @@ TEST_CASE("schemac.backfill skips neither the audit trail nor updated_at for a t
   CHECK(s.scalar("SELECT count(*) FROM audit_trail") == std::to_string(audited + 1));
   CHECK(s.scalar(fmt::format("SELECT updated_at > '2020-01-01' FROM api_keys WHERE id = '{}'", key)) == "t");
   // The same through the authenticator (a non-superuser login), SET LOCAL ROLE as PostgREST does.
+  backdate();
   Attacker a(s.tdb);
   a.db().exec("SELECT set_config('schemac.backfill', 'on', false)");
   a.request("authenticated", claims_for(kUserA, kOrgA),
             fmt::format("UPDATE public.api_keys SET name = 'unaudited again?' WHERE id = '{}'", key));
   CHECK(s.scalar("SELECT count(*) FROM audit_trail") == std::to_string(audited + 2));
+  CHECK(s.scalar(fmt::format("SELECT updated_at > '2020-01-01' FROM api_keys WHERE id = '{}'", key)) == "t");
+  // A soft delete: the tenant's DELETE becomes an UPDATE that soft_delete_mark()
+  // runs as the table's owner, so the backfill test must look at who is
+  // behind the session, not at who runs the UPDATE.
+  backdate();
+  session.exec(fmt::format("DELETE FROM public.api_keys WHERE id = '{}'", key));
+  CHECK(s.scalar(fmt::format("SELECT deleted_at IS NOT NULL AND updated_at > '2020-01-01' FROM api_keys "
+                             "WHERE id = '{}'",
+                             key)) == "t");
 }
 
 TEST_CASE("a row moved to another organization shows neither organization the other's data in the audit trail") {
@@ -84,4 +103,44 @@ TEST_CASE("a row moved to another organization shows neither organization the ot
                                 "coalesce(new_data::text, '') LIKE '%{}%'",
                                 other))[0][0]
               .as<std::string>() == "0");
+}
+
+TEST_CASE("a tenant's own operators ahead of pg_catalog on its search_path neither skip nor break updated_at") {
+  // touch_updated_at() runs as its caller without a pinned search_path (a
+  // SET clause cost half its time per row): it must name every operator
+  // with its schema, or a caller's = could flip its decisions.
+  SaasUnderAttack s;
+  s.admin.exec("CREATE SCHEMA tenant_tools");
+  s.admin.exec("GRANT USAGE, CREATE ON SCHEMA tenant_tools TO authenticated");
+  Attacker a(s.tdb);
+  const auto claims = claims_for(kUserA, kOrgA);
+  // An = that says any text equals 'on' and 'none' (so the backfill flag
+  // reads as on and the role as none; other texts compare as usual, or the
+  // tenant's own auth.jwt() would fail), and one that says no two integers or oids are equal.
+  a.session("authenticated", claims,
+            "CREATE FUNCTION tenant_tools.yes(text, text) RETURNS boolean LANGUAGE sql AS "
+            "$$ SELECT $2 OPERATOR(pg_catalog.=) 'on' OR $2 OPERATOR(pg_catalog.=) 'none' "
+            "OR $1 OPERATOR(pg_catalog.=) $2 $$; "
+            "CREATE OPERATOR tenant_tools.= (LEFTARG = text, RIGHTARG = text, FUNCTION = tenant_tools.yes); "
+            "CREATE FUNCTION tenant_tools.no(int4, int4) RETURNS boolean LANGUAGE sql AS 'SELECT false'; "
+            "CREATE OPERATOR tenant_tools.= (LEFTARG = int4, RIGHTARG = int4, FUNCTION = tenant_tools.no); "
+            "CREATE FUNCTION tenant_tools.no(oid, oid) RETURNS boolean LANGUAGE sql AS 'SELECT false'; "
+            "CREATE OPERATOR tenant_tools.= (LEFTARG = oid, RIGHTARG = oid, FUNCTION = tenant_tools.no)");
+  const auto key = s.scalar(fmt::format("SELECT id FROM api_keys WHERE organization_id = '{}'", kOrgA));
+  s.admin.exec("BEGIN");
+  s.admin.exec("SET LOCAL schemac.backfill = 'on'");
+  s.admin.exec(fmt::format("UPDATE api_keys SET updated_at = '2020-01-01' WHERE id = '{}'", key));
+  s.admin.exec("COMMIT");
+  // The operators are live for the tenant: its own comparison uses them.
+  CHECK(a.request("authenticated", claims,
+                  "SET LOCAL search_path = tenant_tools, pg_catalog, public; "
+                  "SELECT 'off'::text = 'on'::text")[0][0]
+            .as<std::string>() == "t");
+  a.request("authenticated", claims,
+            fmt::format("SET LOCAL search_path = tenant_tools, pg_catalog, public; "
+                        "SET LOCAL schemac.backfill = 'on'; "
+                        "UPDATE public.api_keys SET name = 'renamed' WHERE id = '{}'",
+                        key));
+  CHECK(s.scalar(fmt::format("SELECT name = 'renamed' AND updated_at > '2020-01-01' FROM api_keys WHERE id = '{}'",
+                             key)) == "t");
 }
