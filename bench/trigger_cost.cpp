@@ -5,7 +5,13 @@
 //   flags, no trigger the table the four flags make (tenant foreign key and
 //                     index, deleted_at, updated_at, RLS, policies) with
 //                     schemac's triggers dropped: what the triggers are measured against;
-//   all four flags    as schemac makes it.
+//   all four flags    as schemac makes it;
+// and three more, each schemac's flagged table with audit_changes()'s body
+// replaced, to show how far below its cost any statement-level trail can go:
+//   records nothing   the trigger called with its transition tables, no row written;
+//   rows without values  one audit row per changed row, no old_data or new_data;
+//   changed columns only  a probe of a per-table function that stores only
+//                     what an UPDATE changed (not what schemac generates).
 // Each is built by schemac in a fresh database, and the variants take turns
 // within each round (a slow spell of this shared machine hits them all).
 // Measured: a 200,000-row INSERT ... SELECT; an UPDATE of every row; a soft
@@ -50,7 +56,69 @@ struct Variant {
   const char* flags;
   bool drop_triggers;
   bool tenant_key = false;  // without flags: organization_id references organizations, indexed
+  // A floor: schemac's table and triggers, with audit_changes()'s body
+  // replaced by this one (same trigger calls, same SECURITY DEFINER and SETs).
+  const char* audit_body = nullptr;
 };
+
+// What any statement-level trail costs before it writes a thing: PL/pgSQL
+// called once per statement with both transition tables filled.
+const char* kRecordsNothing = "BEGIN RETURN NULL; END";
+
+// One audit row per changed row, old and new paired by key, without values:
+// what writing the trail's rows costs, however values were encoded.
+const char* kRowsWithoutValues = R"sql(
+DECLARE actor pg_catalog.uuid := auth.uid();
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO public.audit_trail (table_schema, table_name, record_id, action, changed_by, tenant_id)
+    SELECT TG_TABLE_SCHEMA, TG_TABLE_NAME, x.id, 'INSERT', actor, x.organization_id FROM new_rows x;
+  ELSIF TG_OP = 'UPDATE' THEN
+    INSERT INTO public.audit_trail (table_schema, table_name, record_id, action, changed_by, tenant_id)
+    SELECT TG_TABLE_SCHEMA, TG_TABLE_NAME, n.id, 'UPDATE', actor, n.organization_id
+    FROM new_rows n JOIN old_rows o ON o.id = n.id;
+  ELSE
+    INSERT INTO public.audit_trail (table_schema, table_name, record_id, action, changed_by, tenant_id)
+    SELECT TG_TABLE_SCHEMA, TG_TABLE_NAME, x.id, 'DELETE', actor, x.organization_id FROM old_rows x;
+  END IF;
+  RETURN NULL;
+END)sql";
+
+// The changed columns of the items table, with their values from side (o or n).
+std::string changed_values(const char* side) {
+  std::string chain;
+  for (const char* column : {"n", "payload", "organization_id", "deleted_at", "updated_at"})
+    chain += fmt::format(
+        "{0}CASE WHEN o.{1} IS DISTINCT FROM n.{1} THEN pg_catalog.jsonb_build_object('{1}', {2}.{1}) "
+        "ELSE '{{}}' END",
+        chain.empty() ? "" : "\n           || ", column, side);
+  return chain;
+}
+
+// A design probe, not what schemac generates: a function written for this
+// table's columns that compares them typed and, for an UPDATE, stores only
+// the changed columns' old and new values (whole rows on INSERT and DELETE).
+const std::string kChangedColumnsOnly = fmt::format(R"sql(
+DECLARE actor pg_catalog.uuid := auth.uid();
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO public.audit_trail (table_schema, table_name, record_id, action, new_data, changed_by, tenant_id)
+    SELECT TG_TABLE_SCHEMA, TG_TABLE_NAME, x.id, 'INSERT', pg_catalog.to_jsonb(x.*), actor, x.organization_id
+    FROM new_rows x;
+  ELSIF TG_OP = 'UPDATE' THEN
+    INSERT INTO public.audit_trail (table_schema, table_name, record_id, action, old_data, new_data, changed_by, tenant_id)
+    SELECT TG_TABLE_SCHEMA, TG_TABLE_NAME, n.id,
+           CASE WHEN o.deleted_at IS NULL AND n.deleted_at IS NOT NULL THEN 'DELETE' ELSE 'UPDATE' END,
+           {}, {}, actor, n.organization_id
+    FROM new_rows n JOIN old_rows o ON o.id = n.id;
+  ELSE
+    INSERT INTO public.audit_trail (table_schema, table_name, record_id, action, old_data, changed_by, tenant_id)
+    SELECT TG_TABLE_SCHEMA, TG_TABLE_NAME, x.id, 'DELETE', pg_catalog.to_jsonb(x.*), actor, x.organization_id
+    FROM old_rows x;
+  END IF;
+  RETURN NULL;
+END)sql",
+                                                    changed_values("o"), changed_values("n"));
 
 double seconds_for(Db& db, const std::string& sql) {
   auto start = std::chrono::steady_clock::now();
@@ -93,6 +161,12 @@ Figures measure(const Variant& v, long rows, long stream) {
     for (const auto& r :
          db.query("SELECT tgname FROM pg_trigger WHERE tgrelid = 'items'::regclass AND NOT tgisinternal"))
       db.exec(fmt::format("DROP TRIGGER {} ON items", quote_ident(r[0].as<std::string>())));
+  if (v.audit_body)
+    db.exec(
+        fmt::format("CREATE OR REPLACE FUNCTION public.audit_changes() RETURNS trigger LANGUAGE plpgsql "
+                    "SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET jit TO off "
+                    "SET enable_nestloop TO off AS $body${}$body$",
+                    v.audit_body));
   db.exec(fmt::format("INSERT INTO organizations (id) VALUES ('{}')", kOrg));
   db.exec("CHECKPOINT");
   Figures f;
@@ -144,6 +218,9 @@ int main(int argc, char** argv) {
       {"no flags, tenant foreign key and index", "", false, true},
       {"four flags, schemac's triggers dropped", all_flags, true},
       {"all four flags", all_flags, false},
+      {"floor: audit records nothing", all_flags, false, false, kRecordsNothing},
+      {"floor: audit rows without values", all_flags, false, false, kRowsWithoutValues},
+      {"probe: changed columns only, typed", all_flags, false, false, kChangedColumnsOnly.c_str()},
   };
   const std::size_t kTriggerless = 2;  // what the triggers are measured against
   const std::vector<std::string> measures = {"insert", "update", "soft delete", "one-row statements"};
