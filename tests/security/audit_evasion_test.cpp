@@ -10,6 +10,21 @@
 using namespace schemac;
 using namespace schemac::test;
 
+namespace {
+
+// Sets an api_keys row's updated_at to 2020-01-01 the way schemac's own
+// backfill writes (the deploy session with the flag on): touch_updated_at()
+// would overwrite the value of any other UPDATE.
+void backdate_updated_at(SaasUnderAttack& s, const std::string& key) {
+  s.admin.exec("BEGIN");
+  s.admin.exec("SET LOCAL schemac.backfill = 'on'");
+  s.admin.exec(fmt::format("UPDATE api_keys SET updated_at = '2020-01-01' WHERE id = '{}'", key));
+  s.admin.exec("COMMIT");
+  REQUIRE(s.scalar(fmt::format("SELECT updated_at FROM api_keys WHERE id = '{}'", key)).starts_with("2020-01-01"));
+}
+
+}  // namespace
+
 TEST_CASE("changing an audited row's primary key is refused, for tenants and service_role alike") {
   SaasUnderAttack s;
   Attacker a(s.tdb);
@@ -38,15 +53,7 @@ TEST_CASE("changing an audited row's primary key is refused, for tenants and ser
 TEST_CASE("schemac.backfill skips neither the audit trail nor updated_at for a tenant behind SET ROLE") {
   SaasUnderAttack s;
   const auto key = s.scalar(fmt::format("SELECT id FROM api_keys WHERE organization_id = '{}'", kOrgA));
-  // Backdated the way schemac's own backfill writes (the deploy session with
-  // the flag on), since touch_updated_at() would overwrite any other UPDATE's value.
-  const auto backdate = [&] {
-    s.admin.exec("BEGIN");
-    s.admin.exec("SET LOCAL schemac.backfill = 'on'");
-    s.admin.exec(fmt::format("UPDATE api_keys SET updated_at = '2020-01-01' WHERE id = '{}'", key));
-    s.admin.exec("COMMIT");
-    REQUIRE(s.scalar(fmt::format("SELECT updated_at FROM api_keys WHERE id = '{}'", key)).starts_with("2020-01-01"));
-  };
+  const auto backdate = [&] { backdate_updated_at(s, key); };
   backdate();
   const auto audited = std::stol(s.scalar("SELECT count(*) FROM audit_trail"));
   // A superuser session (the pattern of an API layer connected as a
@@ -127,10 +134,7 @@ TEST_CASE("a tenant's own operators ahead of pg_catalog on its search_path neith
             "CREATE FUNCTION tenant_tools.no(oid, oid) RETURNS boolean LANGUAGE sql AS 'SELECT false'; "
             "CREATE OPERATOR tenant_tools.= (LEFTARG = oid, RIGHTARG = oid, FUNCTION = tenant_tools.no)");
   const auto key = s.scalar(fmt::format("SELECT id FROM api_keys WHERE organization_id = '{}'", kOrgA));
-  s.admin.exec("BEGIN");
-  s.admin.exec("SET LOCAL schemac.backfill = 'on'");
-  s.admin.exec(fmt::format("UPDATE api_keys SET updated_at = '2020-01-01' WHERE id = '{}'", key));
-  s.admin.exec("COMMIT");
+  backdate_updated_at(s, key);
   // The operators are live for the tenant: its own comparison uses them.
   CHECK(a.request("authenticated", claims,
                   "SET LOCAL search_path = tenant_tools, pg_catalog, public; "
