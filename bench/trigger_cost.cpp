@@ -6,12 +6,13 @@
 //                     index, deleted_at, updated_at, RLS, policies) with
 //                     schemac's triggers dropped: what the triggers are measured against;
 //   all four flags    as schemac makes it;
-// and three more, each schemac's flagged table with audit_changes()'s body
+// and four more, each schemac's flagged table with audit_changes()'s body
 // replaced, to show how far below its cost any statement-level trail can go:
 //   records nothing   the trigger called with its transition tables, no row written;
 //   rows without values  one audit row per changed row, no old_data or new_data;
 //   changed columns only  a probe of a per-table function that stores only
-//                     what an UPDATE changed (not what schemac generates).
+//                     what an UPDATE changed (not what schemac generates);
+//   whole new row, changed old values  the same probe, with the whole new row.
 // Each is built by schemac in a fresh database, and the variants take turns
 // within each round (a slow spell of this shared machine hits them all).
 // Measured: a 200,000-row INSERT ... SELECT; an UPDATE of every row; a soft
@@ -95,10 +96,13 @@ std::string changed_values(const char* side) {
   return chain;
 }
 
-// A design probe, not what schemac generates: a function written for this
-// table's columns that compares them typed and, for an UPDATE, stores only
-// the changed columns' old and new values (whole rows on INSERT and DELETE).
-const std::string kChangedColumnsOnly = fmt::format(R"sql(
+// Design probes, not what schemac generates: a function written for this
+// table's columns that compares them typed. For an UPDATE it stores old_new:
+// the changed columns' old and new values, or the whole new row with the
+// changed columns' old values (a reader of one record still sees the row
+// after the change). Whole rows on INSERT and DELETE.
+std::string typed_probe(const std::string& old_data, const std::string& new_data) {
+  return fmt::format(R"sql(
 DECLARE actor pg_catalog.uuid := auth.uid();
 BEGIN
   IF TG_OP = 'INSERT' THEN
@@ -118,7 +122,11 @@ BEGIN
   END IF;
   RETURN NULL;
 END)sql",
-                                                    changed_values("o"), changed_values("n"));
+                     old_data, new_data);
+}
+
+const std::string kChangedColumnsOnly = typed_probe(changed_values("o"), changed_values("n"));
+const std::string kWholeNewChangedOld = typed_probe(changed_values("o"), "pg_catalog.to_jsonb(n.*)");
 
 double seconds_for(Db& db, const std::string& sql) {
   auto start = std::chrono::steady_clock::now();
@@ -221,6 +229,7 @@ int main(int argc, char** argv) {
       {"floor: audit records nothing", all_flags, false, false, kRecordsNothing},
       {"floor: audit rows without values", all_flags, false, false, kRowsWithoutValues},
       {"probe: changed columns only, typed", all_flags, false, false, kChangedColumnsOnly.c_str()},
+      {"probe: whole new row, changed old values", all_flags, false, false, kWholeNewChangedOld.c_str()},
   };
   const std::size_t kTriggerless = 2;  // what the triggers are measured against
   const std::vector<std::string> measures = {"insert", "update", "soft delete", "one-row statements"};
@@ -228,17 +237,24 @@ int main(int argc, char** argv) {
   for (int round = 0; round < rounds; ++round)
     for (std::size_t i = 0; i < variants.size(); ++i)
       for (const auto& [what, seconds] : measure(variants[i], rows, stream)) runs[i][what].push_back(seconds);
-  fmt::print("{} rows in one statement; {} one-row INSERTs then {} one-row UPDATEs; median of {} rounds\n", rows,
-             stream, stream, rounds);
+  fmt::print("{} rows in one statement; {} one-row INSERTs then {} one-row UPDATEs; {} rounds\n", rows, stream, stream,
+             rounds);
+  fmt::print(
+      "each cell: median seconds; the median of each round's ratio to the triggerless table [lowest-highest];\n"
+      "the ratio of medians to no flags\n");
   fmt::print("{:<42}", "variant");
-  for (const auto& m : measures) fmt::print(" {:>24}", m);
+  for (const auto& m : measures) fmt::print(" {:>30}", m);
   fmt::print("\n");
   for (std::size_t i = 0; i < variants.size(); ++i) {
     fmt::print("{:<42}", variants[i].name);
     for (const auto& m : measures) {
-      const double s = median(runs[i][m]);
-      // Against the flagged table without its triggers, and against no flags at all.
-      fmt::print(" {:>8.2f} s {:>5.2f}x {:>5.2f}x", s, s / median(runs[kTriggerless][m]), s / median(runs[0][m]));
+      // Ratios within a round: the variants of one round ran minutes apart,
+      // so a slow spell of the machine moves both sides of the ratio.
+      std::vector<double> ratios;
+      for (std::size_t r = 0; r < runs[i][m].size(); ++r) ratios.push_back(runs[i][m][r] / runs[kTriggerless][m][r]);
+      const auto [low, high] = std::minmax_element(ratios.begin(), ratios.end());
+      fmt::print(" {:>6.2f} s {:>5.2f}x [{:.2f}-{:.2f}] {:>5.2f}x", median(runs[i][m]), median(ratios), *low, *high,
+                 median(runs[i][m]) / median(runs[0][m]));
     }
     fmt::print("\n");
   }
