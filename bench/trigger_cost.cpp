@@ -97,10 +97,11 @@ std::string changed_values(const char* side) {
 }
 
 // Design probes, not what schemac generates: a function written for this
-// table's columns that compares them typed. For an UPDATE it stores old_new:
-// the changed columns' old and new values, or the whole new row with the
-// changed columns' old values (a reader of one record still sees the row
-// after the change). Whole rows on INSERT and DELETE.
+// table's columns that compares them typed. For an UPDATE it stores old_data
+// and new_data as given: the changed columns' old and new values, or the
+// changed columns' old values beside the whole new row (so that a reader of
+// one record still sees the row after the change). Whole rows on INSERT and
+// DELETE.
 std::string typed_probe(const std::string& old_data, const std::string& new_data) {
   return fmt::format(R"sql(
 DECLARE actor pg_catalog.uuid := auth.uid();
@@ -248,8 +249,9 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < variants.size(); ++i) {
     fmt::print("{:<42}", variants[i].name);
     for (const auto& m : measures) {
-      // Ratios within a round: the variants of one round ran minutes apart,
-      // so a slow spell of the machine moves both sides of the ratio.
+      // Each round's own ratio: the variants of one round ran back to back,
+      // where medians taken from different rounds may pair a fast spell of
+      // this machine with a slow one.
       std::vector<double> ratios;
       for (std::size_t r = 0; r < runs[i][m].size(); ++r) ratios.push_back(runs[i][m][r] / runs[kTriggerless][m][r]);
       const auto [low, high] = std::minmax_element(ratios.begin(), ratios.end());
